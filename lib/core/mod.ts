@@ -1,0 +1,7 @@
+/** Core: seeds, validation, tfjs entry point and backend selection. */
+export * from "./rng.ts";
+export * from "./validate.ts";
+export * from "./backend.ts";
+export { tf } from "./tf.ts";
+export type * from "../tasks/types.ts";
+export type * from "../curricula/types.ts";

@@ -1,0 +1,5 @@
+/**
+ * Sweetspot — composable reinforcement-learning building blocks for RL with verifiable rewards.
+ * The public API: import from this module (`import * as ss from "./mod.ts"`).
+ */
+export * from "./lib/core/mod.ts";
