@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { tf } from "../lib/core/tf.ts";
+import { useBackend } from "../lib/core/backend.ts";
+import {
+  embed,
+  fastGradientsActive,
+  registerFastGradients,
+  selectLastAxis,
+  transposeLast2,
+  useStockGradients,
+} from "../lib/core/fastops.ts";
+import { ConfigError } from "../lib/core/validate.ts";
+
+/** Host matrix helpers for closed-form truths (row-major number[][]). */
+function mat(r: number, c: number, f: (i: number, j: number) => number): number[][] {
+  return Array.from({ length: r }, (_, i) => Array.from({ length: c }, (_, j) => f(i, j)));
+}
+function T(a: number[][]): number[][] {
+  return mat(a[0].length, a.length, (i, j) => a[j][i]);
+}
+function mm(a: number[][], b: number[][]): number[][] {
+  return mat(a.length, b[0].length, (i, j) => a[i].reduce((s, x, k) => s + x * b[k][j], 0));
+}
+function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string) {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+const FLAGS: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+
+/** L = Σ W ⊙ (op(A)·op(B)) ⇒ dL/dop(A) = W·op(B)ᵀ, dL/dop(B) = op(A)ᵀ·W (closed form, hand-derived). */
+async function gradsOf(ta: boolean, tb: boolean, A: number[][], B: number[][], W: number[][]) {
+  const a = tf.tensor2d(A);
+  const b = tf.tensor2d(B);
+  const w = tf.tensor2d(W);
+  const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(w, tf.matMul(x, y, ta, tb))));
+  const [da, db] = g([a, b]);
+  const out = { da: Array.from(await da.data()), db: Array.from(await db.data()) };
+  tf.dispose([a, b, w, da, db]);
+  return out;
+}
+
+for (const backend of ["cpu", "wasm"] as const) {
+  Deno.test(`fastops[${backend}]: BatchMatMul gradient = closed form and = stock gradient, all transpose flags`, async () => {
+    await useBackend(backend);
+    const n = 3, k = 4, m = 2;
+    for (const [ta, tb] of FLAGS) {
+      const opA = mat(n, k, (i, j) => Math.sin(1 + i * 7 + j * 3)); // op(A): n×k
+      const opB = mat(k, m, (i, j) => Math.cos(2 + i * 5 - j)); // op(B): k×m
+      const W = mat(n, m, (i, j) => 0.5 + i - 0.3 * j);
+      const A = ta ? T(opA) : opA;
+      const B = tb ? T(opB) : opB;
+      const dOpA = mm(W, T(opB));
+      const dOpB = mm(T(opA), W);
+      const wantA = (ta ? T(dOpA) : dOpA).flat();
+      const wantB = (tb ? T(dOpB) : dOpB).flat();
+
+      useStockGradients();
+      assert.equal(fastGradientsActive(), false);
+      const stock = await gradsOf(ta, tb, A, B, W);
+      registerFastGradients();
+      registerFastGradients(); // idempotent
+      assert.equal(fastGradientsActive(), true);
+      const fast = await gradsOf(ta, tb, A, B, W);
+
+      close(fast.da, wantA, 1e-5, `fast dA ta=${ta} tb=${tb}`);
+      close(fast.db, wantB, 1e-5, `fast dB ta=${ta} tb=${tb}`);
+      close(fast.da, stock.da, 1e-5, `fast vs stock dA ta=${ta} tb=${tb}`);
+      close(fast.db, stock.db, 1e-5, `fast vs stock dB ta=${ta} tb=${tb}`);
+    }
+  });
+
+  Deno.test(`fastops[${backend}]: batched (rank-4) and broadcast-batch matmul gradients`, async () => {
+    await useBackend(backend);
+    registerFastGradients();
+    // Rank 4, same batch: each batch slice follows the 2-D closed form dA = 1·Bᵀ for L = Σ A·B.
+    const a = tf.tensor4d(Array.from({ length: 2 * 3 * 2 * 3 }, (_, i) => Math.sin(i)), [2, 3, 2, 3]);
+    const b = tf.tensor4d(Array.from({ length: 2 * 3 * 3 * 2 }, (_, i) => Math.cos(i)), [2, 3, 3, 2]);
+    const [da] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y)))([a, b]);
+    const bv = await b.array();
+    const dav = await da.array() as number[][][][];
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        const ones = mat(2, 2, () => 1);
+        close(dav[i][j].flat(), mm(ones, T(bv[i][j])).flat(), 1e-5, `rank4 dA[${i},${j}]`);
+      }
+    }
+    // Broadcast batch: A [2,3,4] · B [1,4,2] — dB sums the per-batch Aᵀ·1 over the broadcast batch axis.
+    const a3 = tf.tensor3d(Array.from({ length: 24 }, (_, i) => (i % 5) - 2), [2, 3, 4]);
+    const b3 = tf.tensor3d(Array.from({ length: 8 }, (_, i) => i / 3), [1, 4, 2]);
+    const [da3, db3] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y)))([a3, b3]);
+    assert.deepEqual(db3.shape, [1, 4, 2]);
+    assert.deepEqual(da3.shape, [2, 3, 4]);
+    const av = await a3.array();
+    const want = mat(
+      4,
+      2,
+      (r) => av[0].reduce((s, row) => s + row[r], 0) + av[1].reduce((s, row) => s + row[r], 0),
+    );
+    close(await db3.data(), want.flat(), 1e-5, "broadcast dB");
+    tf.dispose([a, b, da, a3, b3, da3, db3]);
+  });
+
+  Deno.test(`fastops[${backend}]: embed and selectLastAxis index correctly and have gather-equivalent gradients`, async () => {
+    await useBackend(backend);
+    const table = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const ids = tf.tensor2d([[2, 0], [1, 1]], [2, 2], "int32");
+    const e = embed(ids, table);
+    assert.deepEqual(e.shape, [2, 2, 2]);
+    assert.deepEqual(await e.array(), [[[5, 6], [1, 2]], [[3, 4], [3, 4]]]);
+    // d/dtable Σ embed = count of each id per row of the table: ids {2,0,1,1} → counts [1, 2, 1].
+    const g = tf.grad((t: tf.Tensor) => tf.sum(embed(ids, t)))(table);
+    assert.deepEqual(await g.array(), [[1, 1], [2, 2], [1, 1]]);
+    const x = tf.tensor2d([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]);
+    const pick = tf.tensor1d([2, 0], "int32");
+    close(await selectLastAxis(x, pick).data(), [0.3, 0.4], 1e-7, "select");
+    const gx = tf.grad((t: tf.Tensor) => tf.sum(selectLastAxis(t, pick)))(x);
+    assert.deepEqual(await gx.array(), [[0, 0, 1], [1, 0, 0]]);
+    tf.dispose([table, ids, e, g, x, pick, gx]);
+  });
+}
+
+Deno.test("fastops: input validation and transposeLast2", async () => {
+  await useBackend("cpu");
+  const t = tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 2, 3]);
+  const tt = transposeLast2(t);
+  assert.deepEqual(tt.shape, [1, 3, 2]);
+  assert.deepEqual(await tt.array(), [[[1, 4], [2, 5], [3, 6]]]);
+  assert.throws(() => transposeLast2(tf.tensor1d([1])), ConfigError);
+  assert.throws(() => embed(tf.tensor1d([0], "float32"), tf.zeros([2, 2])), ConfigError);
+  assert.throws(() => embed(tf.tensor1d([0], "int32"), tf.zeros([2])), ConfigError);
+  assert.throws(() => selectLastAxis(tf.zeros([2, 3]), tf.tensor1d([0, 1, 2], "int32")), ConfigError);
+  tf.dispose([t, tt]);
+});
