@@ -3,3 +3,5 @@
  * The public API: import from this module (`import * as ss from "./mod.ts"`).
  */
 export * from "./lib/core/mod.ts";
+export * from "./lib/estimators/mod.ts";
+export * from "./lib/stats/mod.ts";

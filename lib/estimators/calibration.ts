@@ -1,0 +1,157 @@
+/**
+ * Calibration and discrimination metrics for verbalised confidences (as reported by RLCR, arXiv 2507.16806):
+ * expected calibration error, reliability diagram, Brier score and AUROC.
+ *
+ * `conf` are probabilities in [0, 1]; `correct` / `labels` are 0/1 (or booleans). Binning is equal-width on
+ * [0, 1]: bin b = [b/B, (b+1)/B) for b < B − 1, and the last bin is closed, [(B−1)/B, 1].
+ */
+
+import { assertFiniteArray, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
+
+/** Binning options for ECE and the reliability diagram. */
+export interface BinOptions {
+  /** Number of equal-width bins on [0, 1] (default 10). */
+  bins: number;
+}
+
+const BIN_DEFAULTS: BinOptions = { bins: 10 };
+
+/** One reliability-diagram bin (null statistics for an empty bin). */
+export interface ReliabilityBin {
+  /** Bin lower edge. */
+  lower: number;
+  /** Bin upper edge. */
+  upper: number;
+  /** Number of predictions in the bin. */
+  count: number;
+  /** Mean confidence of the bin's predictions, or null when empty. */
+  meanConfidence: number | null;
+  /** Fraction correct among the bin's predictions, or null when empty. */
+  accuracy: number | null;
+}
+
+function toBinary(field: string, xs: ArrayLike<number | boolean>): Uint8Array {
+  if (xs === null || typeof xs !== "object" || typeof xs.length !== "number") {
+    throw new ConfigError(field, "must be an array of 0/1 or booleans", xs);
+  }
+  const out = new Uint8Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    if (v === true || v === 1) out[i] = 1;
+    else if (v !== false && v !== 0) {
+      throw new ConfigError(`${field}[${i}]`, "must be 0, 1, true or false", v);
+    }
+  }
+  return out;
+}
+
+function checkConfCorrect(conf: ArrayLike<number>, correct: ArrayLike<number | boolean>): Uint8Array {
+  assertFiniteArray("conf", conf, { min: 0, max: 1 });
+  if (conf.length === 0) throw new ConfigError("conf", "must be non-empty");
+  const y = toBinary("correct", correct);
+  if (y.length !== conf.length) {
+    throw new ConfigError(
+      "correct",
+      `must have the same length as conf (${conf.length})`,
+      `length ${y.length}`,
+    );
+  }
+  return y;
+}
+
+/** Reliability diagram: per equal-width bin, edges, count, mean confidence and accuracy (Guo et al. 2017, arXiv 1706.04599). */
+export function reliabilityDiagram(
+  conf: ArrayLike<number>,
+  correct: ArrayLike<number | boolean>,
+  options?: Partial<BinOptions>,
+): ReliabilityBin[] {
+  const { bins } = resolveConfig("reliabilityDiagram", BIN_DEFAULTS, options);
+  assertInteger("reliabilityDiagram.bins", bins, { min: 1 });
+  const y = checkConfCorrect(conf, correct);
+  return binStats(conf, y, bins);
+}
+
+function binStats(conf: ArrayLike<number>, y: Uint8Array, bins: number): ReliabilityBin[] {
+  const count = new Float64Array(bins);
+  const sumConf = new Float64Array(bins);
+  const sumCorrect = new Float64Array(bins);
+  for (let i = 0; i < conf.length; i++) {
+    const b = Math.min(Math.floor(conf[i] * bins), bins - 1);
+    count[b]++;
+    sumConf[b] += conf[i];
+    sumCorrect[b] += y[i];
+  }
+  const rows: ReliabilityBin[] = [];
+  for (let b = 0; b < bins; b++) {
+    rows.push({
+      lower: b / bins,
+      upper: (b + 1) / bins,
+      count: count[b],
+      meanConfidence: count[b] > 0 ? sumConf[b] / count[b] : null,
+      accuracy: count[b] > 0 ? sumCorrect[b] / count[b] : null,
+    });
+  }
+  return rows;
+}
+
+/** ECE = Σ_b (n_b/N)·|acc_b − conf_b| over equal-width bins (Naeini et al. 2015; Guo et al. 2017, arXiv 1706.04599). */
+export function expectedCalibrationError(
+  conf: ArrayLike<number>,
+  correct: ArrayLike<number | boolean>,
+  options?: Partial<BinOptions>,
+): number {
+  const { bins } = resolveConfig("expectedCalibrationError", BIN_DEFAULTS, options);
+  assertInteger("expectedCalibrationError.bins", bins, { min: 1 });
+  const y = checkConfCorrect(conf, correct);
+  let ece = 0;
+  for (const row of binStats(conf, y, bins)) {
+    if (row.count > 0) ece += (row.count / conf.length) * Math.abs(row.accuracy! - row.meanConfidence!);
+  }
+  return ece;
+}
+
+/** Brier score = (1/N) Σ (q_i − y_i)² (Brier 1950), a proper scoring rule in [0, 1]. */
+export function brierScore(conf: ArrayLike<number>, correct: ArrayLike<number | boolean>): number {
+  const y = checkConfCorrect(conf, correct);
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += (conf[i] - y[i]) * (conf[i] - y[i]);
+  return s / y.length;
+}
+
+/**
+ * AUROC = P(score_pos > score_neg) + ½ P(tie) = Mann–Whitney U / (n_pos·n_neg) (Hanley & McNeil 1982);
+ * needs at least one positive and one negative label.
+ */
+export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): number {
+  assertFiniteArray("scores", scores);
+  const y = toBinary("labels", labels);
+  if (y.length !== scores.length) {
+    throw new ConfigError(
+      "labels",
+      `must have the same length as scores (${scores.length})`,
+      `length ${y.length}`,
+    );
+  }
+  let nPos = 0;
+  for (let i = 0; i < y.length; i++) nPos += y[i];
+  const nNeg = y.length - nPos;
+  if (nPos === 0 || nNeg === 0) {
+    throw new ConfigError(
+      "labels",
+      "must contain both 0 and 1 (AUROC is undefined for one class)",
+      `${nPos} positives, ${nNeg} negatives`,
+    );
+  }
+  // Midranks (1-based) of the scores; rank-sum of the positives gives U.
+  const order = Array.from({ length: y.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let rankSumPos = 0;
+  let i = 0;
+  while (i < order.length) {
+    let j = i;
+    while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
+    const midrank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) if (y[order[k]] === 1) rankSumPos += midrank;
+    i = j + 1;
+  }
+  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}

@@ -1,0 +1,6 @@
+/** Estimators: advantages (GRPO family, RLOO, REINFORCE++, Lite PPO, GAE, KAE), KL k1/k2/k3, pass@k, calibration. */
+export * from "./advantages.ts";
+export * from "./kae.ts";
+export * from "./kl.ts";
+export * from "./pass_at_k.ts";
+export * from "./calibration.ts";

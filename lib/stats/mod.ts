@@ -1,0 +1,4 @@
+/** Statistics for reporting (rliable, arXiv 2108.13264): IQM, optimality gap, profiles, P(improvement), bootstrap CIs. */
+export * from "./aggregate.ts";
+export * from "./bootstrap.ts";
+export * from "./correlation.ts";
