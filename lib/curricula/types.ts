@@ -11,6 +11,11 @@ export interface RolloutGroup {
   problem: Problem;
   /** Number of reference-solution tokens forced as a prefix of each response (0 = no hint). */
   hintLength: number;
+  /**
+   * Per-rollout hint lengths when they differ within the group (SEELE merges m rounds at different hint
+   * rates into one group of m·n rollouts); when present it overrides `hintLength` rollout by rollout.
+   */
+  hintLengths?: number[];
   /** Response token ids per rollout (hint prefix included, eos included when emitted). */
   responses: number[][];
   /** Per-token log-probs under the sampling policy, aligned with `responses` (hint tokens: log-prob of the forced token). */

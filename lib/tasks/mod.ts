@@ -4,4 +4,3 @@ export * from "./addition.ts";
 export * from "./sat.ts";
 export * from "./dataset.ts";
 export * from "./chain.ts";
-export * from "./chain.ts";
