@@ -1,0 +1,580 @@
+/**
+ * A tiny causal (GPT-style) transformer language-model policy for RL on token sequences.
+ *
+ * Architecture (Radford et al. 2019 "GPT-2" layout, pre-LayerNorm):
+ *   h₀ = E_tok[x_t] + E_pos[p_t],  p_t = cumsum(valid)_t − 1 (so left padding does not shift positions)
+ *   per block:  h ← h + W_o·Attn(LN₁(h)),  h ← h + W₂·GELU(W₁·LN₂(h) + b₁) + b₂
+ *   logits = LN_f(h)·W_head + b_head     (untied output head: W_head is separate from E_tok)
+ * Attention is multi-head, causal, and ignores padded keys (valid = 0). GELU uses the sigmoid approximation
+ * GELU(x) ≈ x·σ(1.702x) (Hendrycks & Gimpel 2016, arXiv:1606.08415). Weights are drawn on the host from
+ * `Rng(config.seed)` (N(0, 0.02²); residual output projections N(0, (0.02/√(2·nLayers))²); biases 0, LN
+ * gains 1), so initialisation is identical on every backend.
+ *
+ * Speed notes: token/position lookups are one-hot matmuls (`embed`, no `tf.gather`, whose gradient is
+ * missing on wasm), no matmul uses transpose flags, and importing this module installs the fast
+ * BatchMatMul gradient (`registerFastGradients`, lib/core/fastops.ts).
+ */
+import { tf } from "../core/tf.ts";
+import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
+import { Rng } from "../core/rng.ts";
+import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
+import { embed, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
+
+registerFastGradients();
+
+/** Hyper-parameters of `TinyTransformer`. */
+export interface TinyTransformerConfig {
+  /** Number of token ids (tokens are integers in [0, vocabSize)). */
+  vocabSize: number;
+  /** Maximum sequence length (prompt + response); size of the learned position table. */
+  contextLength: number;
+  /** Residual width d (default 64). */
+  dModel?: number;
+  /** Number of transformer blocks (default 2). */
+  nLayers?: number;
+  /** Attention heads; must divide dModel (default 4). */
+  nHeads?: number;
+  /** MLP hidden width (default 4·dModel). */
+  dFF?: number;
+  /** Seed for weight initialisation (`Rng`). */
+  seed: number;
+  /** Token id used for padding (default 0); `valid` is derived as tokens ≠ padToken when omitted. */
+  padToken?: number;
+}
+
+/** JSON-serializable weights: variable name → shape and row-major values. */
+export type TransformerWeights = Record<string, { shape: number[]; data: number[] }>;
+
+/** Options of `TinyTransformer.sample`. */
+export interface TransformerSampleOptions {
+  /** Maximum number of response tokens per row (forced tokens included). */
+  maxTokens: number;
+  /** Seed of the host `Rng` that draws the tokens. */
+  seed: number;
+  /** Sampling temperature τ > 0: tokens ~ softmax(logits/τ) (default 1). */
+  temperature?: number;
+  /** End-of-sequence token: a row stops after emitting it (it is included in the response). */
+  eos?: number;
+  /** forced[i]: tokens teacher-forced as the first response tokens of row i (fed, not sampled). */
+  forced?: number[][];
+}
+
+/** Result of `TinyTransformer.sample`: per row, the response tokens and their log-probs/entropies. */
+export interface TransformerSampleResult {
+  /** Response tokens (eos included when emitted). */
+  responses: number[][];
+  /** log π(token | prefix) under the sampling distribution softmax(logits/τ), one per response token. */
+  logProbs: number[][];
+  /** Entropy H = −Σ_v p_v log p_v of the sampling distribution at each response step. */
+  entropies: number[][];
+  /** Whether the row emitted eos (false: stopped at maxTokens). */
+  finished: boolean[];
+}
+
+const FORMAT = "sweetspot.tiny-transformer/v1";
+const NEG_INF = -1e9;
+const LN_EPS = 1e-5;
+
+interface Block {
+  ln1g: Variable;
+  ln1b: Variable;
+  wqkv: Variable;
+  bqkv: Variable;
+  wo: Variable;
+  bo: Variable;
+  ln2g: Variable;
+  ln2b: Variable;
+  w1: Variable;
+  b1: Variable;
+  w2: Variable;
+  b2: Variable;
+}
+
+interface KV {
+  k: Tensor;
+  v: Tensor;
+}
+
+/** LayerNorm over the last axis: γ ⊙ (x − μ)/√(σ² + ε) + β (Ba et al. 2016, arXiv:1607.06450). */
+function layerNorm(x: Tensor, g: Tensor, b: Tensor): Tensor {
+  const mu = tf.mean(x, -1, true);
+  const xc = tf.sub(x, mu);
+  const v = tf.mean(tf.square(xc), -1, true);
+  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(v, LN_EPS))), g), b);
+}
+
+/** GELU(x) ≈ x·σ(1.702x). */
+function gelu(x: Tensor): Tensor {
+  return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
+}
+
+/** Causal transformer LM policy with KV-cache sampling; see the module comment for the architecture. */
+export class TinyTransformer {
+  /** Resolved configuration (defaults filled in). */
+  readonly config: Required<TinyTransformerConfig>;
+  /** All trainable weights, in the stable order of `variableNames`. */
+  readonly variables: Variable[];
+  /** Names of `variables` (same order), e.g. "tok_emb", "h0.attn.wqkv", "head.w". */
+  readonly variableNames: string[];
+  private readonly tokEmb: Variable;
+  private readonly posEmb: Variable;
+  private readonly blocks: Block[];
+  private readonly lnfG: Variable;
+  private readonly lnfB: Variable;
+  private readonly headW: Variable;
+  private readonly headB: Variable;
+  private disposed = false;
+
+  /** Build a model with weights initialised from `config.seed`; throws ConfigError on bad fields. */
+  constructor(config: TinyTransformerConfig) {
+    this.config = resolveTransformerConfig(config);
+    const { vocabSize: V, contextLength: C, dModel: d, nLayers: L, dFF: F, seed } = this.config;
+    const rng = new Rng(seed);
+    const names: string[] = [];
+    const vars: Variable[] = [];
+    const mk = (name: string, shape: number[], init: "normal" | "zeros" | "ones", std = 0.02): Variable => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(n);
+      if (init === "ones") data.fill(1);
+      else if (init === "normal") { for (let i = 0; i < n; i++) data[i] = rng.normal(0, std); }
+      const v = tf.variable(tf.tensor(data, shape), true);
+      names.push(name);
+      vars.push(v);
+      return v;
+    };
+    const residStd = 0.02 / Math.sqrt(2 * Math.max(L, 1));
+    this.tokEmb = mk("tok_emb", [V, d], "normal");
+    this.posEmb = mk("pos_emb", [C, d], "normal");
+    this.blocks = [];
+    for (let l = 0; l < L; l++) {
+      const p = `h${l}.`;
+      this.blocks.push({
+        ln1g: mk(p + "ln1.g", [d], "ones"),
+        ln1b: mk(p + "ln1.b", [d], "zeros"),
+        wqkv: mk(p + "attn.wqkv", [d, 3 * d], "normal"),
+        bqkv: mk(p + "attn.bqkv", [3 * d], "zeros"),
+        wo: mk(p + "attn.wo", [d, d], "normal", residStd),
+        bo: mk(p + "attn.bo", [d], "zeros"),
+        ln2g: mk(p + "ln2.g", [d], "ones"),
+        ln2b: mk(p + "ln2.b", [d], "zeros"),
+        w1: mk(p + "mlp.w1", [d, F], "normal"),
+        b1: mk(p + "mlp.b1", [F], "zeros"),
+        w2: mk(p + "mlp.w2", [F, d], "normal", residStd),
+        b2: mk(p + "mlp.b2", [d], "zeros"),
+      });
+    }
+    this.lnfG = mk("ln_f.g", [d], "ones");
+    this.lnfB = mk("ln_f.b", [d], "zeros");
+    this.headW = mk("head.w", [d, V], "normal");
+    this.headB = mk("head.b", [V], "zeros");
+    this.variables = vars;
+    this.variableNames = names;
+  }
+
+  /**
+   * One pass of the network over T new tokens per row. `keyBias` [B, 1, T, Tpast+T] is 0 where attention
+   * is allowed and −1e9 elsewhere; `past` holds per-layer cached keys/values [B, H, Tpast, dh].
+   * Returns logits [B, T, V] and the per-layer keys/values including the new tokens.
+   */
+  private core(
+    tokens: Tensor,
+    pos: Tensor,
+    keyBias: Tensor,
+    past: KV[] | null,
+  ): { logits: Tensor; kv: KV[] } {
+    const { dModel: d, nHeads: H, vocabSize: V } = this.config;
+    const [B, T] = tokens.shape;
+    const dh = d / H;
+    const scale = 1 / Math.sqrt(dh);
+    let h = tf.reshape(tf.add(embed(tokens, this.tokEmb), embed(pos, this.posEmb)), [B * T, d]);
+    const kv: KV[] = [];
+    this.blocks.forEach((blk, l) => {
+      const a = layerNorm(h, blk.ln1g, blk.ln1b);
+      const qkv = tf.add(tf.matMul(a, blk.wqkv), blk.bqkv); // [B·T, 3d]
+      const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * H, dh]), [0, 2, 1, 3]); // [B, 3H, T, dh]
+      const [q0, k0, v0] = tf.split(heads, 3, 1); // each [B, H, T, dh]
+      const k = past ? tf.concat([past[l].k, k0], 2) : k0;
+      const v = past ? tf.concat([past[l].v, v0], 2) : v0;
+      kv.push({ k, v });
+      const q = tf.mul(q0, scale);
+      const scores = tf.add(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), keyBias); // [B, H, T, Tk]
+      const att = tf.matMul(tf.softmax(scores), v); // [B, H, T, dh]
+      const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, d]);
+      h = tf.add(h, tf.add(tf.matMul(merged, blk.wo), blk.bo));
+      const m = layerNorm(h, blk.ln2g, blk.ln2b);
+      const f = gelu(tf.add(tf.matMul(m, blk.w1), blk.b1));
+      h = tf.add(h, tf.add(tf.matMul(f, blk.w2), blk.b2));
+    });
+    const out = layerNorm(h, this.lnfG, this.lnfB);
+    const logits = tf.reshape(tf.add(tf.matMul(out, this.headW), this.headB), [B, T, V]);
+    return { logits, kv };
+  }
+
+  /** valid as float32 [B, T] (derived as tokens ≠ padToken when omitted); checks shapes. */
+  private validOf(tokens: Tensor, valid?: Tensor): Tensor {
+    if (tokens.rank !== 2) {
+      throw new ConfigError("tokens", "must be a rank-2 [batch, time] tensor", tokens.shape);
+    }
+    const T = tokens.shape[1] as number;
+    if (T < 1 || T > this.config.contextLength) {
+      throw new ConfigError("tokens", `must have 1 ≤ time ≤ contextLength (${this.config.contextLength})`, T);
+    }
+    if (valid === undefined) return tf.cast(tf.notEqual(tokens, this.config.padToken), "float32");
+    if (valid.rank !== 2 || valid.shape[0] !== tokens.shape[0] || valid.shape[1] !== T) {
+      throw new ConfigError(
+        "valid",
+        `must have the shape of tokens ${JSON.stringify(tokens.shape)}`,
+        valid.shape,
+      );
+    }
+    return tf.cast(valid, "float32");
+  }
+
+  /** Full-sequence pass: logits [B, T, V] plus per-layer keys/values (for KV-cache prefill). */
+  private full(tokens: Tensor, valid?: Tensor): { logits: Tensor; kv: KV[] } {
+    this.assertAlive();
+    const validF = this.validOf(tokens, valid);
+    const [B, T] = tokens.shape;
+    const ids = tokens.dtype === "int32" ? tokens : tf.cast(tokens, "int32");
+    // positions p_t = max(cumsum(valid)_t − 1, 0), cumsum as valid·U with U upper-triangular ones.
+    const upper = tf.tensor2d(triangle(T, (i, j) => i <= j), [T, T]);
+    const cum = tf.matMul(validF, upper);
+    const pos = tf.cast(tf.maximum(tf.sub(cum, 1), 0), "int32");
+    // allowed[b, i, j] = [j ≤ i] · valid[b, j]; bias = (allowed − 1)·1e9.
+    const causal = tf.tensor4d(triangle(T, (i, j) => j <= i), [1, 1, T, T]);
+    const allowed = tf.mul(causal, tf.reshape(validF, [B, 1, 1, T]));
+    const bias = tf.mul(tf.sub(allowed, 1), -NEG_INF);
+    return this.core(ids, pos, bias, null);
+  }
+
+  /**
+   * Causal logits [B, T, V] for int32 tokens [B, T]. `valid` [B, T] (1 = real, 0 = pad) masks attention to
+   * pads and sets positions to cumsum(valid) − 1; derived as tokens ≠ padToken when omitted. Pure tfjs ops
+   * (usable inside tf.variableGrads / optimizer.minimize). Logits at pad positions are meaningless.
+   */
+  forward(tokens: Tensor2D, valid?: Tensor2D): Tensor3D {
+    return tf.tidy(() => this.full(tokens, valid).logits) as Tensor3D;
+  }
+
+  /**
+   * log p(tokens[:, t] | tokens[:, <t]) for t = 1..T−1 → logProbs [B, T−1], and the entropy −Σ_v p log p of
+   * the predictive distribution at those steps → entropy [B, T−1]; both under softmax(logits/temperature)
+   * (default temperature 1). Entries whose target is a pad are meaningless (mask them with valid[:, 1:]).
+   */
+  tokenLogProbs(
+    tokens: Tensor2D,
+    valid?: Tensor2D,
+    temperature = 1,
+  ): { logProbs: Tensor2D; entropy: Tensor2D } {
+    assertFiniteNumber("temperature", temperature, { min: 0, exclusiveMin: true });
+    return tf.tidy(() => {
+      const [B, T] = tokens.shape;
+      if (T < 2) throw new ConfigError("tokens", "must have at least 2 time steps for tokenLogProbs", T);
+      const logits = this.full(tokens, valid).logits;
+      let pred = tf.slice(logits, [0, 0, 0], [B, T - 1, -1]);
+      if (temperature !== 1) pred = tf.div(pred, temperature);
+      const logp = tf.logSoftmax(pred);
+      const ids = tokens.dtype === "int32" ? tokens : tf.cast(tokens, "int32");
+      const target = tf.slice(ids, [0, 1], [B, T - 1]);
+      const logProbs = selectLastAxis(logp, target) as Tensor2D;
+      const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1)) as Tensor2D;
+      return { logProbs, entropy };
+    });
+  }
+
+  /**
+   * KV-cache sampling, one new token per step. Prompts (non-empty, possibly different lengths) are
+   * left-padded internally; `forced[i]` are fed as row i's first response tokens (log-probs recorded).
+   * A row stops at `eos` or `maxTokens`. Tokens are drawn on the host by `new Rng(seed)`, one uniform per
+   * sampled token in row order, so a seed gives identical tokens on the cpu backend. Requires
+   * max prompt length + maxTokens ≤ contextLength.
+   */
+  async sample(prompts: number[][], opts: TransformerSampleOptions): Promise<TransformerSampleResult> {
+    const o = resolveConfig("sample", {
+      maxTokens: NaN,
+      seed: NaN,
+      temperature: 1,
+      eos: undefined as number | undefined,
+      forced: undefined as number[][] | undefined,
+    }, opts);
+    assertInteger("seed", o.seed);
+    assertFiniteNumber("temperature", o.temperature, { min: 0, exclusiveMin: true });
+    return await this.decode(prompts, o.maxTokens, o.eos, o.forced, new Rng(o.seed), o.temperature);
+  }
+
+  /** Greedy decoding (argmax at each step, i.e. temperature → 0) for evaluation; returns the responses. */
+  async greedy(prompts: number[][], opts: { maxTokens: number; eos?: number }): Promise<number[][]> {
+    const o = resolveConfig("greedy", { maxTokens: NaN, eos: undefined as number | undefined }, opts);
+    return (await this.decode(prompts, o.maxTokens, o.eos, undefined, null, 1)).responses;
+  }
+
+  private async decode(
+    prompts: number[][],
+    maxTokens: number,
+    eos: number | undefined,
+    forced: number[][] | undefined,
+    rng: Rng | null,
+    temperature: number,
+  ): Promise<TransformerSampleResult> {
+    this.assertAlive();
+    const { vocabSize: V, contextLength: C, padToken } = this.config;
+    if (!Array.isArray(prompts) || prompts.length === 0) {
+      throw new ConfigError("prompts", "must be a non-empty array of token arrays", prompts);
+    }
+    const B = prompts.length;
+    prompts.forEach((p, i) => {
+      if (!Array.isArray(p) || p.length === 0) {
+        throw new ConfigError(`prompts[${i}]`, "must be a non-empty array of token ids", p);
+      }
+      p.forEach((t, j) => assertInteger(`prompts[${i}][${j}]`, t, { min: 0, max: V - 1 }));
+    });
+    const P = Math.max(...prompts.map((p) => p.length));
+    assertInteger("maxTokens", maxTokens, { min: 1, max: C - P });
+    if (eos !== undefined) assertInteger("eos", eos, { min: 0, max: V - 1 });
+    if (forced !== undefined) {
+      if (!Array.isArray(forced) || forced.length !== B) {
+        throw new ConfigError("forced", `must be an array with one token array per prompt (${B})`, forced);
+      }
+      forced.forEach((f, i) => {
+        if (!Array.isArray(f) || f.length > maxTokens) {
+          throw new ConfigError(
+            `forced[${i}]`,
+            `must be an array of at most maxTokens (${maxTokens}) tokens`,
+            f,
+          );
+        }
+        f.forEach((t, j) => assertInteger(`forced[${i}][${j}]`, t, { min: 0, max: V - 1 }));
+      });
+    }
+
+    // Prefill: left-padded prompts [B, P].
+    const tok = new Int32Array(B * P).fill(padToken);
+    const val = new Float32Array(B * P);
+    const keyValid: number[][] = [];
+    prompts.forEach((p, i) => {
+      const off = P - p.length;
+      for (let j = 0; j < p.length; j++) {
+        tok[i * P + off + j] = p[j];
+        val[i * P + off + j] = 1;
+      }
+      keyValid.push(Array.from(val.subarray(i * P, (i + 1) * P)));
+    });
+    let { logits, kv } = tidyKV(() => {
+      const r = this.full(tf.tensor2d(tok, [B, P], "int32"), tf.tensor2d(val, [B, P]));
+      return { logits: tf.reshape(tf.slice(r.logits, [0, P - 1, 0], [B, 1, V]), [B, V]), kv: r.kv };
+    });
+
+    const responses: number[][] = prompts.map(() => []);
+    const logProbs: number[][] = prompts.map(() => []);
+    const entropies: number[][] = prompts.map(() => []);
+    const finished = prompts.map(() => false);
+    const done = prompts.map(() => false);
+    const nextTok = new Int32Array(B).fill(padToken);
+    const lp = new Float64Array(V);
+    try {
+      for (let s = 0; s < maxTokens; s++) {
+        const data = await logits.data();
+        for (let i = 0; i < B; i++) {
+          if (done[i]) {
+            nextTok[i] = padToken;
+            continue;
+          }
+          // log-softmax of logits/τ in float64 on the host.
+          let mx = -Infinity;
+          for (let v = 0; v < V; v++) {
+            lp[v] = data[i * V + v] / temperature;
+            if (lp[v] > mx) mx = lp[v];
+          }
+          let z = 0;
+          for (let v = 0; v < V; v++) z += Math.exp(lp[v] - mx);
+          const lz = mx + Math.log(z);
+          let ent = 0;
+          for (let v = 0; v < V; v++) {
+            lp[v] -= lz;
+            ent -= Math.exp(lp[v]) * lp[v];
+          }
+          let t: number;
+          if (forced && s < forced[i].length) t = forced[i][s];
+          else if (rng === null) {
+            t = 0;
+            for (let v = 1; v < V; v++) if (lp[v] > lp[t]) t = v;
+          } else {
+            const u = rng.uniform();
+            let acc = 0;
+            t = V - 1;
+            for (let v = 0; v < V; v++) {
+              acc += Math.exp(lp[v]);
+              if (u < acc) {
+                t = v;
+                break;
+              }
+            }
+          }
+          responses[i].push(t);
+          logProbs[i].push(lp[t]);
+          entropies[i].push(ent);
+          nextTok[i] = t;
+          if (eos !== undefined && t === eos) finished[i] = done[i] = true;
+        }
+        if (s === maxTokens - 1 || done.every((x) => x)) break;
+        for (let i = 0; i < B; i++) keyValid[i].push(1);
+        const pos = new Int32Array(B);
+        for (let i = 0; i < B; i++) pos[i] = prompts[i].length + s;
+        const Tk = keyValid[0].length;
+        const bias = new Float32Array(B * Tk);
+        for (let i = 0; i < B; i++) {
+          for (let j = 0; j < Tk; j++) {
+            bias[i * Tk + j] = keyValid[i][j] ? 0 : NEG_INF;
+          }
+        }
+        const step = tidyKV(() => {
+          const r = this.core(
+            tf.tensor2d(nextTok, [B, 1], "int32"),
+            tf.tensor2d(pos, [B, 1], "int32"),
+            tf.tensor4d(bias, [B, 1, 1, Tk]),
+            kv,
+          );
+          return { logits: tf.reshape(r.logits, [B, V]), kv: r.kv };
+        });
+        tf.dispose([logits, ...kv.flatMap((c) => [c.k, c.v])]);
+        logits = step.logits;
+        kv = step.kv;
+      }
+    } finally {
+      tf.dispose([logits, ...kv.flatMap((c) => [c.k, c.v])]);
+    }
+    return { responses, logProbs, entropies, finished };
+  }
+
+  /** Current weights as JSON-serializable {name: {shape, data}} (float32 values as numbers). */
+  async getWeights(): Promise<TransformerWeights> {
+    this.assertAlive();
+    const out: TransformerWeights = {};
+    for (let i = 0; i < this.variables.length; i++) {
+      const v = this.variables[i];
+      out[this.variableNames[i]] = { shape: v.shape.slice(), data: Array.from(await v.data()) };
+    }
+    return out;
+  }
+
+  /** Overwrite all weights from `getWeights()` output; throws ConfigError on missing/extra names or bad shapes. */
+  setWeights(w: TransformerWeights): void {
+    this.assertAlive();
+    if (w === null || typeof w !== "object") throw new ConfigError("weights", "must be an object", w);
+    const known = new Set(this.variableNames);
+    for (const k of Object.keys(w)) {
+      if (!known.has(k)) throw new ConfigError(`weights.${k}`, "is not a variable of this model");
+    }
+    this.variableNames.forEach((name, i) => {
+      const e = w[name];
+      const v = this.variables[i];
+      if (!e) throw new ConfigError(`weights.${name}`, "is missing");
+      if (!Array.isArray(e.shape) || e.shape.join(",") !== v.shape.join(",")) {
+        throw new ConfigError(`weights.${name}.shape`, `must be ${JSON.stringify(v.shape)}`, e.shape);
+      }
+      if (!e.data || e.data.length !== v.size) {
+        throw new ConfigError(`weights.${name}.data`, `must have ${v.size} numbers`, e.data?.length);
+      }
+    });
+    this.variableNames.forEach((name, i) => {
+      const t = tf.tensor(w[name].data, w[name].shape, "float32");
+      this.variables[i].assign(t);
+      t.dispose();
+    });
+  }
+
+  /** Write {format, config, weights} as JSON to `path`. */
+  async save(path: string): Promise<void> {
+    const body = { format: FORMAT, config: this.config, weights: await this.getWeights() };
+    await Deno.writeTextFile(path, JSON.stringify(body));
+  }
+
+  /** Read a model written by `save`. */
+  static async load(path: string): Promise<TinyTransformer> {
+    const body = JSON.parse(await Deno.readTextFile(path));
+    if (body?.format !== FORMAT) {
+      throw new ConfigError("format", `must be ${JSON.stringify(FORMAT)}`, body?.format);
+    }
+    const m = new TinyTransformer(body.config);
+    m.setWeights(body.weights);
+    return m;
+  }
+
+  /** Independent copy with the same config and weights (e.g. a frozen reference policy for KL). */
+  async clone(): Promise<TinyTransformer> {
+    const m = new TinyTransformer(this.config);
+    m.setWeights(await this.getWeights());
+    return m;
+  }
+
+  /** Number of trainable scalars. */
+  numParams(): number {
+    return this.variables.reduce((s, v) => s + v.size, 0);
+  }
+
+  /**
+   * Forward FLOPs per token at sequence length `seqLen` (default contextLength), counting a multiply-add as
+   * 2 FLOPs: 2·(nLayers·(d·3d + d·d + 2·d·dFF) + d·V) for the weight matmuls plus 4·nLayers·seqLen·d for
+   * QKᵀ and A·V over the full (not causally halved) context. Embedding lookups, LayerNorm, softmax,
+   * biases and activations are excluded (Kaplan et al. 2020, arXiv:2001.08361, §2.1 convention).
+   */
+  flopsPerToken(seqLen = this.config.contextLength): number {
+    const { dModel: d, nLayers: L, dFF: F, vocabSize: V } = this.config;
+    return 2 * (L * (3 * d * d + d * d + 2 * d * F) + d * V) + 4 * L * seqLen * d;
+  }
+
+  /** Free all weights; the model is unusable afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose(this.variables);
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new ConfigError("model", "has been disposed");
+  }
+}
+
+/** Fill defaults and validate a TinyTransformerConfig; each bad field throws a ConfigError naming it. */
+export function resolveTransformerConfig(config: TinyTransformerConfig): Required<TinyTransformerConfig> {
+  const c = resolveConfig("config", {
+    vocabSize: NaN,
+    contextLength: NaN,
+    dModel: 64,
+    nLayers: 2,
+    nHeads: 4,
+    dFF: NaN,
+    seed: NaN,
+    padToken: 0,
+  }, config);
+  assertInteger("config.vocabSize", c.vocabSize, { min: 2 });
+  assertInteger("config.contextLength", c.contextLength, { min: 2 });
+  assertInteger("config.dModel", c.dModel, { min: 1 });
+  assertInteger("config.nLayers", c.nLayers, { min: 0 });
+  assertInteger("config.nHeads", c.nHeads, { min: 1 });
+  if (c.dModel % c.nHeads !== 0) {
+    throw new ConfigError("config.dModel", `must be divisible by nHeads (${c.nHeads})`, c.dModel);
+  }
+  if (Number.isNaN(c.dFF)) c.dFF = 4 * c.dModel;
+  assertInteger("config.dFF", c.dFF, { min: 1 });
+  assertInteger("config.seed", c.seed);
+  assertInteger("config.padToken", c.padToken, { min: 0, max: c.vocabSize - 1 });
+  return c;
+}
+
+/** tf.tidy for a {logits, kv} result (tidy only keeps TensorContainers, so flatten and rebuild). */
+function tidyKV(fn: () => { logits: Tensor; kv: KV[] }): { logits: Tensor; kv: KV[] } {
+  const flat = tf.tidy(() => {
+    const r = fn();
+    return [r.logits, ...r.kv.flatMap((c) => [c.k, c.v])];
+  }) as Tensor[];
+  const kv: KV[] = [];
+  for (let i = 1; i < flat.length; i += 2) kv.push({ k: flat[i], v: flat[i + 1] });
+  return { logits: flat[0], kv };
+}
+
+function triangle(n: number, keep: (i: number, j: number) => boolean): Float32Array {
+  const a = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (keep(i, j)) a[i * n + j] = 1;
+  return a;
+}
