@@ -5,3 +5,4 @@
 export * from "./lib/core/mod.ts";
 export * from "./lib/estimators/mod.ts";
 export * from "./lib/stats/mod.ts";
+export * from "./lib/policies/mod.ts";
