@@ -18,7 +18,7 @@ import {
   litePpoAdvantages,
   meanPassAtK,
   passAtK,
-  passAtKCurve,
+  passAtKValues,
   reinforcePlusPlusAdvantages,
   reliabilityDiagram,
   rlooAdvantages,
@@ -273,14 +273,14 @@ Deno.test("passAtK: hand cases against 1 − C(n−c,k)/C(n,k)", () => {
   assert.ok(Math.abs(passAtK(8, 3, 1) - 3 / 8) < 1e-12);
   // Large n: C(n−c,k)/C(n,k) = Π_{i<c} (n−k−i)/(n−i).
   assert.ok(Math.abs(passAtK(200, 3, 100) - (1 - (100 / 200) * (99 / 199) * (98 / 198))) < 1e-12);
-  close(passAtKCurve(5, 2, [1, 2, 4]), [0.4, 0.7, 1]);
+  close(passAtKValues(5, 2, [1, 2, 4]), [0.4, 0.7, 1]);
   assert.ok(Math.abs(meanPassAtK([5, 10], [2, 0], 2) - 0.35) < 1e-12);
   throwsConfig(() => passAtK(5, 2, 6), "k");
   throwsConfig(() => passAtK(5, 6, 1), "c");
   throwsConfig(() => passAtK(5, -1, 1), "c");
   throwsConfig(() => passAtK(5, 1, 0), "k");
   throwsConfig(() => passAtK(5.5, 1, 1), "n");
-  throwsConfig(() => passAtKCurve(5, 1, [2, 9]), "ks[1]");
+  throwsConfig(() => passAtKValues(5, 1, [2, 9]), "ks[1]");
   throwsConfig(() => meanPassAtK([5, 10], [2], 2), "cs");
 });
 

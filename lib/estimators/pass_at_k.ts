@@ -29,7 +29,7 @@ export function passAtK(n: number, c: number, k: number): number {
 }
 
 /** Unbiased pass@k for each k in ks from one (n, c) (Chen et al. 2021, arXiv 2107.03374). */
-export function passAtKCurve(n: number, c: number, ks: readonly number[]): number[] {
+export function passAtKValues(n: number, c: number, ks: readonly number[]): number[] {
   checkNC(n, c);
   if (!Array.isArray(ks)) throw new ConfigError("ks", "must be an array of integers in [1, n]", ks);
   return ks.map((k, j) => {
