@@ -1,0 +1,2 @@
+/** Run logs: `RunLog` rows ↔ arquero tables, CSV and JSONL. */
+export * from "./runlog.ts";

@@ -1,0 +1,606 @@
+/**
+ * Chart builders for RL-for-reasoning experiments. Each returns a `Chart` holding a self-contained vega-lite v5
+ * spec (aggregated data inline in `data.values`). Inputs are plain records or an arquero table.
+ */
+import { assertInteger, assertOneOf, ConfigError, resolveConfig } from "../core/validate.ts";
+import { Chart } from "./chart.ts";
+import { type IntervalEstimate, iqmBootstrapInterval, meanTInterval } from "./summary.ts";
+
+/** A data row. */
+export type ChartRow = Record<string, unknown>;
+/** Chart input: an iterable of records, or anything with `objects()` (an arquero table). */
+export type ChartData = Iterable<ChartRow> | { objects(): ChartRow[] };
+
+/** Point estimate used when several rows share a group: the mean (t-interval) or the IQM (bootstrap). */
+export const CHART_AGGREGATES = ["mean", "iqm"] as const;
+/** Name of a group aggregate. */
+export type ChartAggregate = typeof CHART_AGGREGATES[number];
+
+/** Records from plain rows or an arquero table (detected by its `objects()` method). */
+export function chartRecords(data: ChartData): ChartRow[] {
+  if (data && typeof (data as { objects?: unknown }).objects === "function") {
+    return (data as { objects(): ChartRow[] }).objects();
+  }
+  if (data === null || typeof (data as Iterable<ChartRow>)[Symbol.iterator] !== "function") {
+    throw new ConfigError("data", "must be an array of records or an arquero table", data);
+  }
+  return Array.from(data as Iterable<ChartRow>);
+}
+
+function columnsOf(rows: ChartRow[]): string[] {
+  const s = new Set<string>();
+  for (const r of rows.slice(0, 1000)) for (const k of Object.keys(r)) s.add(k);
+  return [...s];
+}
+
+function requireField(rows: ChartRow[], option: string, field: string): void {
+  if (!rows.some((r) => field in r)) {
+    throw new ConfigError(
+      option,
+      `must name a column of the data; columns: ${columnsOf(rows).join(", ")}`,
+      field,
+    );
+  }
+}
+
+function numberAt(row: ChartRow, field: string, index: number): number | null {
+  const v = row[field];
+  if (v === null || v === undefined) return null;
+  const x = typeof v === "boolean" ? Number(v) : v;
+  if (typeof x !== "number" || !Number.isFinite(x)) {
+    throw new ConfigError(`data[${index}].${field}`, "must be a finite number or null", v);
+  }
+  return x;
+}
+
+function estimate(
+  values: number[],
+  aggregate: ChartAggregate,
+  level: number,
+  seed: number,
+): IntervalEstimate {
+  return aggregate === "iqm" ? iqmBootstrapInterval(values, level, 1000, seed) : meanTInterval(values, level);
+}
+
+function axisTitle(aggregate: ChartAggregate, y: string, level: number, n: number): string {
+  if (n < 2) return y;
+  return `${y} (${aggregate === "iqm" ? "IQM" : "mean"}, ${Math.round(level * 100)}% CI)`;
+}
+
+/** Common layout options. */
+interface Layout {
+  title?: string;
+  width?: number;
+  height?: number;
+}
+
+function frame(o: Layout): ChartRow {
+  const out: ChartRow = { width: o.width ?? 420, height: o.height ?? 260 };
+  if (o.title) out.title = o.title;
+  return out;
+}
+
+/** Options for `learningCurve`. */
+export interface LearningCurveOptions extends Layout {
+  /** Metric column (y axis). */
+  y: string;
+  /** x column: a step counter or wall-clock seconds (default "step"). */
+  x?: string;
+  /** Arm (method) column; one colour per arm (default "arm" when present). */
+  arm?: string;
+  /** Seed column: rows are first averaged within (arm, x, seed), then summarized over seeds (default "seed" when present). */
+  seed?: string;
+  /** Across-seed point estimate: "mean" (Student-t CI) or "iqm" (bootstrap CI) (default "mean"). */
+  aggregate?: ChartAggregate;
+  /** Confidence level of the band (default 0.95). */
+  level?: number;
+  /** Bin x into this many equal-width bins before aggregating (for wall-clock x that differs per seed). */
+  xBins?: number;
+  /** Axis titles (default: column names). */
+  xTitle?: string;
+  yTitle?: string;
+  /** Log-scale x axis with this base (default: linear). */
+  xLogBase?: number;
+  /** Draw points on the line (default false). */
+  points?: boolean;
+  /** Seed for the IQM bootstrap (default 0). */
+  bootstrapSeed?: number;
+}
+
+const CURVE_DEFAULTS: Required<Pick<LearningCurveOptions, "y">> & LearningCurveOptions = {
+  y: "",
+  x: "step",
+  arm: undefined,
+  seed: undefined,
+  aggregate: "mean",
+  level: 0.95,
+  xBins: undefined,
+  xTitle: undefined,
+  yTitle: undefined,
+  xLogBase: undefined,
+  points: false,
+  bootstrapSeed: 0,
+  title: undefined,
+  width: undefined,
+  height: undefined,
+};
+
+/** Aggregated curve rows: {arm?, x, y, y_lo, y_hi, n} per (arm, x), sorted by arm then x. */
+export function aggregateCurve(data: ChartData, options: LearningCurveOptions): ChartRow[] {
+  const o = resolveConfig("learningCurve", CURVE_DEFAULTS, options);
+  const rows = chartRecords(data);
+  if (typeof o.y !== "string" || o.y === "") throw new ConfigError("y", "must name the metric column", o.y);
+  const x = o.x!;
+  requireField(rows, "y", o.y);
+  requireField(rows, "x", x);
+  assertOneOf("aggregate", o.aggregate, CHART_AGGREGATES);
+  const level = o.level!;
+  if (!(level > 0 && level < 1)) throw new ConfigError("level", "must be in (0, 1)", level);
+  const arm = o.arm ?? (rows.some((r) => "arm" in r) ? "arm" : undefined);
+  if (arm) requireField(rows, "arm", arm);
+  const seed = o.seed ?? (rows.some((r) => "seed" in r) ? "seed" : undefined);
+  if (seed) requireField(rows, "seed", seed);
+  let binOf = (v: number) => v;
+  if (o.xBins !== undefined) {
+    assertInteger("xBins", o.xBins, { min: 1 });
+    let lo = Infinity, hi = -Infinity;
+    rows.forEach((r, i) => {
+      const v = numberAt(r, x, i);
+      if (v !== null) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    });
+    const w = (hi - lo) / o.xBins || 1;
+    binOf = (v) => lo + (Math.min(o.xBins! - 1, Math.floor((v - lo) / w)) + 0.5) * w;
+  }
+  // (arm, x) -> seed -> values
+  const groups = new Map<string, { arm: unknown; x: number; perSeed: Map<unknown, number[]> }>();
+  rows.forEach((r, i) => {
+    const xv = numberAt(r, x, i);
+    const yv = numberAt(r, o.y, i);
+    if (xv === null || yv === null) return;
+    const bx = binOf(xv);
+    const a = arm ? r[arm] : null;
+    const key = JSON.stringify([a, bx]);
+    let g = groups.get(key);
+    if (!g) groups.set(key, g = { arm: a, x: bx, perSeed: new Map() });
+    const s = seed ? r[seed] : i; // no seed column: each row is its own replicate
+    const list = g.perSeed.get(s);
+    if (list) list.push(yv);
+    else g.perSeed.set(s, [yv]);
+  });
+  const out: ChartRow[] = [];
+  for (const g of groups.values()) {
+    const vals = [...g.perSeed.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+    const e = estimate(vals, o.aggregate!, level, o.bootstrapSeed!);
+    const row: ChartRow = {};
+    if (arm) row[arm] = g.arm;
+    row[x] = g.x;
+    row[o.y] = e.center;
+    row[`${o.y}_lo`] = e.lo;
+    row[`${o.y}_hi`] = e.hi;
+    row.n = e.n;
+    out.push(row);
+  }
+  out.sort((a, b) =>
+    arm && a[arm] !== b[arm]
+      ? String(a[arm]).localeCompare(String(b[arm]))
+      : (a[x] as number) - (b[x] as number)
+  );
+  return out;
+}
+
+function curveSpec(data: ChartData, options: LearningCurveOptions, defaultTitle: string): Chart {
+  const o = resolveConfig("learningCurve", CURVE_DEFAULTS, options);
+  const rows = chartRecords(data);
+  const values = aggregateCurve(rows, options);
+  const x = o.x!;
+  const arm = o.arm ?? (rows.some((r) => "arm" in r) ? "arm" : undefined);
+  const maxN = values.reduce((m, r) => Math.max(m, r.n as number), 0);
+  const xEnc: ChartRow = { field: x, type: "quantitative", title: o.xTitle ?? x };
+  if (o.xLogBase !== undefined) {
+    xEnc.scale = { type: "log", base: o.xLogBase };
+    xEnc.axis = { tickCount: 6 };
+  }
+  const shared: ChartRow = { x: xEnc };
+  // Opaque line symbols in the legend (the merged legend would otherwise show the faint band's fill).
+  const legend = { symbolType: "stroke", symbolStrokeWidth: 3, symbolOpacity: 1 };
+  const color = (_: boolean) => arm ? { color: { field: arm, type: "nominal", title: arm, legend } } : {};
+  const yTitle = o.yTitle ?? axisTitle(o.aggregate!, o.y, o.level!, maxN);
+  const tooltip = [
+    ...(arm ? [{ field: arm, type: "nominal" }] : []),
+    { field: x, type: "quantitative" },
+    { field: o.y, type: "quantitative", format: ".4~g" },
+    { field: `${o.y}_lo`, type: "quantitative", format: ".4~g" },
+    { field: `${o.y}_hi`, type: "quantitative", format: ".4~g" },
+    { field: "n", type: "quantitative", title: "seeds" },
+  ];
+  const layer: ChartRow[] = [
+    {
+      mark: { type: "area", opacity: 0.2 },
+      encoding: {
+        y: { field: `${o.y}_lo`, type: "quantitative", title: yTitle, scale: { zero: false } },
+        y2: { field: `${o.y}_hi` },
+        ...color(false),
+      },
+    },
+    {
+      mark: { type: "line", strokeWidth: 2, point: o.points ? { size: 30 } : false },
+      encoding: { y: { field: o.y, type: "quantitative", title: yTitle }, ...color(true), tooltip },
+    },
+  ];
+  return new Chart({
+    ...frame({ title: o.title ?? defaultTitle, width: o.width, height: o.height }),
+    data: { values },
+    encoding: shared,
+    layer,
+  });
+}
+
+/** Learning curve: per-(arm, x) mean or IQM over seeds as a line, with a 95% CI band (area layer). */
+export function learningCurve(data: ChartData, options: LearningCurveOptions): Chart {
+  return curveSpec(data, options, `${options.y} vs ${options.x ?? "step"}`);
+}
+
+/** Options for `passAtKCurve`. */
+export interface PassAtKCurveOptions extends Omit<LearningCurveOptions, "x" | "y" | "xLogBase" | "xBins"> {
+  /** Column holding k (default "k"). */
+  k?: string;
+  /** Column holding pass@k (default "passAtK"). */
+  y?: string;
+  /** Log base of the k axis (default 2). */
+  logBase?: number;
+}
+
+/** pass@k curve (Chen et al. 2021, arXiv:2107.03374): pass@k vs k on a log-k axis, one line per arm, CI band over rows. */
+export function passAtKCurve(data: ChartData, options: PassAtKCurveOptions = {}): Chart {
+  const { k = "k", y = "passAtK", logBase = 2, ...rest } = options;
+  return curveSpec(
+    data,
+    { ...rest, x: k, y, xLogBase: logBase, points: rest.points ?? true, yTitle: rest.yTitle ?? "pass@k" },
+    "pass@k",
+  );
+}
+
+/** Options for `reliabilityDiagram`. */
+export interface ReliabilityOptions extends Layout {
+  /** Predicted-probability column in [0, 1] (default "confidence"). */
+  confidence?: string;
+  /** Outcome column, boolean or 0/1 (default "correct"). */
+  correct?: string;
+  /** Arm (model) column, one colour each (default "arm" when present). */
+  arm?: string;
+  /** Number of equal-width confidence bins (default 10). */
+  bins?: number;
+}
+
+/** Per-bin reliability statistics plus the expected calibration error per arm. */
+export interface ReliabilityBins {
+  /** {arm?, bin_lo, bin_hi, confidence (mean), accuracy, acc_lo, acc_hi (Wilson 95%), count}. */
+  bins: ChartRow[];
+  /** ECE = Σ_b (n_b/N)·|acc_b − conf_b| per arm ("" when there is no arm column). */
+  ece: Map<unknown, number>;
+}
+
+/** Bin predictions by confidence: accuracy, mean confidence, count and Wilson 95% interval per bin, ECE per arm. */
+export function reliabilityBins(data: ChartData, options: ReliabilityOptions = {}): ReliabilityBins {
+  const o = resolveConfig("reliabilityDiagram", {
+    confidence: "confidence",
+    correct: "correct",
+    arm: undefined as string | undefined,
+    bins: 10,
+    title: undefined as string | undefined,
+    width: undefined as number | undefined,
+    height: undefined as number | undefined,
+  }, options);
+  const rows = chartRecords(data);
+  requireField(rows, "confidence", o.confidence);
+  requireField(rows, "correct", o.correct);
+  assertInteger("bins", o.bins, { min: 1, max: 1000 });
+  const arm = o.arm ?? (rows.some((r) => "arm" in r) ? "arm" : undefined);
+  if (arm) requireField(rows, "arm", arm);
+  const acc = new Map<string, { arm: unknown; bin: number; n: number; sumC: number; sumY: number }>();
+  const totals = new Map<unknown, number>();
+  rows.forEach((r, i) => {
+    const c = numberAt(r, o.confidence, i);
+    const y = numberAt(r, o.correct, i);
+    if (c === null || y === null) return;
+    if (c < 0 || c > 1) throw new ConfigError(`data[${i}].${o.confidence}`, "must be in [0, 1]", c);
+    if (y !== 0 && y !== 1) throw new ConfigError(`data[${i}].${o.correct}`, "must be 0/1 or boolean", y);
+    const a = arm ? r[arm] : "";
+    const b = Math.min(o.bins - 1, Math.floor(c * o.bins));
+    const key = JSON.stringify([a, b]);
+    let g = acc.get(key);
+    if (!g) acc.set(key, g = { arm: a, bin: b, n: 0, sumC: 0, sumY: 0 });
+    g.n++;
+    g.sumC += c;
+    g.sumY += y;
+    totals.set(a, (totals.get(a) ?? 0) + 1);
+  });
+  const z = 1.959963984540054;
+  const bins: ChartRow[] = [];
+  const ece = new Map<unknown, number>();
+  for (
+    const g of [...acc.values()].sort((p, q) => String(p.arm).localeCompare(String(q.arm)) || p.bin - q.bin)
+  ) {
+    const p = g.sumY / g.n;
+    const conf = g.sumC / g.n;
+    const denom = 1 + z * z / g.n;
+    const mid = (p + z * z / (2 * g.n)) / denom;
+    const half = z * Math.sqrt(p * (1 - p) / g.n + z * z / (4 * g.n * g.n)) / denom;
+    const row: ChartRow = {};
+    if (arm) row[arm] = g.arm;
+    Object.assign(row, {
+      bin_lo: g.bin / o.bins,
+      bin_hi: (g.bin + 1) / o.bins,
+      confidence: conf,
+      accuracy: p,
+      acc_lo: Math.max(0, mid - half),
+      acc_hi: Math.min(1, mid + half),
+      count: g.n,
+    });
+    bins.push(row);
+    ece.set(g.arm, (ece.get(g.arm) ?? 0) + g.n / totals.get(g.arm)! * Math.abs(p - conf));
+  }
+  return { bins, ece };
+}
+
+/** Reliability diagram: accuracy vs mean confidence per bin (Wilson 95% whiskers), the y = x diagonal, and a bin-count histogram below. */
+export function reliabilityDiagram(data: ChartData, options: ReliabilityOptions = {}): Chart {
+  const { bins, ece } = reliabilityBins(data, options);
+  const rows = chartRecords(data);
+  const arm = options.arm ?? (rows.some((r) => "arm" in r) ? "arm" : undefined);
+  const width = options.width ?? 360;
+  const height = options.height ?? 300;
+  const color = arm ? { color: { field: arm, type: "nominal", title: arm } } : {};
+  const eceText = [...ece.entries()].map(([a, e]) => (arm ? `${a}: ` : "") + `ECE ${e.toFixed(3)}`).join(
+    ", ",
+  );
+  const unit = { type: "quantitative", scale: { domain: [0, 1] } };
+  return new Chart({
+    title: { text: options.title ?? "Reliability diagram", subtitle: eceText },
+    data: { values: bins },
+    vconcat: [
+      {
+        width,
+        height,
+        layer: [
+          {
+            data: { values: [{ confidence: 0, accuracy: 0 }, { confidence: 1, accuracy: 1 }] },
+            mark: { type: "line", color: "#888", strokeDash: [4, 4], strokeWidth: 1 },
+            encoding: {
+              x: { field: "confidence", ...unit },
+              y: { field: "accuracy", ...unit },
+            },
+          },
+          {
+            mark: { type: "rule", strokeWidth: 1.5 },
+            encoding: {
+              x: { field: "confidence", ...unit },
+              y: { field: "acc_lo", ...unit },
+              y2: { field: "acc_hi" },
+              ...color,
+            },
+          },
+          {
+            mark: { type: "line", point: { size: 40 }, strokeWidth: 2 },
+            encoding: {
+              x: { field: "confidence", ...unit, title: "mean predicted confidence" },
+              y: { field: "accuracy", ...unit, title: "empirical accuracy" },
+              ...color,
+              tooltip: [
+                ...(arm ? [{ field: arm, type: "nominal" }] : []),
+                { field: "confidence", type: "quantitative", format: ".3f" },
+                { field: "accuracy", type: "quantitative", format: ".3f" },
+                { field: "count", type: "quantitative" },
+              ],
+            },
+          },
+        ],
+      },
+      {
+        width,
+        height: 80,
+        mark: { type: "bar", opacity: 0.8 },
+        encoding: {
+          x: {
+            field: "bin_lo",
+            bin: { binned: true },
+            type: "quantitative",
+            scale: { domain: [0, 1] },
+            title: "confidence bin",
+          },
+          x2: { field: "bin_hi" },
+          y: { field: "count", type: "quantitative", title: "count", stack: arm ? "zero" : null },
+          ...color,
+          tooltip: [
+            ...(arm ? [{ field: arm, type: "nominal" }] : []),
+            { field: "bin_lo", type: "quantitative" },
+            { field: "count", type: "quantitative" },
+          ],
+        },
+      },
+    ],
+  });
+}
+
+/** Options for `barChart`. */
+export interface BarChartOptions extends Layout {
+  /** Category column (x axis). */
+  category: string;
+  /** Value column (bar height). */
+  value: string;
+  /** Sub-group column, bars side by side with one colour each. */
+  color?: string;
+  /** Given CI columns; when absent, rows sharing (category, color) are summarized with a CI. */
+  lo?: string;
+  hi?: string;
+  /** Point estimate when summarizing rows (default "mean"). */
+  aggregate?: ChartAggregate;
+  /** CI level when summarizing rows (default 0.95). */
+  level?: number;
+  /** Axis title for the value (default: derived from the value column). */
+  yTitle?: string;
+}
+
+/** Bar chart with CI whiskers: one bar per category (side by side per colour), whiskers from lo to hi. */
+export function barChart(data: ChartData, options: BarChartOptions): Chart {
+  const o = resolveConfig("barChart", {
+    category: "",
+    value: "",
+    color: undefined as string | undefined,
+    lo: undefined as string | undefined,
+    hi: undefined as string | undefined,
+    aggregate: "mean" as ChartAggregate,
+    level: 0.95,
+    yTitle: undefined as string | undefined,
+    title: undefined as string | undefined,
+    width: undefined as number | undefined,
+    height: undefined as number | undefined,
+  }, options);
+  const rows = chartRecords(data);
+  requireField(rows, "category", o.category);
+  requireField(rows, "value", o.value);
+  if (o.color) requireField(rows, "color", o.color);
+  assertOneOf("aggregate", o.aggregate, CHART_AGGREGATES);
+  if ((o.lo === undefined) !== (o.hi === undefined)) {
+    throw new ConfigError(o.lo === undefined ? "lo" : "hi", "must be given together with the other bound");
+  }
+  const loF = o.lo ?? `${o.value}_lo`;
+  const hiF = o.hi ?? `${o.value}_hi`;
+  let values: ChartRow[];
+  let maxN = 1;
+  if (o.lo !== undefined) {
+    requireField(rows, "lo", o.lo);
+    requireField(rows, "hi", o.hi!);
+    values = rows;
+  } else {
+    const groups = new Map<string, { c: unknown; s: unknown; vals: number[] }>();
+    rows.forEach((r, i) => {
+      const v = numberAt(r, o.value, i);
+      if (v === null) return;
+      const s = o.color ? r[o.color] : null;
+      const key = JSON.stringify([r[o.category], s]);
+      let g = groups.get(key);
+      if (!g) groups.set(key, g = { c: r[o.category], s, vals: [] });
+      g.vals.push(v);
+    });
+    values = [...groups.values()].map((g) => {
+      const e = estimate(g.vals, o.aggregate, o.level, 0);
+      maxN = Math.max(maxN, e.n);
+      const row: ChartRow = { [o.category]: g.c };
+      if (o.color) row[o.color] = g.s;
+      Object.assign(row, { [o.value]: e.center, [loF]: e.lo, [hiF]: e.hi, n: e.n });
+      return row;
+    });
+  }
+  const yTitle = o.yTitle ?? (o.lo !== undefined ? o.value : axisTitle(o.aggregate, o.value, o.level, maxN));
+  const colorEnc = o.color
+    ? {
+      color: { field: o.color, type: "nominal", title: o.color },
+      xOffset: { field: o.color, type: "nominal" },
+    }
+    : {};
+  return new Chart({
+    ...frame({ title: o.title, width: o.width ?? 360, height: o.height }),
+    data: { values },
+    encoding: { x: { field: o.category, type: "nominal", title: o.category, axis: { labelAngle: 0 } } },
+    layer: [
+      {
+        mark: { type: "bar", opacity: 0.85 },
+        encoding: {
+          y: { field: o.value, type: "quantitative", title: yTitle },
+          ...colorEnc,
+          tooltip: [
+            { field: o.category, type: "nominal" },
+            ...(o.color ? [{ field: o.color, type: "nominal" }] : []),
+            { field: o.value, type: "quantitative", format: ".4~g" },
+            { field: loF, type: "quantitative", format: ".4~g" },
+            { field: hiF, type: "quantitative", format: ".4~g" },
+          ],
+        },
+      },
+      {
+        mark: { type: "rule", color: "black", strokeWidth: 1.5 },
+        encoding: {
+          y: { field: loF, type: "quantitative" },
+          y2: { field: hiF },
+          ...(o.color ? { xOffset: { field: o.color, type: "nominal" } } : {}),
+        },
+      },
+    ],
+  });
+}
+
+/** Options for `difficultyScatter`. */
+export interface DifficultyScatterOptions extends Layout {
+  /** x column (default "accuracy": the per-prompt pass rate p). */
+  x?: string;
+  /** y column; when absent y is the learning signal p(1 − p) computed from x, with the parabola drawn. */
+  y?: string;
+  /** Colour column (e.g. task or curriculum bucket). */
+  color?: string;
+  /** Size column (e.g. number of samples). */
+  size?: string;
+  /** Axis titles. */
+  xTitle?: string;
+  yTitle?: string;
+}
+
+/**
+ * Per-prompt difficulty scatter: accuracy p vs the Bernoulli reward variance p(1 − p) (the GRPO learning signal,
+ * zero for all-solved or all-failed prompts), or vs any column such as hint length.
+ */
+export function difficultyScatter(data: ChartData, options: DifficultyScatterOptions = {}): Chart {
+  const o = resolveConfig("difficultyScatter", {
+    x: "accuracy",
+    y: undefined as string | undefined,
+    color: undefined as string | undefined,
+    size: undefined as string | undefined,
+    xTitle: undefined as string | undefined,
+    yTitle: undefined as string | undefined,
+    title: undefined as string | undefined,
+    width: undefined as number | undefined,
+    height: undefined as number | undefined,
+  }, options);
+  let rows = chartRecords(data);
+  requireField(rows, "x", o.x);
+  if (o.color) requireField(rows, "color", o.color);
+  if (o.size) requireField(rows, "size", o.size);
+  const signal = o.y === undefined;
+  const y = o.y ?? "signal";
+  if (signal) {
+    rows = rows.map((r, i) => {
+      const p = numberAt(r, o.x, i);
+      if (p !== null && (p < 0 || p > 1)) {
+        throw new ConfigError(`data[${i}].${o.x}`, "must be in [0, 1] to compute p(1 − p)", p);
+      }
+      return { ...r, signal: p === null ? null : p * (1 - p) };
+    });
+  } else requireField(rows, "y", y);
+  const pts: ChartRow = {
+    mark: { type: "point", filled: true, opacity: 0.7 },
+    encoding: {
+      x: { field: o.x, type: "quantitative", title: o.xTitle ?? (signal ? "accuracy p" : o.x) },
+      y: { field: y, type: "quantitative", title: o.yTitle ?? (signal ? "learning signal p(1 − p)" : y) },
+      ...(o.color ? { color: { field: o.color, type: "nominal", title: o.color } } : {}),
+      ...(o.size ? { size: { field: o.size, type: "quantitative", title: o.size } } : {}),
+      tooltip: Object.keys(rows[0] ?? {}).slice(0, 8).map((f) => ({ field: f })),
+    },
+  };
+  const layer: ChartRow[] = [pts];
+  if (signal) {
+    const curve = Array.from(
+      { length: 101 },
+      (_, i) => ({ [o.x]: i / 100, signal: (i / 100) * (1 - i / 100) }),
+    );
+    layer.unshift({
+      data: { values: curve },
+      mark: { type: "line", color: "#999", strokeDash: [4, 4] },
+      encoding: { x: { field: o.x, type: "quantitative" }, y: { field: "signal", type: "quantitative" } },
+    });
+  }
+  return new Chart({
+    ...frame({ title: o.title ?? "Per-prompt difficulty", width: o.width, height: o.height }),
+    data: { values: rows },
+    layer,
+  });
+}

@@ -1,0 +1,6 @@
+/** Visualization: vega-lite v5 chart builders, headless SVG rendering, Jupyter display, progress. */
+export * from "./render.ts";
+export * from "./jupyter.ts";
+export * from "./chart.ts";
+export * from "./charts.ts";
+export * from "./progress.ts";
