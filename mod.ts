@@ -6,3 +6,5 @@ export * from "./lib/core/mod.ts";
 export * from "./lib/estimators/mod.ts";
 export * from "./lib/stats/mod.ts";
 export * from "./lib/policies/mod.ts";
+export * from "./lib/viz/mod.ts";
+export * from "./lib/log/mod.ts";

@@ -260,7 +260,7 @@ export function passAtKCurve(data: ChartData, options: PassAtKCurveOptions = {})
   );
 }
 
-/** Options for `reliabilityDiagram`. */
+/** Options for `reliabilityChart`. */
 export interface ReliabilityOptions extends Layout {
   /** Predicted-probability column in [0, 1] (default "confidence"). */
   confidence?: string;
@@ -282,7 +282,7 @@ export interface ReliabilityBins {
 
 /** Bin predictions by confidence: accuracy, mean confidence, count and Wilson 95% interval per bin, ECE per arm. */
 export function reliabilityBins(data: ChartData, options: ReliabilityOptions = {}): ReliabilityBins {
-  const o = resolveConfig("reliabilityDiagram", {
+  const o = resolveConfig("reliabilityChart", {
     confidence: "confidence",
     correct: "correct",
     arm: undefined as string | undefined,
@@ -344,7 +344,7 @@ export function reliabilityBins(data: ChartData, options: ReliabilityOptions = {
 }
 
 /** Reliability diagram: accuracy vs mean confidence per bin (Wilson 95% whiskers), the y = x diagonal, and a bin-count histogram below. */
-export function reliabilityDiagram(data: ChartData, options: ReliabilityOptions = {}): Chart {
+export function reliabilityChart(data: ChartData, options: ReliabilityOptions = {}): Chart {
   const { bins, ece } = reliabilityBins(data, options);
   const rows = chartRecords(data);
   const arm = options.arm ?? (rows.some((r) => "arm" in r) ? "arm" : undefined);
