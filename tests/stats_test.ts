@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import {
+  aggregateMean,
+  aggregateMedian,
   bootstrapDifferenceCI,
   iqm,
   optimalityGap,
@@ -47,6 +49,15 @@ Deno.test("iqm / trimmedMean: floor(n/4) trimmed from each end of the pooled run
   throwsConfig(() => iqm([]), "x");
   throwsConfig(() => iqm([[1, 2], []]), "x[1]");
   throwsConfig(() => iqm([[1, 2], [3, NaN]]), "x[1][1]");
+});
+
+Deno.test("aggregateMean / aggregateMedian: over per-task mean scores", () => {
+  // Task means 1.5, 4.5, 8 → mean 14/3, median 4.5; the pooled mean (4.5) differs for ragged tasks.
+  near(aggregateMean([[1, 2], [3, 4, 5, 6], [8]]), 14 / 3);
+  near(aggregateMedian([[1, 2], [3, 4, 5, 6], [8]]), 4.5);
+  near(aggregateMedian([[1], [3], [10], [20]]), 6.5);
+  near(aggregateMean([2, 4]), 3);
+  throwsConfig(() => aggregateMedian([[1], [NaN]]), "x[1][0]");
 });
 
 Deno.test("optimalityGap and performanceProfile: hand cases", () => {

@@ -1,8 +1,8 @@
 /**
  * rliable aggregate metrics (Agarwal et al. 2021, "Deep RL at the Edge of the Statistical Precipice",
  * arXiv 2108.13264) over a score matrix `tasks × runs` (ragged rows allowed) or a flat array of run scores.
- * IQM and the optimality gap pool all runs of all tasks; the performance profile and the probability of
- * improvement are computed per task and averaged over tasks.
+ * IQM and the optimality gap pool all runs of all tasks; the aggregate mean/median, the performance profile and
+ * the probability of improvement work on per-task quantities (a flat array is a single task).
  */
 
 import * as ss from "simple-statistics";
@@ -32,6 +32,16 @@ export function trimmedMean(x: ScoreInput, proportion: number): number {
  */
 export function iqm(x: ScoreInput): number {
   return trimmedMean(x, 0.25);
+}
+
+/** Aggregate mean (rliable, arXiv 2108.13264): mean over tasks of each task's mean run score. */
+export function aggregateMean(x: ScoreInput): number {
+  return ss.mean(scoreRows("x", x).map((row) => ss.mean(row)));
+}
+
+/** Aggregate median (rliable, arXiv 2108.13264): median over tasks of each task's mean run score. */
+export function aggregateMedian(x: ScoreInput): number {
+  return ss.median(scoreRows("x", x).map((row) => ss.mean(row)));
 }
 
 /** Optimality gap (rliable, arXiv 2108.13264): γ − mean(min(x, γ)) over all runs pooled (default γ = 1). */
