@@ -1,0 +1,151 @@
+/**
+ * Chart specs shared by the reproductions (vega-lite v5 via lib/viz `Chart`): lines with a 95% band over
+ * seeds (optionally log-x), faceted by a stratum; dot-and-whisker plots; scatters. Each takes long-format rows
+ * already reduced to one value per (seed, x, series, facet) and aggregates over seeds (mean ± Student-t 95%).
+ */
+import { Chart } from "../lib/viz/chart.ts";
+import { meanTInterval } from "../lib/viz/summary.ts";
+import type { Row } from "./harness.ts";
+
+/** Field names of a band chart. */
+export interface BandFields {
+  /** x field (e.g. "step", "k"). */
+  x: string;
+  /** y field (averaged over seeds). */
+  y: string;
+  /** Series field (color). */
+  series: string;
+  /** Facet field (column), optional. */
+  facet?: string;
+}
+
+/** Options of `bandChart`. */
+export interface BandOptions {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  /** Log-scale x axis (base 2). */
+  logX?: boolean;
+}
+
+/** Group rows by the given fields and summarise `y` over the remaining rows (seeds) as mean and t-interval. */
+export function summariseOverSeeds(rows: readonly Row[], keys: readonly string[], y: string): Row[] {
+  const groups = new Map<string, { key: Row; values: number[] }>();
+  for (const r of rows) {
+    const key: Row = {};
+    for (const k of keys) key[k] = r[k];
+    const id = JSON.stringify(key);
+    let g = groups.get(id);
+    if (!g) groups.set(id, g = { key, values: [] });
+    g.values.push(Number(r[y]));
+  }
+  return [...groups.values()].map(({ key, values }) => {
+    const e = meanTInterval(values);
+    return { ...key, mean: e.center, lo: e.lo, hi: e.hi, n: e.n };
+  });
+}
+
+/** Line of the seed mean with a 95% band, per series, optionally faceted into columns. */
+export function bandChart(rows: readonly Row[], f: BandFields, o: BandOptions): Chart {
+  const keys = [f.x, f.series, ...(f.facet ? [f.facet] : [])];
+  const values = summariseOverSeeds(rows, keys, f.y);
+  const x = {
+    field: f.x,
+    type: "quantitative",
+    title: o.xTitle,
+    ...(o.logX ? { scale: { type: "log", base: 2 } } : {}),
+  };
+  const color = { field: f.series, type: "nominal", title: f.series };
+  const layer = [
+    {
+      mark: { type: "area", opacity: 0.2 },
+      encoding: { x, y: { field: "lo", type: "quantitative", title: o.yTitle }, y2: { field: "hi" }, color },
+    },
+    {
+      mark: { type: "line", point: true },
+      encoding: { x, y: { field: "mean", type: "quantitative" }, color },
+    },
+  ];
+  const inner = { width: 220, height: 180, layer };
+  return new Chart(
+    f.facet
+      ? {
+        title: o.title,
+        data: { values },
+        facet: { column: { field: f.facet, type: "ordinal", title: f.facet } },
+        spec: inner,
+        resolve: { scale: { y: "independent" } },
+      }
+      : { title: o.title, data: { values }, ...inner },
+  );
+}
+
+/** One row per category: estimate with a [lo, hi] whisker. */
+export interface WhiskerRow {
+  label: string;
+  estimate: number;
+  lo: number;
+  hi: number;
+  group?: string;
+}
+
+/** Dot-and-whisker chart (estimate with 95% CI) per label, colored by group. */
+export function whiskerChart(
+  values: readonly WhiskerRow[],
+  o: { title: string; xTitle: string; zero?: boolean },
+): Chart {
+  const y = { field: "label", type: "nominal", title: null, sort: null };
+  const color = { field: "group", type: "nominal", title: null };
+  const layer: Record<string, unknown>[] = [
+    {
+      mark: { type: "rule", strokeWidth: 2 },
+      encoding: { y, x: { field: "lo", type: "quantitative", title: o.xTitle }, x2: { field: "hi" }, color },
+    },
+    {
+      mark: { type: "point", filled: true, size: 80 },
+      encoding: { y, x: { field: "estimate", type: "quantitative" }, color },
+    },
+  ];
+  if (o.zero) layer.push({ mark: { type: "rule", strokeDash: [4, 4] }, encoding: { x: { datum: 0 } } });
+  return new Chart({
+    title: o.title,
+    width: 360,
+    data: { values: values.map((v) => ({ group: "", ...v })) },
+    layer,
+  });
+}
+
+/** Scatter of (x, y) points labelled by `label`, colored by `series`, faceted by `facet`. */
+export function scatterChart(
+  values: readonly Row[],
+  f: { x: string; y: string; series: string; label?: string; facet?: string },
+  o: { title: string; xTitle: string; yTitle: string },
+): Chart {
+  const enc = {
+    x: { field: f.x, type: "quantitative", title: o.xTitle },
+    y: { field: f.y, type: "quantitative", title: o.yTitle },
+    color: { field: f.series, type: "nominal", title: f.series },
+  };
+  const layer: Record<string, unknown>[] = [{
+    mark: { type: "point", filled: true, size: 70 },
+    encoding: enc,
+  }];
+  if (f.label) {
+    layer.push({
+      mark: { type: "text", dx: 6, align: "left", fontSize: 9 },
+      encoding: { x: enc.x, y: enc.y, text: { field: f.label } },
+    });
+  }
+  const inner = { width: 220, height: 180, layer };
+  return new Chart(
+    f.facet
+      ? {
+        title: o.title,
+        data: { values },
+        facet: { column: { field: f.facet, type: "ordinal", title: f.facet } },
+        spec: inner,
+        resolve: { scale: { x: "independent" } },
+      }
+      : { title: o.title, data: { values }, ...inner },
+  );
+}

@@ -1,0 +1,274 @@
+/**
+ * Reproduction harness: every paper reproduction implements `Reproduction` (config presets, a seeded `run`
+ * returning a RunLog, `checkClaims` turning the log into claim rows with bootstrap CIs and verdicts, and
+ * `charts`). `runSeeds` runs the per-seed work with seeds derived by `Rng.split`, a progress bar, and a
+ * per-seed checkpoint (results/<name>/seeds/<i>.jsonl) so an interrupted run loses no finished seed.
+ */
+import { Rng } from "../lib/core/rng.ts";
+import { assertInteger, assertOneOf, ConfigError, resolveConfig } from "../lib/core/validate.ts";
+import type { BackendName } from "../lib/core/backend.ts";
+import { RunLog } from "../lib/log/runlog.ts";
+import { iqm, stratifiedBootstrapCI } from "../lib/stats/mod.ts";
+import { Progress } from "../lib/viz/progress.ts";
+import type { Chart } from "../lib/viz/chart.ts";
+import { dirname, join } from "node:path";
+
+/** Preset names: `smoke` (CI, seconds), `quick` (2 CPU cores, minutes), `full` (GPU / long). */
+export const PRESET_NAMES = ["smoke", "quick", "full"] as const;
+/** A preset name. */
+export type PresetName = typeof PRESET_NAMES[number];
+
+/** Claim verdicts. */
+export const VERDICTS = ["reproduced", "not reproduced", "inconclusive"] as const;
+/** A claim verdict. */
+export type Verdict = typeof VERDICTS[number];
+
+/** One row of a claims table. */
+export interface ClaimRow {
+  /** The claim in words, as tested here. */
+  claim: string;
+  /** The paper's number (or statement), verbatim where possible. */
+  paper: string;
+  /** Our point estimate (the statistic named in `rule`). */
+  estimate: number;
+  /** 95% confidence interval [low, high] of the estimate. */
+  ci: [number, number];
+  /** Verdict by `rule`, decided before seeing results. */
+  verdict: Verdict;
+  /** The decision rule and the statistic, stated in words. */
+  rule: string;
+  /** Number of runs (seeds × strata) behind the estimate. */
+  n: number;
+}
+
+/** A named chart of a reproduction. */
+export interface ChartEntry {
+  /** File stem (results/<rep>/<name>.svg|.html). */
+  name: string;
+  /** The chart (a lib/viz `Chart`). */
+  chart: Chart;
+}
+
+/** Fields every reproduction config has. */
+export interface BaseConfig {
+  /** Number of seeds (independent runs). */
+  seeds: number;
+  /** Root seed; seed i uses `new Rng(baseSeed).split(i)`. */
+  baseSeed: number;
+}
+
+/** Anything with the Progress interface (tests pass a silent one). */
+export interface ProgressLike {
+  tick(n?: number, metrics?: Record<string, number>): void;
+  done(): void;
+}
+
+/** Options of `Reproduction.run`. */
+export interface RunOptions<C extends BaseConfig = BaseConfig> {
+  /** Preset (default "quick"). */
+  preset?: PresetName;
+  /** Overrides of preset fields; unknown keys throw a ConfigError listing the allowed ones. */
+  config?: Partial<C>;
+  /** Number of seeds (overrides the preset's). */
+  seeds?: number;
+  /** tfjs backend for reproductions that use tensors (tabular ones ignore it). */
+  backend?: BackendName;
+  /** Directory for per-seed checkpoints (`<dir>/seeds/<i>.jsonl`); none when absent. */
+  checkpointDir?: string;
+  /** Ignore and overwrite existing per-seed checkpoints. */
+  fresh?: boolean;
+  /** Progress display: true (default) for a bar, false for none, or a ProgressLike. */
+  progress?: boolean | ProgressLike;
+}
+
+/** A paper reproduction (see module doc). */
+export interface Reproduction<C extends BaseConfig = BaseConfig> {
+  /** Short name: the CLI argument and the results folder. */
+  readonly name: string;
+  /** Human-readable title. */
+  readonly title: string;
+  /** arXiv id of the paper. */
+  readonly paper: string;
+  /** Config per preset. */
+  readonly presets: Record<PresetName, C>;
+  /** True when `run` uses tfjs tensors (the CLI then activates `--backend`); tabular reproductions omit it. */
+  readonly usesTensors?: boolean;
+  /** Run all seeds; the log's meta holds {reproduction, preset, config}. */
+  run(options?: RunOptions<C>): Promise<RunLog>;
+  /** Claims table from a run log. */
+  checkClaims(log: RunLog): ClaimRow[];
+  /** Charts from a run log. */
+  charts(log: RunLog): ChartEntry[];
+}
+
+/** One log row (scalar fields). */
+export type Row = Record<string, number | string>;
+
+/** Resolve the preset and overrides of a run into a validated config (seeds override included). */
+export function resolveRunConfig<C extends BaseConfig>(
+  rep: Pick<Reproduction<C>, "name" | "presets">,
+  options: RunOptions<C> = {},
+): { preset: PresetName; config: C } {
+  const preset = options.preset ?? "quick";
+  assertOneOf("preset", preset, PRESET_NAMES);
+  const config = resolveConfig(rep.name, rep.presets[preset], options.config ?? {});
+  if (options.seeds !== undefined) config.seeds = options.seeds;
+  assertInteger(`${rep.name}.seeds`, config.seeds, { min: 1 });
+  assertInteger(`${rep.name}.baseSeed`, config.baseSeed);
+  return { preset, config };
+}
+
+/** What the per-seed function receives. */
+export interface SeedContext {
+  /** Seed index i (0-based). */
+  index: number;
+  /** The seed's stream: `new Rng(baseSeed).split(i)`. */
+  rng: Rng;
+  /** Advance the progress bar by n units (the seed has `unitsPerSeed`). */
+  tick: (n?: number, metrics?: Record<string, number>) => void;
+}
+
+function makeProgress(p: RunOptions["progress"], total: number, label: string): ProgressLike {
+  if (p === false) return { tick() {}, done() {} };
+  if (p === undefined || p === true) return new Progress({ total, label });
+  return p;
+}
+
+function readJsonl(path: string): Row[] | null {
+  try {
+    const text = Deno.readTextFileSync(path);
+    return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Row);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Run `fn` for seeds 0…config.seeds−1 (each seed's rows get a `seed` column) and gather one RunLog with meta
+ * {reproduction, preset, config}. With `checkpointDir`, finished seeds are written to `<dir>/seeds/<i>.jsonl`
+ * (atomically, after the seed completes) and reused on a rerun with the same config unless `fresh`.
+ */
+export async function runSeeds<C extends BaseConfig>(
+  rep: Pick<Reproduction<C>, "name">,
+  preset: PresetName,
+  config: C,
+  options: RunOptions<C>,
+  unitsPerSeed: number,
+  fn: (ctx: SeedContext) => Promise<Row[]> | Row[],
+): Promise<RunLog> {
+  const root = new Rng(config.baseSeed);
+  const progress = makeProgress(options.progress, config.seeds * unitsPerSeed, rep.name);
+  const meta = { reproduction: rep.name, preset, config };
+  const seedDir = options.checkpointDir ? join(options.checkpointDir, "seeds") : null;
+  if (seedDir) {
+    Deno.mkdirSync(seedDir, { recursive: true });
+    const metaPath = join(seedDir, "config.json");
+    const want = JSON.stringify({ preset, config: { ...config, seeds: undefined } });
+    let have: string | null = null;
+    try {
+      have = Deno.readTextFileSync(metaPath);
+    } catch { /* first run */ }
+    if (options.fresh || have !== want) {
+      for (const e of Deno.readDirSync(seedDir)) {
+        if (e.name.endsWith(".jsonl")) Deno.removeSync(join(seedDir, e.name));
+      }
+      Deno.writeTextFileSync(metaPath, want);
+    }
+  }
+  const rows: Row[] = [];
+  for (let i = 0; i < config.seeds; i++) {
+    const path = seedDir ? join(seedDir, `${i}.jsonl`) : null;
+    const cached = path ? readJsonl(path) : null;
+    if (cached) {
+      rows.push(...cached);
+      progress.tick(unitsPerSeed, { seed: i });
+      continue;
+    }
+    let used = 0;
+    const tick = (n = 1, metrics?: Record<string, number>) => {
+      used += n;
+      progress.tick(n, metrics);
+    };
+    const seedRows = (await fn({ index: i, rng: root.split(i), tick })).map((r) => ({ seed: i, ...r }));
+    if (used < unitsPerSeed) progress.tick(unitsPerSeed - used);
+    if (path) {
+      Deno.mkdirSync(dirname(path), { recursive: true });
+      Deno.writeTextFileSync(path + ".tmp", seedRows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      Deno.renameSync(path + ".tmp", path);
+    }
+    rows.push(...seedRows);
+  }
+  progress.done();
+  const log = new RunLog(meta);
+  for (const r of rows) log.log(r);
+  return log;
+}
+
+/** Rows of `log` whose fields equal every entry of `where`. */
+export function selectRows(log: RunLog, where: Row): Row[] {
+  const keys = Object.keys(where);
+  return (log.rows as Row[]).filter((r) => keys.every((k) => r[k] === where[k]));
+}
+
+/** The config a run log was produced with (its meta.config). */
+export function logConfig<C>(log: RunLog): C {
+  const meta = log.meta as { config?: C };
+  if (!meta?.config) {
+    throw new ConfigError("log.meta.config", "must be present (logs from Reproduction.run carry it)");
+  }
+  return meta.config;
+}
+
+/**
+ * Verdict for a claim "effect > threshold" (direction "greater") or "< threshold" ("less"): reproduced iff the 95% CI
+ * lies entirely on the claimed side, not reproduced iff entirely on the other side, inconclusive otherwise.
+ */
+export function directionalVerdict(
+  ci: [number, number],
+  direction: "greater" | "less",
+  threshold = 0,
+): Verdict {
+  const [lo, hi] = ci;
+  if (direction === "greater") {
+    return lo > threshold ? "reproduced" : hi < threshold ? "not reproduced" : "inconclusive";
+  }
+  return hi < threshold ? "reproduced" : lo > threshold ? "not reproduced" : "inconclusive";
+}
+
+/** Verdict for a claimed range [a, b]: reproduced iff the 95% CI overlaps it, not reproduced otherwise. */
+export function rangeVerdict(ci: [number, number], range: [number, number]): Verdict {
+  return ci[1] >= range[0] && ci[0] <= range[1] ? "reproduced" : "not reproduced";
+}
+
+/** IQM of the pooled scores and its stratified-bootstrap 95% CI (runs resampled within each task row). */
+export function iqmWithCI(
+  scores: number[][],
+  seed = 0,
+  reps = 2000,
+): { estimate: number; ci: [number, number]; n: number } {
+  const ci = stratifiedBootstrapCI(scores, (m) => iqm(m), { reps, alpha: 0.05, seed });
+  return { estimate: ci.estimate, ci: [ci.lower, ci.upper], n: scores.reduce((t, r) => t + r.length, 0) };
+}
+
+/** Claim row for "IQM of scores (tasks × runs) is > / < threshold", verdict by `directionalVerdict`. */
+export function directionalClaim(
+  claim: string,
+  paper: string,
+  scores: number[][],
+  direction: "greater" | "less",
+  opts: { threshold?: number; statistic?: string; seed?: number } = {},
+): ClaimRow {
+  const threshold = opts.threshold ?? 0;
+  const { estimate, ci, n } = iqmWithCI(scores, opts.seed ?? 0);
+  return {
+    claim,
+    paper,
+    estimate,
+    ci,
+    verdict: directionalVerdict(ci, direction, threshold),
+    rule: `${opts.statistic ?? "IQM over runs"}; reproduced iff the 95% stratified-bootstrap CI is ${
+      direction === "greater" ? ">" : "<"
+    } ${threshold}, not reproduced iff it is entirely on the other side, else inconclusive`,
+    n,
+  };
+}

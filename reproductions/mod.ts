@@ -1,0 +1,38 @@
+/**
+ * Paper reproductions: the harness (`Reproduction`, presets, seeded runs with checkpoints, claim verdicts), the
+ * results/REPORT.md writer, and the registry `REPRODUCTIONS` that `deno task reproduce` and the notebooks use.
+ * To add a reproduction: write reproductions/<name>.ts exporting a `Reproduction`, import it here and append
+ * it to `REPRODUCTIONS` (report order = notebook order).
+ */
+import { ConfigError } from "../lib/core/validate.ts";
+import type { BaseConfig, Reproduction } from "./harness.ts";
+import { kae } from "./kae.ts";
+import { rover } from "./rover.ts";
+
+export * from "./harness.ts";
+export * from "./report.ts";
+export {
+  checkKaeClaims,
+  kae,
+  KAE_BASELINES,
+  KAE_G1_ARMS,
+  kaeCharts,
+  type KaeConfig,
+  kaeSchedule,
+} from "./kae.ts";
+export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover.ts";
+export * from "./tree_mdp.ts";
+export * from "./tree_policies.ts";
+
+/** Every registered reproduction, in report order (append new ones here). */
+export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [kae, rover];
+
+/** The registered reproduction called `name`; unknown names throw a ConfigError listing the valid ones. */
+export function getReproduction(name: string): Reproduction<BaseConfig> {
+  const rep = REPRODUCTIONS.find((r) => r.name === name);
+  if (!rep) {
+    const valid = REPRODUCTIONS.map((r) => JSON.stringify(r.name)).join(", ") || "(none registered)";
+    throw new ConfigError("reproduction", `must be one of ${valid}`, name);
+  }
+  return rep;
+}

@@ -1,0 +1,250 @@
+/**
+ * Random tree MDPs for the ROVER reproduction (arXiv 2509.24981): deterministic transitions, a tree-shaped
+ * state space (every node has one parent), terminal rewards at the leaves, undiscounted. Taking action a in
+ * state s moves to child a of s, so the pair (s, a) is identified with the child node; tabular quantities
+ * over (s, a) are stored per child node id (`q[child]`, `logits[child]`).
+ *
+ * Everything here is exact: values by backward recursion over the tree, policy leaf distributions by forward
+ * recursion, so the ROVER theorem and diversity metrics need no Monte Carlo.
+ */
+import type { Rng } from "../lib/core/rng.ts";
+import { assertFiniteNumber, assertInteger, assertOneOf, resolveConfig } from "../lib/core/validate.ts";
+
+/** A tree MDP in flat arrays; node 0 is the root, children of a node are contiguous ids. */
+export interface TreeMDP {
+  /** Number of nodes. */
+  readonly size: number;
+  /** First child id per node (leaves: −1). */
+  readonly childStart: Int32Array;
+  /** Number of children (actions) per node (leaves: 0). */
+  readonly childCount: Int32Array;
+  /** Parent id per node (root: −1). */
+  readonly parent: Int32Array;
+  /** Depth per node (root: 0). */
+  readonly depth: Int32Array;
+  /** Terminal reward per node (0 at internal nodes). */
+  readonly reward: Float64Array;
+  /** Leaf ids in increasing order. */
+  readonly leaves: readonly number[];
+}
+
+/** Options of `sampleTreeMDP`. */
+export interface TreeMDPOptions {
+  /** Depth of every leaf (horizon). */
+  depth: number;
+  /** Smallest number of actions per internal node. */
+  minBranch: number;
+  /** Largest number of actions per internal node (uniform in [minBranch, maxBranch]). */
+  maxBranch: number;
+  /** Probability that a leaf is a solution (binary rewards) — at least one solution is forced. */
+  solutionRate: number;
+  /** Reward R > 0 of a solution leaf. */
+  rewardScale: number;
+  /** "binary": leaf rewards in {0, R} (the theorem's condition); "graded": leaf rewards R·U(0,1) (control). */
+  rewardKind: "binary" | "graded";
+}
+
+/** Reward kinds accepted by `sampleTreeMDP`. */
+export const TREE_REWARD_KINDS = ["binary", "graded"] as const;
+
+const TREE_DEFAULTS: TreeMDPOptions = {
+  depth: 4,
+  minBranch: 2,
+  maxBranch: 4,
+  solutionRate: 0.1,
+  rewardScale: 1,
+  rewardKind: "binary",
+};
+
+/** Sample a random tree MDP: branching uniform in [minBranch, maxBranch], leaves at `depth`, rewards per `rewardKind`. */
+export function sampleTreeMDP(rng: Rng, options: Partial<TreeMDPOptions> = {}): TreeMDP {
+  const o = resolveConfig("sampleTreeMDP", TREE_DEFAULTS, options);
+  assertInteger("sampleTreeMDP.depth", o.depth, { min: 1, max: 64 });
+  assertInteger("sampleTreeMDP.minBranch", o.minBranch, { min: 1 });
+  assertInteger("sampleTreeMDP.maxBranch", o.maxBranch, { min: o.minBranch });
+  assertFiniteNumber("sampleTreeMDP.solutionRate", o.solutionRate, { min: 0, max: 1 });
+  assertFiniteNumber("sampleTreeMDP.rewardScale", o.rewardScale, { min: 0, exclusiveMin: true });
+  assertOneOf("sampleTreeMDP.rewardKind", o.rewardKind, TREE_REWARD_KINDS);
+  const childStart: number[] = [-1];
+  const childCount: number[] = [0];
+  const parent: number[] = [-1];
+  const depth: number[] = [0];
+  // Breadth-first construction keeps siblings contiguous.
+  for (let head = 0; head < parent.length; head++) {
+    if (depth[head] === o.depth) continue;
+    const b = o.minBranch + rng.int(o.maxBranch - o.minBranch + 1);
+    childStart[head] = parent.length;
+    childCount[head] = b;
+    for (let a = 0; a < b; a++) {
+      parent.push(head);
+      depth.push(depth[head] + 1);
+      childStart.push(-1);
+      childCount.push(0);
+    }
+  }
+  const n = parent.length;
+  const reward = new Float64Array(n);
+  const leaves: number[] = [];
+  for (let i = 0; i < n; i++) if (childCount[i] === 0) leaves.push(i);
+  if (o.rewardKind === "binary") {
+    let any = false;
+    for (const l of leaves) {
+      if (rng.uniform() < o.solutionRate) {
+        reward[l] = o.rewardScale;
+        any = true;
+      }
+    }
+    if (!any) reward[leaves[rng.int(leaves.length)]] = o.rewardScale;
+  } else {
+    for (const l of leaves) reward[l] = o.rewardScale * rng.uniform();
+  }
+  return {
+    size: n,
+    childStart: Int32Array.from(childStart),
+    childCount: Int32Array.from(childCount),
+    parent: Int32Array.from(parent),
+    depth: Int32Array.from(depth),
+    reward,
+    leaves,
+  };
+}
+
+/** V^u(s) of the uniform random policy: reward at leaves, mean of children otherwise; Q^u(s, a) = V^u(child). */
+export function uniformPolicyValues(tree: TreeMDP): Float64Array {
+  const v = new Float64Array(tree.size);
+  for (let s = tree.size - 1; s >= 0; s--) {
+    const b = tree.childCount[s];
+    if (b === 0) {
+      v[s] = tree.reward[s];
+      continue;
+    }
+    let sum = 0;
+    for (let c = tree.childStart[s]; c < tree.childStart[s] + b; c++) sum += v[c];
+    v[s] = sum / b;
+  }
+  return v;
+}
+
+/** V*(s) = max over children (reward at leaves): the optimal value by backward recursion. */
+export function optimalValues(tree: TreeMDP): Float64Array {
+  const v = new Float64Array(tree.size);
+  for (let s = tree.size - 1; s >= 0; s--) {
+    const b = tree.childCount[s];
+    if (b === 0) {
+      v[s] = tree.reward[s];
+      continue;
+    }
+    let best = -Infinity;
+    for (let c = tree.childStart[s]; c < tree.childStart[s] + b; c++) best = Math.max(best, v[c]);
+    v[s] = best;
+  }
+  return v;
+}
+
+/**
+ * Value at the root of acting greedily on per-(s, a) scores q[child], with the WORST tie-break (ties within
+ * `tol` resolved toward the lowest true return) — so "greedy is optimal" holds for every argmax choice.
+ */
+export function greedyWorstCaseValue(tree: TreeMDP, q: ArrayLike<number>, tol = 1e-12): number {
+  const v = new Float64Array(tree.size);
+  for (let s = tree.size - 1; s >= 0; s--) {
+    const b = tree.childCount[s];
+    if (b === 0) {
+      v[s] = tree.reward[s];
+      continue;
+    }
+    const c0 = tree.childStart[s];
+    let best = -Infinity;
+    for (let c = c0; c < c0 + b; c++) best = Math.max(best, q[c]);
+    let worst = Infinity;
+    for (let c = c0; c < c0 + b; c++) if (q[c] >= best - tol) worst = Math.min(worst, v[c]);
+    v[s] = worst;
+  }
+  return v[0];
+}
+
+/** π(a|s) = softmax(logits[children of s] / temperature), written per child id (root entry 1). */
+export function softmaxPolicy(tree: TreeMDP, logits: ArrayLike<number>, temperature = 1): Float64Array {
+  assertFiniteNumber("temperature", temperature, { min: 0, exclusiveMin: true });
+  const p = new Float64Array(tree.size);
+  p[0] = 1;
+  for (let s = 0; s < tree.size; s++) {
+    const b = tree.childCount[s];
+    if (b === 0) continue;
+    const c0 = tree.childStart[s];
+    let max = -Infinity;
+    for (let c = c0; c < c0 + b; c++) max = Math.max(max, logits[c] / temperature);
+    let z = 0;
+    for (let c = c0; c < c0 + b; c++) z += p[c] = Math.exp(logits[c] / temperature - max);
+    for (let c = c0; c < c0 + b; c++) p[c] /= z;
+  }
+  return p;
+}
+
+/** Reach probability of every node under per-child action probabilities π (P(root) = 1, P(c) = P(s)·π(c|s)). */
+export function reachProbabilities(tree: TreeMDP, policy: ArrayLike<number>): Float64Array {
+  const reach = new Float64Array(tree.size);
+  reach[0] = 1;
+  for (let c = 1; c < tree.size; c++) reach[c] = reach[tree.parent[c]] * policy[c];
+  return reach;
+}
+
+/** Exact evaluation of a policy on a binary-reward tree: success probability and diversity. */
+export interface TreePolicyEvaluation {
+  /** pass@1 = P(reach a solution leaf). */
+  successProbability: number;
+  /** Expected return Σ_leaf P(leaf)·r(leaf). */
+  expectedReturn: number;
+  /** Number of solution leaves in the tree. */
+  solutions: number;
+  /** Expected number of distinct solutions among n samples: Σ_sol 1 − (1 − P(sol))ⁿ. */
+  expectedDistinct: (n: number) => number;
+  /** pass@k = 1 − (1 − p)^k for k independent samples. */
+  passAtK: (k: number) => number;
+}
+
+/** Exact success probability, pass@k and expected distinct solutions of a per-child policy on `tree`. */
+export function evaluateTreePolicy(tree: TreeMDP, policy: ArrayLike<number>): TreePolicyEvaluation {
+  const reach = reachProbabilities(tree, policy);
+  const sol: number[] = [];
+  let p = 0;
+  let ret = 0;
+  for (const l of tree.leaves) {
+    ret += reach[l] * tree.reward[l];
+    if (tree.reward[l] > 0) {
+      sol.push(reach[l]);
+      p += reach[l];
+    }
+  }
+  p = Math.min(1, p);
+  return {
+    successProbability: p,
+    expectedReturn: ret,
+    solutions: sol.length,
+    expectedDistinct: (n) => sol.reduce((acc, q) => acc + 1 - Math.pow(1 - q, n), 0),
+    passAtK: (k) => 1 - Math.pow(1 - p, k),
+  };
+}
+
+/** Sample one root-to-leaf path under per-child probabilities π; returns the visited child ids (length = depth). */
+export function samplePath(tree: TreeMDP, policy: ArrayLike<number>, rng: Rng): number[] {
+  const path: number[] = [];
+  let s = 0;
+  while (tree.childCount[s] > 0) {
+    const c0 = tree.childStart[s];
+    const b = tree.childCount[s];
+    const u = rng.uniform();
+    let acc = 0;
+    let pick = c0 + b - 1;
+    for (let c = c0; c < c0 + b; c++) {
+      acc += policy[c];
+      if (u < acc) {
+        pick = c;
+        break;
+      }
+    }
+    path.push(pick);
+    s = pick;
+  }
+  return path;
+}
