@@ -9,7 +9,7 @@ import { type IntervalEstimate, iqmBootstrapInterval, meanTInterval } from "./su
 /** A data row. */
 export type ChartRow = Record<string, unknown>;
 /** Chart input: an iterable of records, or anything with `objects()` (an arquero table). */
-export type ChartData = Iterable<ChartRow> | { objects(): ChartRow[] };
+export type ChartData = Iterable<ChartRow> | { objects(): object[] };
 
 /** Point estimate used when several rows share a group: the mean (t-interval) or the IQM (bootstrap). */
 export const CHART_AGGREGATES = ["mean", "iqm"] as const;
@@ -19,7 +19,7 @@ export type ChartAggregate = typeof CHART_AGGREGATES[number];
 /** Records from plain rows or an arquero table (detected by its `objects()` method). */
 export function chartRecords(data: ChartData): ChartRow[] {
   if (data && typeof (data as { objects?: unknown }).objects === "function") {
-    return (data as { objects(): ChartRow[] }).objects();
+    return (data as { objects(): object[] }).objects() as ChartRow[];
   }
   if (data === null || typeof (data as Iterable<ChartRow>)[Symbol.iterator] !== "function") {
     throw new ConfigError("data", "must be an array of records or an arquero table", data);

@@ -33,6 +33,8 @@ export interface ProgressOptions {
   intervalMs?: number;
   /** Text sink for terminal/final modes (default: stderr). */
   write?: (text: string) => void;
+  /** Display API for jupyter mode (default: `Deno.jupyter` inside the kernel); lets tests observe updates. */
+  jupyter?: JupyterDisplayApi;
 }
 
 let displayCounter = 0;
@@ -69,6 +71,7 @@ export class Progress {
       mode: "auto" as ProgressMode,
       intervalMs: undefined as number | undefined,
       write: undefined as ProgressOptions["write"],
+      jupyter: undefined as JupyterDisplayApi | undefined,
     }, options);
     assertInteger("total", o.total, { min: 1 });
     assertOneOf("mode", o.mode, PROGRESS_MODES);
@@ -83,10 +86,10 @@ export class Progress {
     this.#write = o.write ?? ((s) => Deno.stderr.writeSync(new TextEncoder().encode(s)));
     let mode = o.mode;
     if (mode === "auto") {
-      this.#api = jupyterApi();
+      this.#api = o.jupyter ?? jupyterApi();
       mode = this.#api ? "jupyter" : stderrIsTerminal() ? "terminal" : "final";
     } else if (mode === "jupyter") {
-      this.#api = jupyterApi();
+      this.#api = o.jupyter ?? jupyterApi();
       if (!this.#api) throw new ConfigError("mode", '"jupyter" needs the Deno Jupyter kernel', mode);
     }
     this.#mode = mode;

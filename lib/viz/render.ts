@@ -33,8 +33,10 @@ export function compileToVega(spec: VegaLiteSpec, warnings: string[] = []): Reco
       throw new Error(a.map(String).join(" "));
     },
   };
+  // Compile a JSON copy: vega tags data objects with Symbol(vega_id), which must not leak into the user's spec.
+  const copy = JSON.parse(JSON.stringify(spec));
   // deno-lint-ignore no-explicit-any
-  return vl.compile(spec as any, { logger: logger as any }).spec as unknown as Record<string, unknown>;
+  return vl.compile(copy as any, { logger: logger as any }).spec as unknown as Record<string, unknown>;
 }
 
 /** A vega loader that refuses all loads: charts carry their data inline and must render offline. */

@@ -1,0 +1,302 @@
+import assert from "node:assert/strict";
+import * as aq from "arquero";
+import {
+  barChart,
+  Chart,
+  difficultyScatter,
+  display,
+  isJupyter,
+  jupyterApi,
+  learningCurve,
+  passAtKCurve,
+  Progress,
+  reliabilityBins,
+  reliabilityChart,
+  renderSVG,
+  saveChart,
+  VEGA_LITE_MIME,
+  VEGA_LITE_SCHEMA,
+} from "../lib/viz/mod.ts";
+import {
+  interquartileMean,
+  iqmBootstrapInterval,
+  meanTInterval,
+  studentTCdf,
+  studentTQuantile,
+} from "../lib/viz/summary.ts";
+import { ConfigError } from "../lib/core/validate.ts";
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+const close = (a: number, b: number, tol: number, msg = "") =>
+  assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b} (tol ${tol})`);
+
+/** Paths inside the SVG group of one mark type ("rect", "area", "line", "symbol"...). */
+function markPaths(svg: string, mark: string): string[] {
+  const out: string[] = [];
+  const re = new RegExp(`<g class="mark-${mark} role-mark[^"]*"[^>]*>(.*?)</g>`, "gs");
+  for (const m of svg.matchAll(re)) out.push(...(m[1].match(/<path[^>]*>/g) ?? []));
+  return out;
+}
+
+Deno.test("studentTQuantile matches published t-table values", () => {
+  // Two-sided 95% critical values from standard tables.
+  const table: [number, number][] = [[1, 12.7062], [2, 4.3027], [3, 3.1824], [5, 2.5706], [10, 2.2281], [
+    30,
+    2.0423,
+  ], [120, 1.9799]];
+  for (const [df, t] of table) close(studentTQuantile(0.975, df), t, 1e-4, `df=${df}`);
+  close(studentTQuantile(0.975, 1e7), 1.959964, 1e-5);
+  close(studentTQuantile(0.025, 4), -2.7764, 1e-4);
+  // df = 1 is the Cauchy distribution: F(t) = 1/2 + atan(t)/π.
+  for (const t of [-3, -0.5, 0, 0.7, 4]) close(studentTCdf(t, 1), 0.5 + Math.atan(t) / Math.PI, 1e-12);
+});
+
+Deno.test("meanTInterval and IQM on hand-computed cases", () => {
+  // [1,2,3,4]: mean 2.5, s = sqrt(5/3), se = s/2, t(3) = 3.182446.
+  const e = meanTInterval([1, 2, 3, 4]);
+  const half = 3.182446305 * Math.sqrt(5 / 3) / 2;
+  close(e.center, 2.5, 1e-12);
+  close(e.lo, 2.5 - half, 1e-7);
+  close(e.hi, 2.5 + half, 1e-7);
+  assert.deepEqual(meanTInterval([7]), { center: 7, lo: 7, hi: 7, n: 1 });
+  // n = 8 trims 2 from each end: mean of [2,3,4,5].
+  assert.equal(interquartileMean([100, 0, 1, 2, 3, 4, 5, 6]), 3.5);
+  assert.equal(interquartileMean([1, 2, 3]), 2); // n = 3 trims nothing
+  const b = iqmBootstrapInterval([1, 2, 3, 4, 5, 6, 7, 8], 0.95, 500, 3);
+  assert.equal(b.center, 4.5);
+  assert.ok(b.lo < 4.5 && b.hi > 4.5 && b.lo >= 1 && b.hi <= 8);
+  assert.deepEqual(iqmBootstrapInterval([1, 2, 3, 4, 5, 6, 7, 8], 0.95, 500, 3), b); // seeded
+});
+
+Deno.test("learningCurve: v5 spec with an area CI band and a mean line per arm", () => {
+  const rows = [
+    // arm A, step 0: seed 0 logs twice (averaged to 1), seed 1 logs 3 → values [1, 3]
+    { arm: "A", seed: 0, step: 0, reward: 0 },
+    { arm: "A", seed: 0, step: 0, reward: 2 },
+    { arm: "A", seed: 1, step: 0, reward: 3 },
+    { arm: "A", seed: 0, step: 10, reward: 5 },
+    { arm: "A", seed: 1, step: 10, reward: 5 },
+    { arm: "B", seed: 0, step: 0, reward: 4 },
+  ];
+  const c = learningCurve(rows, { y: "reward" });
+  const s = c.spec as Any;
+  assert.equal(s.$schema, VEGA_LITE_SCHEMA);
+  assert.equal(s.$schema, "https://vega.github.io/schema/vega-lite/v5.json");
+  assert.equal(s.encoding.x.field, "step");
+  assert.equal(s.layer.length, 2);
+  const [band, line] = s.layer;
+  assert.equal(band.mark.type, "area");
+  assert.equal(band.encoding.y.field, "reward_lo");
+  assert.equal(band.encoding.y2.field, "reward_hi");
+  assert.equal(band.encoding.color.field, "arm");
+  assert.equal(line.mark.type, "line");
+  assert.equal(line.encoding.y.field, "reward");
+  assert.equal(line.encoding.color.field, "arm");
+  assert.match(line.encoding.y.title, /95% CI/);
+  const v = s.data.values;
+  assert.equal(v.length, 3);
+  // A@0: seeds [1, 3] → mean 2, s = √2, se = 1, t(1) = 12.7062.
+  assert.equal(v[0].arm, "A");
+  assert.equal(v[0].step, 0);
+  assert.equal(v[0].n, 2);
+  close(v[0].reward, 2, 1e-12);
+  close(v[0].reward_lo, 2 - 12.7062, 1e-3);
+  close(v[0].reward_hi, 2 + 12.7062, 1e-3);
+  assert.deepEqual(v[1], { arm: "A", step: 10, reward: 5, reward_lo: 5, reward_hi: 5, n: 2 });
+  assert.deepEqual(v[2], { arm: "B", step: 0, reward: 4, reward_lo: 4, reward_hi: 4, n: 1 });
+  // arquero table input gives the same spec
+  assert.deepEqual(learningCurve(aq.from(rows), { y: "reward" }).spec, c.spec);
+  // wall-clock x binned: 0..10 in 2 bins → bin centres 2.5 and 7.5
+  const wall = learningCurve([{ t: 0, r: 1 }, { t: 4, r: 3 }, { t: 10, r: 5 }], { x: "t", y: "r", xBins: 2 });
+  assert.deepEqual((wall.spec as Any).data.values.map((r: Any) => [r.t, r.r]), [[2.5, 2], [7.5, 5]]);
+  assert.throws(
+    () => learningCurve(rows, { y: "nope" }),
+    (e) => e instanceof ConfigError && /reward/.test(e.message),
+  );
+  assert.throws(() => learningCurve(rows, { y: "reward", colour: "x" } as Any), ConfigError);
+});
+
+Deno.test("learningCurve renders to SVG with one band and one line per arm", async () => {
+  const rows = [];
+  for (const arm of ["GRPO", "RLOO"]) {
+    for (let seed = 0; seed < 3; seed++) {
+      for (let step = 0; step <= 50; step += 10) {
+        rows.push({ arm, seed, step, reward: step / 50 + seed * 0.05 });
+      }
+    }
+  }
+  const chart = learningCurve(rows, { y: "reward", title: "Reward" });
+  const svg = await chart.toSVG();
+  assert.ok(svg.startsWith("<svg"));
+  assert.equal(markPaths(svg, "area").length, 2);
+  assert.equal(markPaths(svg, "line").length, 2);
+  assert.match(svg, />GRPO</);
+  assert.match(svg, />RLOO</);
+  assert.match(svg, />Reward</);
+  assert.deepEqual(chart.warnings, []);
+});
+
+Deno.test("reliabilityBins / reliabilityChart: hand-computed bins, Wilson CI, ECE, diagonal and counts", async () => {
+  const data = [
+    { confidence: 0.05, correct: false },
+    { confidence: 0.15, correct: true },
+    { confidence: 0.15, correct: 0 },
+    { confidence: 0.95, correct: 1 },
+  ];
+  const { bins, ece } = reliabilityBins(data);
+  assert.equal(bins.length, 3);
+  assert.deepEqual(bins.map((b) => [b.bin_lo, b.confidence, b.accuracy, b.count]), [
+    [0, 0.05, 0, 1],
+    [0.1, 0.15, 0.5, 2],
+    [0.9, 0.95, 1, 1],
+  ]);
+  // Wilson 95% for 1 of 2: [0.0945, 0.9055] (published value).
+  close(bins[1].acc_lo as number, 0.0945, 1e-4);
+  close(bins[1].acc_hi as number, 0.9055, 1e-4);
+  // ECE = ¼·0.05 + ½·0.35 + ¼·0.05 = 0.2
+  close(ece.get("")!, 0.2, 1e-12);
+  const s = reliabilityChart(data).spec as Any;
+  assert.equal(s.$schema, VEGA_LITE_SCHEMA);
+  assert.match(s.title.subtitle, /ECE 0\.200/);
+  const top = s.vconcat[0].layer;
+  assert.deepEqual(top[0].data.values, [{ confidence: 0, accuracy: 0 }, { confidence: 1, accuracy: 1 }]);
+  assert.equal(top[0].mark.type, "line"); // diagonal
+  assert.equal(top[1].mark.type, "rule"); // whiskers
+  assert.equal(top[1].encoding.y.field, "acc_lo");
+  assert.equal(top[2].encoding.x.field, "confidence");
+  assert.equal(top[2].encoding.y.field, "accuracy");
+  const counts = s.vconcat[1];
+  assert.equal(counts.mark.type, "bar");
+  assert.equal(counts.encoding.y.field, "count");
+  const svg = await renderSVG(s);
+  assert.equal(markPaths(svg, "rect").length, 3); // three count bars
+  assert.equal(markPaths(svg, "symbol").length, 3); // three accuracy points
+  assert.throws(() => reliabilityBins([{ confidence: 1.2, correct: 1 }]), ConfigError);
+});
+
+Deno.test("passAtKCurve uses a log-k axis; barChart has CI whiskers; difficultyScatter computes p(1−p)", async () => {
+  const pk = passAtKCurve([{ k: 1, passAtK: 0.2 }, { k: 4, passAtK: 0.5 }, { k: 16, passAtK: 0.8 }])
+    .spec as Any;
+  assert.deepEqual(pk.encoding.x.scale, { type: "log", base: 2 });
+  assert.equal(pk.encoding.x.field, "k");
+  assert.equal(pk.layer[1].encoding.y.field, "passAtK");
+
+  const rows = [
+    { task: "add", arm: "GRPO", acc: 0.5 },
+    { task: "add", arm: "GRPO", acc: 0.7 },
+    { task: "add", arm: "RLOO", acc: 0.4 },
+    { task: "sat", arm: "GRPO", acc: 0.9 },
+  ];
+  const bar = barChart(rows, { category: "task", value: "acc", color: "arm" });
+  const b = bar.spec as Any;
+  assert.equal(b.layer[0].mark.type, "bar");
+  assert.equal(b.layer[1].mark.type, "rule");
+  assert.equal(b.layer[1].encoding.y.field, "acc_lo");
+  assert.equal(b.layer[1].encoding.y2.field, "acc_hi");
+  const g = b.data.values[0];
+  close(g.acc, 0.6, 1e-12);
+  // two values 0.5, 0.7: s = √0.02, se = 0.1, t(1) = 12.7062
+  close(g.acc_hi - g.acc, 1.27062, 1e-4);
+  const svg = await bar.toSVG();
+  assert.equal(markPaths(svg, "rect").length, 3);
+  assert.match(svg, /task: add; [^"]*arm: RLOO/);
+  const given = barChart([{ m: "x", v: 1, l: 0.5, h: 1.5 }], { category: "m", value: "v", lo: "l", hi: "h" });
+  assert.equal((given.spec as Any).layer[1].encoding.y.field, "l");
+
+  const sc = difficultyScatter([{ accuracy: 0.2 }, { accuracy: 0.5 }]).spec as Any;
+  assert.deepEqual(sc.data.values.map((r: Any) => r.signal), [0.2 * 0.8, 0.25]);
+  assert.equal(sc.layer.length, 2); // parabola + points
+  const hint = difficultyScatter([{ hint: 3, acc: 0.1 }], { x: "hint", y: "acc" }).spec as Any;
+  assert.equal(hint.layer.length, 1);
+  assert.equal(hint.layer[0].encoding.y.field, "acc");
+});
+
+Deno.test("Chart mimebundle: vega-lite v5 + SVG + text, via Symbol.for('Jupyter.display')", async () => {
+  const c = new Chart({ data: { values: [{ a: 1, b: 2 }] }, mark: "point", encoding: { x: { field: "a" } } });
+  const bundle = await (c as Any)[Symbol.for("Jupyter.display")]();
+  assert.deepEqual(Object.keys(bundle).sort(), [VEGA_LITE_MIME, "image/svg+xml", "text/plain"].sort());
+  assert.equal(VEGA_LITE_MIME, "application/vnd.vegalite.v5+json");
+  assert.equal(bundle[VEGA_LITE_MIME].$schema, "https://vega.github.io/schema/vega-lite/v5.json");
+  assert.match(bundle["image/svg+xml"], /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(bundle["text/plain"], /Chart/);
+  assert.throws(
+    () => new Chart({ $schema: "https://vega.github.io/schema/vega-lite/v6.json", mark: "point" }),
+    ConfigError,
+  );
+});
+
+Deno.test("outside Jupyter: Deno.jupyter throws, detection says no, display/saveChart write svg+html", async () => {
+  assert.ok("jupyter" in Deno); // the key exists outside the kernel...
+  assert.throws(() => (Deno as Any).jupyter); // ...but reading it throws
+  assert.equal(jupyterApi(), undefined);
+  assert.equal(isJupyter(), false);
+  const dir = await Deno.makeTempDir();
+  try {
+    const chart = barChart([{ c: "x", v: 1 }, { c: "y", v: 2 }], {
+      category: "c",
+      value: "v",
+      title: "Two <bars>",
+    });
+    const r = await display(chart, { dir });
+    assert.equal(r.mode, "files");
+    assert.ok(r.mode === "files" && r.svg === `${dir}/two-bars.svg`);
+    const saved = await saveChart(chart, dir, "bars");
+    const svg = await Deno.readTextFile(saved.svg);
+    const html = await Deno.readTextFile(saved.html);
+    assert.ok(svg.startsWith("<svg"));
+    assert.ok(html.includes(svg)); // SVG inline: shows offline
+    assert.ok(!/<script[^>]+src=/.test(html)); // nothing fetched
+    assert.ok(html.includes("Two &lt;bars&gt;"));
+    const embedded = html.match(/<script type="application\/json" id="vega-lite-spec">(.*?)<\/script>/s)![1];
+    assert.deepEqual(JSON.parse(embedded), chart.spec);
+    await assert.rejects(() => saveChart(chart, dir, "../x"), ConfigError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Progress: final mode prints one line; terminal mode rewrites one throttled line", async () => {
+  const out: string[] = [];
+  const p = new Progress({ total: 10, label: "train", mode: "final", write: (s) => out.push(s) });
+  for (let i = 0; i < 10; i++) p.tick(1, { reward: 0.5 });
+  assert.equal(out.length, 0);
+  await p.done();
+  await p.done(); // idempotent
+  assert.equal(out.length, 1);
+  assert.match(out[0], /^train 10\/10 \[█{20}\] 100% .* reward=0\.5\n$/);
+
+  const term: string[] = [];
+  const t = new Progress({ total: 1000, mode: "terminal", intervalMs: 60_000, write: (s) => term.push(s) });
+  for (let i = 0; i < 1000; i++) t.tick();
+  assert.equal(term.length, 1); // first tick renders, the rest are throttled
+  assert.ok(term[0].startsWith("\r1/1000"));
+  await t.done();
+  assert.equal(term.length, 2);
+  assert.ok(term[1].startsWith("\r1000/1000") && term[1].endsWith("\n"));
+  assert.throws(() => new Progress({ total: 0 }), ConfigError);
+  assert.throws(() => new Progress({ total: 5, mode: "jupyter" }), ConfigError); // not in a kernel
+});
+
+Deno.test("Progress in Jupyter: one display_id updated in place, live chart bundle", async () => {
+  const calls: { bundle: Any; opts: Any }[] = [];
+  const fake = { display: (bundle: unknown, opts: unknown) => void calls.push({ bundle, opts }) };
+  const p = new Progress({
+    total: 50,
+    intervalMs: 0,
+    liveChart: { x: "step", y: "reward", color: "arm" },
+    jupyter: fake,
+  });
+  assert.equal(p.mode, "jupyter");
+  for (let i = 0; i < 50; i++) p.tick(1, { step: i, reward: i / 50, arm: "A" });
+  await p.done();
+  assert.equal(calls.length, 51);
+  const ids = new Set(calls.map((c) => c.opts.display_id));
+  assert.equal(ids.size, 1);
+  assert.equal(calls[0].opts.update, false);
+  assert.ok(calls.slice(1).every((c) => c.opts.update === true && c.opts.raw === true));
+  const last = calls[calls.length - 1].bundle;
+  assert.match(last["text/plain"], /50\/50/);
+  assert.equal(last[VEGA_LITE_MIME].data.values.length, 50);
+  assert.match(last["image/svg+xml"], /^<svg/);
+});
