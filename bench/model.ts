@@ -1,0 +1,110 @@
+/**
+ * Model throughput of the quick-preset TinyTransformer on the ACTIVE tfjs backend:
+ * - rollout tokens/s: `sample` with the KV cache (batch prompts of 8 tokens, 16 new tokens each, no eos),
+ * - train-step ms: forward + backward + Adam on next-token cross-entropy over batch × 24 tokens,
+ * - achieved train-step GFLOP/s = 3 · flopsPerToken(24) · batch · 24 / time, where flopsPerToken counts the
+ *   forward weight matmuls (2 FLOPs per multiply-add) plus QKᵀ and A·V over the full context (see
+ *   TinyTransformer.flopsPerToken) and the backward pass is taken as 2× the forward (the usual 3× rule).
+ * Standalone: `deno run -A bench/model.ts [cpu,wasm,...] [--stock]` prints JSON per backend
+ * (`--stock` also times the train step with tfjs's stock BatchMatMul gradient).
+ */
+import { tf } from "../lib/core/tf.ts";
+import { Rng } from "../lib/core/rng.ts";
+import { type BackendName, useBackend } from "../lib/core/backend.ts";
+import { registerFastGradients, useStockGradients } from "../lib/core/fastops.ts";
+import { TinyTransformer } from "../lib/policies/transformer.ts";
+
+/** The quick-preset model the benchmark measures. */
+export const QUICK_PRESET = { vocabSize: 18, contextLength: 24, dModel: 64, nLayers: 2, nHeads: 4, seed: 0 };
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median ms of one Adam step (after 2 warm-up steps) on next-token cross-entropy. */
+async function trainStepMs(model: TinyTransformer, tokens: tf.Tensor2D, steps: number): Promise<number> {
+  const opt = tf.train.adam(1e-3);
+  const loss = () => tf.neg(tf.mean(model.tokenLogProbs(tokens).logProbs)) as tf.Scalar;
+  const step = async () => {
+    const t0 = performance.now();
+    const l = opt.minimize(loss, true, model.variables)!;
+    await l.data();
+    l.dispose();
+    return performance.now() - t0;
+  };
+  await step();
+  await step();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) times.push(await step());
+  opt.dispose();
+  return median(times);
+}
+
+/**
+ * Benchmark the quick-preset model (vocab 18, context 24, d 64, 2 layers, 4 heads) on the active backend.
+ * Returns rolloutTokensPerSec, trainStepMs, trainStepGflops (3 × forward FLOPs × tokens / time), and the
+ * settings; with `stockGradient` also trainStepMsStockGrad (tfjs's own BatchMatMul gradient).
+ */
+export async function benchModel(
+  opts: { batch?: number; steps?: number; stockGradient?: boolean } = {},
+): Promise<Record<string, number>> {
+  const batch = opts.batch ?? 64;
+  const steps = opts.steps ?? 5;
+  const T = QUICK_PRESET.contextLength;
+  const promptLen = 8;
+  const newTokens = T - promptLen;
+  const rng = new Rng(1);
+  const model = new TinyTransformer(QUICK_PRESET);
+  const V = QUICK_PRESET.vocabSize;
+
+  const prompts = Array.from(
+    { length: batch },
+    () => Array.from({ length: promptLen }, () => 1 + rng.int(V - 1)),
+  );
+  await model.sample(prompts.slice(0, 2), { maxTokens: 2, seed: 0 }); // warm-up (kernel setup)
+  const rollTimes: number[] = [];
+  for (let i = 0; i < Math.max(1, Math.ceil(steps / 2)); i++) {
+    const t0 = performance.now();
+    await model.sample(prompts, { maxTokens: newTokens, seed: i });
+    rollTimes.push(performance.now() - t0);
+  }
+  const rollMs = median(rollTimes);
+
+  const seqs = Array.from({ length: batch }, () => Array.from({ length: T }, () => 1 + rng.int(V - 1)));
+  const tokens = tf.tensor2d(seqs, [batch, T], "int32");
+  registerFastGradients();
+  const ms = await trainStepMs(model, tokens, steps);
+  const out: Record<string, number> = {
+    batch,
+    seqLen: T,
+    params: model.numParams(),
+    forwardFlopsPerToken: model.flopsPerToken(T),
+    rolloutTokensPerSec: (batch * newTokens) / (rollMs / 1000),
+    rolloutMs: rollMs,
+    trainStepMs: ms,
+    trainStepGflops: (3 * model.flopsPerToken(T) * batch * T) / (ms * 1e6),
+  };
+  if (opts.stockGradient) {
+    useStockGradients();
+    try {
+      out.trainStepMsStockGrad = await trainStepMs(model, tokens, steps);
+    } finally {
+      registerFastGradients();
+    }
+  }
+  tokens.dispose();
+  model.dispose();
+  return out;
+}
+
+if (import.meta.main) {
+  const names = (Deno.args.find((a) => !a.startsWith("--")) ?? "cpu,wasm").split(",") as BackendName[];
+  const stock = Deno.args.includes("--stock");
+  for (const name of names) {
+    await useBackend(name, { allowFallbackAdapter: true });
+    console.log(
+      JSON.stringify({ backend: tf.getBackend(), ...(await benchModel({ stockGradient: stock })) }),
+    );
+  }
+}
