@@ -1,0 +1,188 @@
+/**
+ * Sampling curricula: uniform GRPO batches, Online Difficulty Filtering (Bae et al., arXiv 2504.03380) and
+ * DAPO dynamic sampling (arXiv 2503.14476). Filters roll out prompts, keep the groups whose pass rate passes
+ * a test, and keep sampling until the batch is full — counting rollouts generated separately from rollouts
+ * trained on, and stopping after `maxRounds` sampling rounds with a partially filled batch.
+ */
+import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
+import type { Curriculum, CurriculumBatch, CurriculumContext, RolloutGroup } from "./types.ts";
+
+/** Pass rate p̂ of a group: mean of `correct` (verifier output), or of `rewards` when `correct` is absent. */
+export function groupPassRate(group: RolloutGroup): number {
+  const xs = group.correct ?? group.rewards;
+  if (xs.length === 0) throw new ConfigError("group.rewards", "must be non-empty", xs);
+  let s = 0;
+  for (const x of xs) s += x;
+  return s / xs.length;
+}
+
+/** Plain GRPO batches: `batchSize` fresh problems × `groupSize` rollouts, no filtering (the baseline). */
+export class UniformCurriculum implements Curriculum {
+  /** "uniform". */
+  readonly name = "uniform";
+  /** Cumulative counters. */
+  state = { steps: 0, rolloutsGenerated: 0 };
+
+  /** Sample `ctx.batchSize` problems with `ctx.rng` and roll each out `ctx.groupSize` times. */
+  async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
+    const reqs = Array.from({ length: ctx.batchSize }, () => ({ problem: ctx.sampleProblem(ctx.rng) }));
+    const groups = await ctx.generate(reqs, ctx.groupSize);
+    const n = groups.reduce((t, g) => t + g.responses.length, 0);
+    this.state.steps++;
+    this.state.rolloutsGenerated += n;
+    const mean = groups.reduce((t, g) => t + groupPassRate(g), 0) / Math.max(1, groups.length);
+    return { groups, rolloutsGenerated: n, stats: { rolloutsTrained: n, meanPassRate: mean } };
+  }
+}
+
+/** Options shared by the filtering curricula. */
+export interface FilterOptions {
+  /** Rollouts per prompt G (default: the trainer's `ctx.groupSize`). */
+  groupSize: number | null;
+  /** Sampling rounds per step before giving up with a partial batch (default 16). */
+  maxRounds: number;
+  /** Prompts requested per round = ⌈oversample × slots still empty⌉ (default 1; extras that pass are dropped). */
+  oversample: number;
+}
+
+/** State of a filtering curriculum (JSON-serializable). */
+export interface FilterState {
+  steps: number;
+  rolloutsGenerated: number;
+  rolloutsTrained: number;
+  groupsConsidered: number;
+  groupsPassed: number;
+  /** Steps that ended with a partially filled batch (maxRounds reached). */
+  partialSteps: number;
+  /** Last observed pass rate p̂ per problem id. */
+  passRates: Record<string, number>;
+}
+
+/** Base of the filters: keep groups whose p̂ satisfies `keep`, resample until the batch is full. */
+abstract class PassRateFilter implements Curriculum {
+  abstract readonly name: string;
+  /** Cumulative accounting and per-problem pass rates. */
+  state: FilterState = {
+    steps: 0,
+    rolloutsGenerated: 0,
+    rolloutsTrained: 0,
+    groupsConsidered: 0,
+    groupsPassed: 0,
+    partialSteps: 0,
+    passRates: {},
+  };
+  protected readonly filter: FilterOptions;
+
+  protected constructor(filter: FilterOptions) {
+    if (filter.groupSize !== null) assertInteger("groupSize", filter.groupSize, { min: 1 });
+    assertInteger("maxRounds", filter.maxRounds, { min: 1 });
+    assertFiniteNumber("oversample", filter.oversample, { min: 1 });
+    this.filter = filter;
+  }
+
+  /** Whether a group with pass rate p̂ (out of G rollouts) is trained on. */
+  abstract keep(passRate: number, groupSize: number): boolean;
+
+  /** Sample, roll out, filter; repeat until `batchSize` groups pass or `maxRounds` rounds are spent. */
+  async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
+    const G = this.filter.groupSize ?? ctx.groupSize;
+    const B = ctx.batchSize;
+    const kept: RolloutGroup[] = [];
+    let generated = 0, considered = 0, passed = 0, rounds = 0, sumPass = 0;
+    while (kept.length < B && rounds < this.filter.maxRounds) {
+      const n = Math.ceil((B - kept.length) * this.filter.oversample);
+      const reqs = Array.from({ length: n }, () => ({ problem: ctx.sampleProblem(ctx.rng) }));
+      const groups = await ctx.generate(reqs, G);
+      rounds++;
+      for (const g of groups) {
+        generated += g.responses.length;
+        const p = groupPassRate(g);
+        this.state.passRates[g.problem.id] = p;
+        considered++;
+        sumPass += p;
+        if (this.keep(p, g.responses.length)) {
+          passed++;
+          if (kept.length < B) kept.push(g);
+        }
+      }
+    }
+    const trained = kept.reduce((t, g) => t + g.responses.length, 0);
+    const partial = kept.length < B;
+    const s = this.state;
+    s.steps++;
+    s.rolloutsGenerated += generated;
+    s.rolloutsTrained += trained;
+    s.groupsConsidered += considered;
+    s.groupsPassed += passed;
+    if (partial) s.partialSteps++;
+    return {
+      groups: kept,
+      rolloutsGenerated: generated,
+      stats: {
+        keptFraction: passed / Math.max(1, considered),
+        fillFraction: kept.length / B,
+        partial: partial ? 1 : 0,
+        rounds,
+        groupsConsidered: considered,
+        rolloutsTrained: trained,
+        meanPassRate: sumPass / Math.max(1, considered),
+      },
+    };
+  }
+}
+
+/** Options of `BalancedDifficultyFilter`. */
+export interface BalancedFilterOptions extends FilterOptions {
+  /** T_low: smallest kept pass rate (default 0.2). */
+  low: number;
+  /** T_high: largest kept pass rate (default 0.8). */
+  high: number;
+}
+
+const BALANCED_DEFAULTS: BalancedFilterOptions = {
+  low: 0.2,
+  high: 0.8,
+  groupSize: null,
+  maxRounds: 16,
+  oversample: 1,
+};
+
+/** Online Difficulty Filtering (Bae et al., arXiv 2504.03380): train only on prompts with T_low ≤ p̂ ≤ T_high. */
+export class BalancedDifficultyFilter extends PassRateFilter {
+  /** "balanced-difficulty-filter". */
+  readonly name = "balanced-difficulty-filter";
+  /** Resolved options. */
+  readonly options: Readonly<BalancedFilterOptions>;
+
+  /** Defaults: [low, high] = [0.2, 0.8], G = ctx.groupSize, maxRounds 16, oversample 1. */
+  constructor(options: Partial<BalancedFilterOptions> = {}) {
+    const c = resolveConfig("BalancedDifficultyFilter", BALANCED_DEFAULTS, options);
+    assertFiniteNumber("low", c.low, { min: 0, max: 1 });
+    assertFiniteNumber("high", c.high, { min: c.low, max: 1 });
+    super({ groupSize: c.groupSize, maxRounds: c.maxRounds, oversample: c.oversample });
+    this.options = Object.freeze(c);
+  }
+
+  /** T_low ≤ p̂ ≤ T_high (with a 1e-12 tolerance for p̂ = j/G). */
+  keep(passRate: number): boolean {
+    return passRate >= this.options.low - 1e-12 && passRate <= this.options.high + 1e-12;
+  }
+}
+
+const DYNAMIC_DEFAULTS: FilterOptions = { groupSize: null, maxRounds: 16, oversample: 1 };
+
+/** DAPO dynamic sampling (arXiv 2503.14476): drop groups with p̂ ∈ {0, 1} (zero advantage) and resample. */
+export class DynamicSampling extends PassRateFilter {
+  /** "dynamic-sampling". */
+  readonly name = "dynamic-sampling";
+
+  /** Defaults: G = ctx.groupSize, maxRounds 16, oversample 1. */
+  constructor(options: Partial<FilterOptions> = {}) {
+    super(resolveConfig("DynamicSampling", DYNAMIC_DEFAULTS, options));
+  }
+
+  /** 0 < p̂ < 1. */
+  keep(passRate: number): boolean {
+    return passRate > 1e-12 && passRate < 1 - 1e-12;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * SATURN difficulty ladder (arXiv 2505.16368): train on (n, k, l)-SAT problems of the current level and move
+ * to the next level when validation pass@1 exceeds a threshold. The caller supplies the levels, a sampler
+ * per level and the validation hook, so the ladder is independent of the SAT generator (any level type works).
+ */
+import type { Rng } from "../core/rng.ts";
+import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
+import type { Problem } from "../tasks/types.ts";
+import { groupPassRate } from "./filter.ts";
+import type { Curriculum, CurriculumBatch, CurriculumContext } from "./types.ts";
+
+/** An (n, k, l)-SAT level: n literals per clause, k variables, l clauses (SATURN; same shape as the SAT task's SatConfig). */
+export interface SatLevel {
+  n: number;
+  k: number;
+  l: number;
+}
+
+/** Options of `SatLadder`. */
+export interface SatLadderOptions<L> {
+  /** Levels from easiest to hardest (non-empty). */
+  levels: readonly L[];
+  /** Draw one training problem at a level. */
+  sample: (level: L, rng: Rng) => Problem;
+  /** Validation pass@1 at a level (the caller evaluates its current policy). */
+  evaluate: (level: L, step: number) => number | Promise<number>;
+  /** Advance when pass@1 > threshold (SATURN: 0.5 for 1.5B). */
+  threshold: number;
+  /** Validate every `evalEvery` steps (at steps evalEvery, 2·evalEvery, …; default 1). */
+  evalEvery: number;
+}
+
+/** JSON-serializable ladder state. */
+export interface SatLadderState {
+  level: number;
+  steps: number;
+  rolloutsGenerated: number;
+  lastPassAt1: number | null;
+  /** Validation results: step, level index and pass@1, plus whether the ladder advanced. */
+  history: { step: number; level: number; passAt1: number; advanced: boolean }[];
+}
+
+/** SATURN curriculum (arXiv 2505.16368): advance the (n, k, l) level when validation pass@1 > threshold. */
+export class SatLadder<L = SatLevel> implements Curriculum {
+  /** "sat-ladder". */
+  readonly name = "sat-ladder";
+  /** Resolved options. */
+  readonly options: Readonly<SatLadderOptions<L>>;
+  /** Current level index and validation history. */
+  state: SatLadderState = { level: 0, steps: 0, rolloutsGenerated: 0, lastPassAt1: null, history: [] };
+
+  /** `levels`, `sample` and `evaluate` are required; threshold defaults to 0.5, evalEvery to 1. */
+  constructor(
+    options: Partial<SatLadderOptions<L>> & Pick<SatLadderOptions<L>, "levels" | "sample" | "evaluate">,
+  ) {
+    const c = resolveConfig("SatLadder", {
+      levels: [] as readonly L[],
+      sample: undefined as unknown as SatLadderOptions<L>["sample"],
+      evaluate: undefined as unknown as SatLadderOptions<L>["evaluate"],
+      threshold: 0.5,
+      evalEvery: 1,
+    }, options);
+    if (!Array.isArray(c.levels) || c.levels.length === 0) {
+      throw new ConfigError("levels", "must be a non-empty array", c.levels);
+    }
+    if (typeof c.sample !== "function") {
+      throw new ConfigError("sample", "must be a function (level, rng) → Problem");
+    }
+    if (typeof c.evaluate !== "function") {
+      throw new ConfigError("evaluate", "must be a function (level, step) → pass@1");
+    }
+    assertFiniteNumber("threshold", c.threshold, { min: 0, max: 1 });
+    assertInteger("evalEvery", c.evalEvery, { min: 1 });
+    this.options = Object.freeze(c);
+  }
+
+  /** The current level. */
+  get level(): L {
+    return this.options.levels[this.state.level];
+  }
+
+  /** Validate when due (advance one level if pass@1 > threshold), then roll out `batchSize` problems at the level. */
+  async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
+    const s = this.state;
+    if (ctx.step > 0 && ctx.step % this.options.evalEvery === 0) {
+      const pass = await this.options.evaluate(this.level, ctx.step);
+      assertFiniteNumber("evaluate() result", pass, { min: 0, max: 1 });
+      const advance = pass > this.options.threshold && s.level < this.options.levels.length - 1;
+      s.history.push({ step: ctx.step, level: s.level, passAt1: pass, advanced: advance });
+      s.lastPassAt1 = pass;
+      if (advance) s.level++;
+    }
+    const level = this.level;
+    const reqs = Array.from(
+      { length: ctx.batchSize },
+      () => ({ problem: this.options.sample(level, ctx.rng) }),
+    );
+    const groups = await ctx.generate(reqs, ctx.groupSize);
+    const n = groups.reduce((t, g) => t + g.responses.length, 0);
+    s.steps++;
+    s.rolloutsGenerated += n;
+    const stats: Record<string, number> = {
+      level: s.level,
+      rolloutsTrained: n,
+      meanPassRate: groups.reduce((t, g) => t + groupPassRate(g), 0) / Math.max(1, groups.length),
+    };
+    if (s.lastPassAt1 !== null) stats.passAt1 = s.lastPassAt1;
+    const lv = level as unknown as Partial<SatLevel>;
+    if (typeof lv?.n === "number" && typeof lv.k === "number" && typeof lv.l === "number") {
+      stats.n = lv.n;
+      stats.k = lv.k;
+      stats.l = lv.l;
+    }
+    return { groups, rolloutsGenerated: n, stats };
+  }
+}

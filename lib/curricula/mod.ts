@@ -1,0 +1,6 @@
+/** Curricula (RLVRTrainer hooks): filters, SEELE hint scaffolding, adaptive guidance, SATURN ladder; 3PL fit. */
+export * from "./filter.ts";
+export * from "./irt.ts";
+export * from "./seele.ts";
+export * from "./guidance.ts";
+export * from "./ladder.ts";

@@ -1,0 +1,172 @@
+/**
+ * SEELE hint scaffolding (arXiv 2509.06923): each problem gets a hint = prefix of its reference solution of
+ * length round(p·|y|). Rollouts run in m rounds of n; after each round a 3PL curve is fitted to all (hint
+ * rate, accuracy) pairs of the problem so far and the next hint rate is p = f⁻¹(a*) (target a* = 0.5, where
+ * the expected improvement a(1 − a) peaks). The final estimate is carried to the problem's next visit.
+ * Returned groups hold all m·n rollouts of a problem (advantages over all of them) with per-rollout
+ * `hintLengths`; the trainer masks hint tokens out of the RL loss (optionally adding an imitation term γ).
+ */
+import { assertFiniteNumber, assertInteger, resolveConfig } from "../core/validate.ts";
+import type { Problem } from "../tasks/types.ts";
+import { fit3PL, type Fit3PLOptions, type HintAccuracyPoint, inverse3PL } from "./irt.ts";
+import { groupPassRate } from "./filter.ts";
+import type { Curriculum, CurriculumBatch, CurriculumContext, RolloutGroup } from "./types.ts";
+
+/** Options of `SeeleScaffold`. */
+export interface SeeleOptions {
+  /** Rollout rounds m per problem and step (default 4). */
+  rounds: number;
+  /** Rollouts n per round (default 8; null = the trainer's ctx.groupSize). */
+  rolloutsPerRound: number | null;
+  /** Target accuracy a* (default 0.5). */
+  targetAccuracy: number;
+  /** Hint rate of round 1 on a problem's first visit (default 0.5; later visits use the carried rate). */
+  initialHintRate: number;
+  /** Merge the m rounds into one group of m·n rollouts (default true, as in the paper); false = m groups. */
+  mergeRounds: boolean;
+  /** Options passed to `fit3PL` (default: anchors on, soft-L1 loss, weak slope prior k ≈ 8 with weight 0.01). */
+  fit: Partial<Fit3PLOptions>;
+}
+
+/** Per-problem SEELE record: the carried hint rate and the last visit's rounds. */
+export interface SeeleProblemState {
+  /** Hint rate carried to the next visit (f⁻¹(a*) after the last round's fit). */
+  hintRate: number;
+  /** Visits so far. */
+  visits: number;
+  /** Last visit: realised hint rate and sampled accuracy per round. */
+  lastRounds: { hintRate: number; hintLength: number; accuracy: number }[];
+}
+
+/** JSON-serializable SEELE state. */
+export interface SeeleState {
+  steps: number;
+  rolloutsGenerated: number;
+  problems: Record<string, SeeleProblemState>;
+}
+
+const SEELE_DEFAULTS: SeeleOptions = {
+  rounds: 4,
+  rolloutsPerRound: 8,
+  targetAccuracy: 0.5,
+  initialHintRate: 0.5,
+  mergeRounds: true,
+  fit: { kPrior: { center: 8, weight: 0.01 } },
+};
+
+/** Hint length l = round(p·|y|) for hint rate p and reference solution y (SEELE). */
+export function seeleHintLength(problem: Problem, hintRate: number): number {
+  assertFiniteNumber("hintRate", hintRate, { min: 0, max: 1 });
+  return Math.round(hintRate * problem.solution.length);
+}
+
+/**
+ * Next hint rate from a problem's (hint rate, accuracy) pairs: f⁻¹(a*) of the fitted 3PL curve (SEELE); if the
+ * fit is unusable, bisect toward more hint (accuracy < a*) or less (≥ a*) from the last rate.
+ */
+export function seeleNextHintRate(
+  points: readonly HintAccuracyPoint[],
+  targetAccuracy = 0.5,
+  fit: Partial<Fit3PLOptions> = {},
+): number {
+  const f = fit3PL(points, fit);
+  const p = inverse3PL(targetAccuracy, f);
+  if (Number.isFinite(p)) return p;
+  const last = points[points.length - 1];
+  return last.accuracy < targetAccuracy ? (last.p + 1) / 2 : last.p / 2;
+}
+
+/** SEELE scaffold (arXiv 2509.06923): m rounds × n rollouts per problem with 3PL-fitted hint rates aiming at a*. */
+export class SeeleScaffold implements Curriculum {
+  /** "seele". */
+  readonly name = "seele";
+  /** Resolved options. */
+  readonly options: Readonly<SeeleOptions>;
+  /** Per-problem hint rates and accounting. */
+  state: SeeleState = { steps: 0, rolloutsGenerated: 0, problems: {} };
+
+  /** Defaults: m = 4, n = 8, a* = 0.5, first-visit hint rate 0.5, merged groups. */
+  constructor(options: Partial<SeeleOptions> = {}) {
+    const c = resolveConfig("SeeleScaffold", SEELE_DEFAULTS, options);
+    assertInteger("rounds", c.rounds, { min: 1 });
+    if (c.rolloutsPerRound !== null) assertInteger("rolloutsPerRound", c.rolloutsPerRound, { min: 1 });
+    assertFiniteNumber("targetAccuracy", c.targetAccuracy, {
+      min: 0,
+      max: 1,
+      exclusiveMin: true,
+      exclusiveMax: true,
+    });
+    assertFiniteNumber("initialHintRate", c.initialHintRate, { min: 0, max: 1 });
+    this.options = Object.freeze(c);
+  }
+
+  /** Current hint rate of a problem id (the carried one, or `initialHintRate` if never visited). */
+  hintRate(problemId: string): number {
+    return this.state.problems[problemId]?.hintRate ?? this.options.initialHintRate;
+  }
+
+  /** Sample `batchSize` problems, run m rounds of n rollouts with refitted hint rates, return the groups. */
+  async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
+    const { rounds: m, targetAccuracy } = this.options;
+    const n = this.options.rolloutsPerRound ?? ctx.groupSize;
+    const problems = Array.from({ length: ctx.batchSize }, () => ctx.sampleProblem(ctx.rng));
+    const rates = problems.map((p) => this.hintRate(p.id));
+    const points: HintAccuracyPoint[][] = problems.map(() => []);
+    const roundGroups: RolloutGroup[][] = problems.map(() => []);
+    const roundAcc = new Array<number>(m).fill(0);
+    const roundRate = new Array<number>(m).fill(0);
+    let generated = 0;
+    for (let r = 0; r < m; r++) {
+      const hints = problems.map((p, i) => seeleHintLength(p, rates[i]));
+      const groups = await ctx.generate(problems.map((problem, i) => ({ problem, hintLength: hints[i] })), n);
+      groups.forEach((g, i) => {
+        generated += g.responses.length;
+        const acc = groupPassRate(g);
+        const realised = hints[i] / problems[i].solution.length;
+        points[i].push({ p: realised, accuracy: acc, count: g.responses.length });
+        roundGroups[i].push(g);
+        roundAcc[r] += acc / problems.length;
+        roundRate[r] += realised / problems.length;
+        // Refit after every round; after the last one the estimate is carried to the next visit.
+        rates[i] = seeleNextHintRate(points[i], targetAccuracy, this.options.fit);
+      });
+    }
+    problems.forEach((p, i) => {
+      const prev = this.state.problems[p.id];
+      this.state.problems[p.id] = {
+        hintRate: rates[i],
+        visits: (prev?.visits ?? 0) + 1,
+        lastRounds: points[i].map((pt, r) => ({
+          hintRate: pt.p,
+          hintLength: roundGroups[i][r].hintLength,
+          accuracy: pt.accuracy,
+        })),
+      };
+    });
+    this.state.steps++;
+    this.state.rolloutsGenerated += generated;
+    const out = this.options.mergeRounds ? roundGroups.map(mergeGroups) : roundGroups.flat();
+    const stats: Record<string, number> = {
+      meanHintRate: roundRate.reduce((a, b) => a + b, 0) / m,
+      carriedHintRate: rates.reduce((a, b) => a + b, 0) / Math.max(1, rates.length),
+      rolloutsTrained: generated,
+    };
+    roundAcc.forEach((a, r) => stats[`accuracyRound${r + 1}`] = a);
+    roundRate.forEach((a, r) => stats[`hintRateRound${r + 1}`] = a);
+    return { groups: out, rolloutsGenerated: generated, stats };
+  }
+}
+
+/** One group from a problem's round groups: concatenated rollouts with per-rollout `hintLengths`. */
+function mergeGroups(groups: RolloutGroup[]): RolloutGroup {
+  const hintLengths = groups.flatMap((g) => g.responses.map((_, i) => g.hintLengths?.[i] ?? g.hintLength));
+  return {
+    problem: groups[0].problem,
+    hintLength: Math.min(...hintLengths),
+    hintLengths,
+    responses: groups.flatMap((g) => g.responses),
+    logProbs: groups.flatMap((g) => g.logProbs),
+    rewards: groups.flatMap((g) => g.rewards),
+    correct: groups.flatMap((g) => g.correct ?? g.rewards),
+  };
+}
