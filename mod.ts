@@ -8,3 +8,5 @@ export * from "./lib/stats/mod.ts";
 export * from "./lib/policies/mod.ts";
 export * from "./lib/viz/mod.ts";
 export * from "./lib/log/mod.ts";
+export * from "./lib/curricula/mod.ts";
+export * from "./lib/rewards/mod.ts";
