@@ -60,7 +60,7 @@ export interface BaseConfig {
 /** Anything with the Progress interface (tests pass a silent one). */
 export interface ProgressLike {
   tick(n?: number, metrics?: Record<string, number>): void;
-  done(): void;
+  done(): void | Promise<void>;
 }
 
 /** Options of `Reproduction.run`. */
@@ -198,7 +198,7 @@ export async function runSeeds<C extends BaseConfig>(
     }
     rows.push(...seedRows);
   }
-  progress.done();
+  await progress.done();
   const log = new RunLog(meta);
   for (const r of rows) log.log(r);
   return log;

@@ -158,6 +158,7 @@ function mseExperiment(c: KaeConfig, L: number, rng: Rng): Row[] {
   const window = Object.fromEntries(KAE_BASELINES.map((b) => [b, 0])) as Record<string, number>;
   let count = 0;
   let wcount = 0;
+  let expectedGroup = 0; // Σ V(1 − V)/G: the group mean's exact expected squared error, for a sanity check
   const rows: Row[] = [];
   for (let t = 0; t < c.mseSteps; t++) {
     const idx = kaeSchedule(t, c.numProblems, c.batchSize, c.revisit);
@@ -185,6 +186,7 @@ function mseExperiment(c: KaeConfig, L: number, rng: Rng): Row[] {
         }
         count++;
         wcount++;
+        expectedGroup += (v * (1 - v)) / G;
       });
     });
     policy.update(groups, advantages, c.lr);
@@ -197,6 +199,7 @@ function mseExperiment(c: KaeConfig, L: number, rng: Rng): Row[] {
     }
   }
   for (const m of KAE_BASELINES) rows.push({ kind: "mse", length: L, baseline: m, mse: total[m] / count });
+  rows.push({ kind: "mseExpectedGroupMean", length: L, mse: expectedGroup / count });
   rows.push({ kind: "mseFinal", length: L, success: meanSuccess(policy, task) });
   return rows;
 }
