@@ -10,7 +10,6 @@ import {
   seeleNextHintRate,
   SeeleScaffold,
   threePL,
-  UniformCurriculum,
 } from "../lib/curricula/mod.ts";
 import type { CurriculumContext, GenerateFn, RolloutGroup, RolloutRequest } from "../lib/curricula/types.ts";
 import { Rng } from "../lib/core/rng.ts";
@@ -257,15 +256,6 @@ Deno.test("DynamicSampling: kept fraction = P(0 < X < G) per prompt (4 SE); part
   assert.equal(f.state.partialSteps, 1);
   assert.throws(() => new BalancedDifficultyFilter({ low: 0.9, high: 0.1 }), ConfigError);
   assert.throws(() => new DynamicSampling({ maxRound: 2 } as never), ConfigError);
-});
-
-Deno.test("UniformCurriculum: batchSize × groupSize, no filtering", async () => {
-  const bed = bernoulliBed([0, 1], 5);
-  const u = new UniformCurriculum();
-  const b = await u.nextBatch(bed.ctx(0, 6, 3));
-  assert.equal(b.groups.length, 6);
-  assert.equal(b.rolloutsGenerated, 18);
-  assert.equal(u.state.rolloutsGenerated, 18);
 });
 
 // ---------------------------------------------------------------------------------------------- SEELE

@@ -1,8 +1,8 @@
 /**
- * Sampling curricula: uniform GRPO batches, Online Difficulty Filtering (Bae et al., arXiv 2504.03380) and
- * DAPO dynamic sampling (arXiv 2503.14476). Filters roll out prompts, keep the groups whose pass rate passes
- * a test, and keep sampling until the batch is full — counting rollouts generated separately from rollouts
- * trained on, and stopping after `maxRounds` sampling rounds with a partially filled batch.
+ * Filtering curricula: Online Difficulty Filtering (Bae et al., arXiv 2504.03380) and DAPO dynamic sampling
+ * (arXiv 2503.14476); plain GRPO sampling is `UniformSampling` in lib/train. Filters roll out prompts, keep the
+ * groups whose pass rate passes a test, and keep sampling until the batch is full — counting rollouts
+ * generated separately from rollouts trained on, and stopping after `maxRounds` rounds with a partial batch.
  */
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
 import type { Curriculum, CurriculumBatch, CurriculumContext, RolloutGroup } from "./types.ts";
@@ -14,25 +14,6 @@ export function groupPassRate(group: RolloutGroup): number {
   let s = 0;
   for (const x of xs) s += x;
   return s / xs.length;
-}
-
-/** Plain GRPO batches: `batchSize` fresh problems × `groupSize` rollouts, no filtering (the baseline). */
-export class UniformCurriculum implements Curriculum {
-  /** "uniform". */
-  readonly name = "uniform";
-  /** Cumulative counters. */
-  state = { steps: 0, rolloutsGenerated: 0 };
-
-  /** Sample `ctx.batchSize` problems with `ctx.rng` and roll each out `ctx.groupSize` times. */
-  async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
-    const reqs = Array.from({ length: ctx.batchSize }, () => ({ problem: ctx.sampleProblem(ctx.rng) }));
-    const groups = await ctx.generate(reqs, ctx.groupSize);
-    const n = groups.reduce((t, g) => t + g.responses.length, 0);
-    this.state.steps++;
-    this.state.rolloutsGenerated += n;
-    const mean = groups.reduce((t, g) => t + groupPassRate(g), 0) / Math.max(1, groups.length);
-    return { groups, rolloutsGenerated: n, stats: { rolloutsTrained: n, meanPassRate: mean } };
-  }
 }
 
 /** Options shared by the filtering curricula. */
