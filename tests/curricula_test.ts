@@ -363,6 +363,37 @@ Deno.test("SeeleScaffold: hint rate tracks a* on a known curve; unmerged rounds;
   const last = batch.groups[3].hintLength / 100;
   close(last ** 2, 0.5, 0.08, "round-4 accuracy on p²");
   close(seele.state.problems.q.hintRate, Math.SQRT1_2, 0.06, "carried rate");
+  // Short solution (|y| = 4), success only with the full solution forced: the refit alone would round back to
+  // the same hint length after an all-fail round; the scaffold then adds one token and reaches h = 4.
+  const short: Problem = { ...problem, id: "short", solution: [3, 3, 3, 2] };
+  const allOrNothing: GenerateFn = (reqs, G) =>
+    Promise.resolve(reqs.map((r) => {
+      const rewards = Array.from({ length: G }, () => ((r.hintLength ?? 0) >= 4 ? 1 : 0));
+      return {
+        problem: r.problem,
+        hintLength: r.hintLength ?? 0,
+        responses: rewards.map(() => [3]),
+        logProbs: rewards.map(() => [0]),
+        rewards,
+      };
+    }));
+  const s2 = new SeeleScaffold({ mergeRounds: false });
+  const b2 = await s2.nextBatch({
+    step: 0,
+    rng,
+    batchSize: 1,
+    groupSize: 8,
+    sampleProblem: () => short,
+    generate: allOrNothing,
+  });
+  const hs = b2.groups.map((g) => g.hintLength);
+  assert.equal(hs[0], 2);
+  assert.ok(hs.includes(4), `hint lengths ${hs}`);
+  for (let r = 1; r < 4; r++) {
+    if (b2.groups[r - 1].rewards[0] === 0) {
+      assert.ok(hs[r] > hs[r - 1], `round ${r + 1} after a failed round: ${hs}`);
+    }
+  }
   assert.throws(() => new SeeleScaffold({ targetAccuracy: 1 }), ConfigError);
   assert.throws(() => new SeeleScaffold({ round: 3 } as never), ConfigError);
 });

@@ -129,6 +129,13 @@ export class SeeleScaffold implements Curriculum {
         roundRate[r] += realised / problems.length;
         // Refit after every round; after the last one the estimate is carried to the next visit.
         rates[i] = seeleNextHintRate(points[i], targetAccuracy, this.options.fit);
+        // Degenerate round (all fail / all pass) whose refit rounds to the same hint length: move one token,
+        // so short solutions cannot get stuck between two hint lengths.
+        const len = problems[i].solution.length;
+        if (seeleHintLength(problems[i], rates[i]) === hints[i]) {
+          if (acc === 0 && hints[i] < len) rates[i] = (hints[i] + 1) / len;
+          else if (acc === 1 && hints[i] > 0) rates[i] = (hints[i] - 1) / len;
+        }
       });
     }
     problems.forEach((p, i) => {
