@@ -502,7 +502,15 @@ export function barChart(data: ChartData, options: BarChartOptions): Chart {
   return new Chart({
     ...frame({ title: o.title, width: o.width ?? 360, height: o.height }),
     data: { values },
-    encoding: { x: { field: o.category, type: "nominal", title: o.category, axis: { labelAngle: 0 } } },
+    encoding: {
+      x: {
+        field: o.category,
+        type: "nominal",
+        title: o.category,
+        // Horizontal labels while they fit; slanted beyond that.
+        axis: { labelAngle: labelsFit(values.map((r) => String(r[o.category])), o.width ?? 360) ? 0 : -40 },
+      },
+    },
     layer: [
       {
         mark: { type: "bar", opacity: 0.85 },
@@ -528,6 +536,13 @@ export function barChart(data: ChartData, options: BarChartOptions): Chart {
       },
     ],
   });
+}
+
+/** Whether distinct category labels fit side by side on a band axis of this width (~6.5 px per 11px char). */
+function labelsFit(labels: string[], width: number): boolean {
+  const distinct = [...new Set(labels)];
+  const band = width / Math.max(1, distinct.length);
+  return distinct.every((l) => l.length * 6.5 + 4 <= band);
 }
 
 /** Options for `difficultyScatter`. */

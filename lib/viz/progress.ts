@@ -137,7 +137,7 @@ export class Progress {
   }
 
   /** Status text: "label 40/100 [████░░░░] 40% 12.0 it/s eta 5s reward=0.53". */
-  line(final = false): string {
+  line(final = false, bar = true): string {
     const frac = Math.min(1, this.count / this.#total);
     const width = 20;
     const full = Math.round(frac * width);
@@ -147,7 +147,7 @@ export class Progress {
     const parts = [
       this.#label,
       `${this.count}/${this.#total}`,
-      `[${"█".repeat(full)}${"░".repeat(width - full)}]`,
+      bar ? `[${"█".repeat(full)}${"░".repeat(width - full)}]` : "",
       `${Math.round(frac * 100)}%`,
       `${rate.toFixed(rate >= 10 ? 0 : 1)} it/s`,
       final ? `${secs.toFixed(1)}s` : Number.isFinite(eta) ? `eta ${fmtSecs(eta)}` : "",
@@ -171,13 +171,14 @@ export class Progress {
     }
     // jupyter: serialize updates so they arrive in order; failures never break the training loop.
     const text = this.line(final);
+    const subtitle = this.line(final, false);
     const rows = this.#live ? downsample(this.history, 500) : [];
     const first = !this.#shown;
     this.#shown = true;
     this.#pending = this.#pending.then(async () => {
       const bundle: Record<string, unknown> = { "text/plain": text };
       if (this.#live && rows.length > 0) {
-        const chart = liveChart(rows, this.#live, text);
+        const chart = liveChart(rows, this.#live, subtitle);
         bundle[VEGA_LITE_MIME] = chart.spec;
         bundle["image/svg+xml"] = await chart.toSVG();
       }
