@@ -94,6 +94,20 @@ Deno.test("fit3PL: noiseless curve recovered to 1e-4; at n = 200 the fit is neve
   }
 });
 
+Deno.test("fit3PL robust losses: one gross outlier barely moves soft-L1 / Huber fits, but skews least squares", () => {
+  const th = { k: 10, mu: -0.5, b: 0.2 };
+  const pts = Array.from({ length: 13 }, (_, i) => ({ p: i / 12, accuracy: threePL(i / 12, th) }));
+  pts[3].accuracy = 0.9; // true value ≈ 0.21
+  for (const loss of ["soft_l1", "huber"] as const) {
+    const f = fit3PL(pts, { loss, lossScale: 0.05 });
+    close(f.k / th.k, 1, 0.1, `${loss} k`);
+    close(f.mu / th.mu, 1, 0.1, `${loss} μ`);
+    close(f.b / th.b, 1, 0.1, `${loss} b`);
+  }
+  const ls = fit3PL(pts, { loss: "linear" });
+  assert.ok(Math.abs(ls.k / th.k - 1) > 0.2, `least squares k = ${ls.k}`);
+});
+
 Deno.test("inverse3PL closed form, clamping; anchors and degenerate all-0 / all-1 accuracies", () => {
   const th = { k: 9, mu: -0.55, b: 0.1 };
   for (const a of [0.2, 0.5, 0.8]) {
