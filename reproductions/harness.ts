@@ -93,7 +93,7 @@ export interface Reproduction<C extends BaseConfig = BaseConfig> {
   readonly presets: Record<PresetName, C>;
   /** True when `run` uses tfjs tensors (the CLI then activates `--backend`); tabular reproductions omit it. */
   readonly usesTensors?: boolean;
-  /** Run all seeds; the log's meta holds {reproduction, preset, config}. */
+  /** Run all seeds; the log's meta holds {reproduction, preset, config, resumedSeeds}. */
   run(options?: RunOptions<C>): Promise<RunLog>;
   /** Claims table from a run log. */
   checkClaims(log: RunLog): ClaimRow[];
@@ -145,7 +145,7 @@ function readJsonl(path: string): Row[] | null {
 
 /**
  * Run `fn` for seeds 0…config.seeds−1 (each seed's rows get a `seed` column) and gather one RunLog with meta
- * {reproduction, preset, config}. With `checkpointDir`, finished seeds are written to `<dir>/seeds/<i>.jsonl`
+ * {reproduction, preset, config, resumedSeeds (seeds read from checkpoints)}. With `checkpointDir`, finished seeds are written to `<dir>/seeds/<i>.jsonl`
  * (atomically, after the seed completes) and reused on a rerun with the same config unless `fresh`.
  */
 export async function runSeeds<C extends BaseConfig>(
@@ -158,7 +158,7 @@ export async function runSeeds<C extends BaseConfig>(
 ): Promise<RunLog> {
   const root = new Rng(config.baseSeed);
   const progress = makeProgress(options.progress, config.seeds * unitsPerSeed, rep.name);
-  const meta = { reproduction: rep.name, preset, config };
+  let resumedSeeds = 0;
   const seedDir = options.checkpointDir ? join(options.checkpointDir, "seeds") : null;
   if (seedDir) {
     Deno.mkdirSync(seedDir, { recursive: true });
@@ -180,6 +180,7 @@ export async function runSeeds<C extends BaseConfig>(
     const path = seedDir ? join(seedDir, `${i}.jsonl`) : null;
     const cached = path ? readJsonl(path) : null;
     if (cached) {
+      resumedSeeds++;
       rows.push(...cached);
       progress.tick(unitsPerSeed, { seed: i });
       continue;
@@ -199,7 +200,7 @@ export async function runSeeds<C extends BaseConfig>(
     rows.push(...seedRows);
   }
   await progress.done();
-  const log = new RunLog(meta);
+  const log = new RunLog({ reproduction: rep.name, preset, config, resumedSeeds });
   for (const r of rows) log.log(r);
   return log;
 }

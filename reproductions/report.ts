@@ -43,6 +43,8 @@ export interface ReproductionSummary {
   paper: string;
   preset: string;
   seeds: number;
+  /** Seeds read from per-seed checkpoints instead of computed (their compute time is not in wallSeconds). */
+  resumedSeeds: number;
   wallSeconds: number;
   backend: string;
   machine: MachineInfo;
@@ -57,7 +59,14 @@ export async function writeResults(
   log: RunLog,
   claims: ClaimRow[],
   charts: ChartEntry[],
-  info: { dir: string; preset: string; seeds: number; wallSeconds: number; backend: string },
+  info: {
+    dir: string;
+    preset: string;
+    seeds: number;
+    resumedSeeds: number;
+    wallSeconds: number;
+    backend: string;
+  },
 ): Promise<ReproductionSummary> {
   await Deno.mkdir(info.dir, { recursive: true });
   await log.save(join(info.dir, "run.csv"));
@@ -69,6 +78,7 @@ export async function writeResults(
     paper: rep.paper,
     preset: info.preset,
     seeds: info.seeds,
+    resumedSeeds: info.resumedSeeds,
     wallSeconds: info.wallSeconds,
     backend: info.backend,
     machine: machineInfo(),
@@ -115,6 +125,12 @@ export function claimsText(claims: readonly ClaimRow[]): string {
   ).join("\n");
 }
 
+function resumedNote(s: ReproductionSummary): string {
+  return s.resumedSeeds
+    ? ` (${s.resumedSeeds} resumed from checkpoints; their compute is not in the wall time)`
+    : "";
+}
+
 /** REPORT.md from summaries: one table of every claim with verdicts, then per reproduction its rules, run info and charts. */
 export function renderReport(summaries: readonly ReproductionSummary[]): string {
   const lines: string[] = ["# Sweetspot reproductions — report", ""];
@@ -148,10 +164,8 @@ export function renderReport(summaries: readonly ReproductionSummary[]): string 
     lines.push(
       `## ${s.title} — ${s.name} (arXiv ${s.paper})`,
       "",
-      `Preset \`${s.preset}\`, ${s.seeds} seeds, wall time ${
-        s.wallSeconds.toFixed(1)
-      } s on ${m.cores} cores ` +
-        `(${m.cpu}), Deno ${m.deno}, ${m.os}, backend: ${s.backend}; run ${s.date}.`,
+      `Preset \`${s.preset}\`, ${s.seeds} seeds${resumedNote(s)}, wall time ${s.wallSeconds.toFixed(1)} s ` +
+        `on ${m.cores} cores (${m.cpu}), Deno ${m.deno}, ${m.os}, backend: ${s.backend}; run ${s.date}.`,
       "",
       "Decision rules:",
       "",
@@ -215,6 +229,7 @@ export async function runAndSave(
     dir,
     preset: String(log.meta.preset),
     seeds: cfg.seeds,
+    resumedSeeds: Number(log.meta.resumedSeeds ?? 0),
     wallSeconds,
     backend: options.backendLabel ?? options.backend ?? "none (tabular; no tensor ops)",
   });

@@ -157,15 +157,15 @@ function runSeed(c: RoverConfig, ctx: SeedContext): Row[] {
     const tr = rng.split(2);
     for (let t = 0; t < c.trainTrees; t++) {
       const tree = sampleTreeMDP(tr.split(3 * t), treeOptions(c, depth, "binary"));
-      const record = (m: string) => (step: number, pi: Float64Array) => {
+      const record = (m: string) => (step: number, pi: () => Float64Array) => {
         if (step % c.curveEvery !== 0) return;
-        const e = evaluateTreePolicy(tree, pi);
+        const e = evaluateTreePolicy(tree, pi());
         curve[m].pass1[step / c.curveEvery] += e.successProbability / c.trainTrees;
         curve[m].distinct[step / c.curveEvery] += e.expectedDistinct(c.samples) / c.trainTrees;
       };
       const uniform = softmaxPolicy(tree, new Float64Array(tree.size));
-      record("grpo")(0, uniform);
-      record("rover")(0, uniform);
+      record("grpo")(0, () => uniform);
+      record("rover")(0, () => uniform);
       const budget = { steps: c.steps, groupSize: c.groupSize };
       const theta = trainGrpoTree(tree, { ...budget, lr: c.grpoLr }, tr.split(3 * t + 1), record("grpo"));
       const q = trainRoverTree(

@@ -10,7 +10,7 @@
 import type { Rng } from "../lib/core/rng.ts";
 import { assertFiniteNumber, assertInteger } from "../lib/core/validate.ts";
 import { grpoAdvantages } from "../lib/estimators/advantages.ts";
-import { samplePath, softmaxPolicy, type TreeMDP } from "./tree_mdp.ts";
+import { softmaxPolicy, type TreeMDP } from "./tree_mdp.ts";
 
 /** Shared training budget and step size. */
 export interface TreeTrainConfig {
@@ -22,8 +22,58 @@ export interface TreeTrainConfig {
   lr: number;
 }
 
-/** Called every iteration with the iteration index (1-based, after the update) and the current action probabilities. */
-export type TreeTrainCallback = (step: number, policy: Float64Array) => void;
+/** Called after every iteration with its index (1-based) and a getter of the current per-child action probabilities. */
+export type TreeTrainCallback = (step: number, policy: () => Float64Array) => void;
+
+/**
+ * π(·|s) = softmax(logits[children of s] / temperature) written into `out` at the child ids — the same arithmetic as
+ * `softmaxPolicy`, but for one node, so training touches only the nodes on sampled paths.
+ */
+function nodePolicy(
+  tree: TreeMDP,
+  logits: ArrayLike<number>,
+  s: number,
+  temperature: number,
+  out: Float64Array,
+): void {
+  const c0 = tree.childStart[s];
+  const b = tree.childCount[s];
+  let max = -Infinity;
+  for (let c = c0; c < c0 + b; c++) max = Math.max(max, logits[c] / temperature);
+  let z = 0;
+  for (let c = c0; c < c0 + b; c++) z += out[c] = Math.exp(logits[c] / temperature - max);
+  for (let c = c0; c < c0 + b; c++) out[c] /= z;
+}
+
+/** Sample a root-to-leaf path from softmax(logits/temperature), filling `pi` at the visited nodes' children. */
+function samplePathLocal(
+  tree: TreeMDP,
+  logits: ArrayLike<number>,
+  temperature: number,
+  pi: Float64Array,
+  rng: Rng,
+): number[] {
+  const path: number[] = [];
+  let s = 0;
+  while (tree.childCount[s] > 0) {
+    nodePolicy(tree, logits, s, temperature, pi);
+    const c0 = tree.childStart[s];
+    const b = tree.childCount[s];
+    const u = rng.uniform();
+    let acc = 0;
+    let pick = c0 + b - 1;
+    for (let c = c0; c < c0 + b; c++) {
+      acc += pi[c];
+      if (u < acc) {
+        pick = c;
+        break;
+      }
+    }
+    path.push(pick);
+    s = pick;
+  }
+  return path;
+}
 
 function checkTrain(name: string, c: TreeTrainConfig): void {
   assertInteger(`${name}.steps`, c.steps, { min: 0 });
@@ -42,28 +92,35 @@ export function trainGrpoTree(
   const { steps, groupSize: G, lr } = config;
   const logits = new Float64Array(tree.size);
   const delta = new Float64Array(tree.size);
+  const pi = new Float64Array(tree.size); // π at the current logits, valid at the children of visited nodes
   for (let t = 1; t <= steps; t++) {
-    const pi = softmaxPolicy(tree, logits);
     const paths: number[][] = [];
     const rewards: number[] = [];
     for (let i = 0; i < G; i++) {
-      const path = samplePath(tree, pi, rng);
+      const path = samplePathLocal(tree, logits, 1, pi, rng);
       paths.push(path);
       rewards.push(tree.reward[path[path.length - 1]]);
     }
     const adv = grpoAdvantages(rewards, G);
-    delta.fill(0);
+    const touched: number[] = [];
     for (let i = 0; i < G; i++) {
       if (adv[i] === 0) continue;
       const w = (lr / G) * adv[i];
       for (const c of paths[i]) {
         const s = tree.parent[c];
         const c0 = tree.childStart[s];
+        touched.push(s);
         for (let k = c0; k < c0 + tree.childCount[s]; k++) delta[k] += w * ((k === c ? 1 : 0) - pi[k]);
       }
     }
-    for (let k = 0; k < tree.size; k++) logits[k] += delta[k];
-    if (onStep) onStep(t, softmaxPolicy(tree, logits));
+    for (const s of touched) {
+      const c0 = tree.childStart[s];
+      for (let k = c0; k < c0 + tree.childCount[s]; k++) {
+        logits[k] += delta[k];
+        delta[k] = 0;
+      }
+    }
+    if (onStep) onStep(t, () => softmaxPolicy(tree, logits));
   }
   return logits;
 }
@@ -92,10 +149,10 @@ export function trainRoverTree(
     for (let k = c0; k < c0 + b; k++) sum += q[k];
     return sum / b;
   };
+  const pi = new Float64Array(tree.size);
   for (let t = 1; t <= steps; t++) {
-    const pi = softmaxPolicy(tree, q, temperature);
     const paths: number[][] = [];
-    for (let i = 0; i < G; i++) paths.push(samplePath(tree, pi, rng));
+    for (let i = 0; i < G; i++) paths.push(samplePathLocal(tree, q, temperature, pi, rng));
     for (const path of paths) {
       for (let j = path.length - 1; j >= 0; j--) {
         const c = path[j];
@@ -103,7 +160,7 @@ export function trainRoverTree(
         q[c] += alpha * (target - q[c]);
       }
     }
-    if (onStep) onStep(t, softmaxPolicy(tree, q, temperature));
+    if (onStep) onStep(t, () => softmaxPolicy(tree, q, temperature));
   }
   return q;
 }

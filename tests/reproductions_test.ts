@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
+import { passAtK } from "../lib/estimators/pass_at_k.ts";
 import {
   claimsMarkdown,
   directionalVerdict,
@@ -143,6 +144,16 @@ Deno.test("tree MDP: sampled paths follow the reach probabilities (within 4 stan
     const se = Math.sqrt((reach[l] * (1 - reach[l])) / n);
     assert.ok(Math.abs((counts.get(l) ?? 0) / n - reach[l]) < 4 * se, `leaf ${l}`);
   }
+  // The exact pass@k used by the ROVER claims agrees with Chen et al.'s unbiased estimator on samples.
+  const e = evaluateTreePolicy(t, pi);
+  const solved = (counts.get(3) ?? 0) + (counts.get(7) ?? 0); // leaves with reward 1
+  for (const k of [1, 4, 16]) {
+    const est = passAtK(n, solved, k);
+    // pass@k is a smooth function of p: delta-method SE = k(1 − p)^{k−1} · √(p(1 − p)/n).
+    const p = e.successProbability;
+    const se = k * (1 - p) ** (k - 1) * Math.sqrt((p * (1 - p)) / n);
+    assert.ok(Math.abs(est - e.passAtK(k)) < 4 * se + 1e-12, `k = ${k}: ${est} vs ${e.passAtK(k)}`);
+  }
 });
 
 Deno.test("ROVER learner: TD with the uniform mean backup converges to Q^u on a small tree", () => {
@@ -200,12 +211,13 @@ Deno.test("harness: seeds come from Rng.split and finished seeds are checkpointe
     const log1 = await runSeeds(rep, "smoke", config, { checkpointDir: dir, progress: false }, 1, fn);
     assert.equal(calls, 3);
     for (let i = 0; i < 3; i++) assert.equal(log1.rows[i].s, new Rng(42).split(i).seed);
-    assert.deepEqual(log1.meta, { reproduction: "toy", preset: "smoke", config });
+    assert.deepEqual(log1.meta, { reproduction: "toy", preset: "smoke", config, resumedSeeds: 0 });
     // Interrupted run simulation: drop seed 1's file; a rerun recomputes only seed 1, identically.
     await Deno.remove(`${dir}/seeds/1.jsonl`);
     const log2 = await runSeeds(rep, "smoke", config, { checkpointDir: dir, progress: false }, 1, fn);
     assert.equal(calls, 4);
     assert.deepEqual(log2.rows, log1.rows);
+    assert.equal(log2.meta.resumedSeeds, 2);
     await runSeeds(rep, "smoke", config, { checkpointDir: dir, fresh: true, progress: false }, 1, fn);
     assert.equal(calls, 7);
     // A changed config invalidates the checkpoints.
