@@ -2,13 +2,13 @@
  * `deno task nb`: execute every notebook in notebooks/ headlessly with the real Deno Jupyter kernel
  * (`jupyter nbconvert --execute`), with SWEETSPOT_PRESET=smoke, writing executed copies to results/notebooks/.
  * Fails (exit 1) on any cell error, showing the failing cell's error, and checks that each executed notebook
- * holds at least one `image/svg+xml` output. Usage: `deno task nb [name-filter ...]`.
+ * holds at least one `image/svg+xml` output. Usage: `deno task nb [name-filter | path.ipynb ...]`.
  *
  * Environment: SWEETSPOT_JUPYTER (jupyter executable; default /usr/bin/jupyter, then `jupyter` on PATH — a
  * pyenv python on PATH often lacks nbclient), SWEETSPOT_NB_TIMEOUT (seconds per cell, default 600),
  * SWEETSPOT_PRESET (default "smoke").
  */
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -45,6 +45,14 @@ async function run(cmd: string, args: string[], env: Record<string, string> = {}
   }
 }
 
+function existsFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 function fail(message: string, code = 1): never {
   console.error(`deno task nb: ${message}`);
   Deno.exit(code);
@@ -52,9 +60,8 @@ function fail(message: string, code = 1): never {
 
 /** A jupyter executable whose nbconvert can execute notebooks. */
 async function findJupyter(): Promise<string> {
-  const candidates = [Deno.env.get("SWEETSPOT_JUPYTER"), "/usr/bin/jupyter", "jupyter"].filter(
-    (c): c is string => !!c,
-  );
+  const chosen = Deno.env.get("SWEETSPOT_JUPYTER");
+  const candidates = chosen ? [chosen] : ["/usr/bin/jupyter", "jupyter"];
   const tried: string[] = [];
   for (const c of candidates) {
     const v = await run(c, ["nbconvert", "--version"]);
@@ -215,11 +222,15 @@ async function main() {
   const preset = Deno.env.get("SWEETSPOT_PRESET") ?? "smoke";
   const timeout = Deno.env.get("SWEETSPOT_NB_TIMEOUT") ?? "600";
   const notebooks: string[] = [];
-  for await (const e of Deno.readDir(NB_DIR)) {
-    if (
-      e.isFile && e.name.endsWith(".ipynb") && (!filters.length || filters.some((f) => e.name.includes(f)))
-    ) {
-      notebooks.push(join(NB_DIR, e.name));
+  // Arguments naming existing .ipynb files run those; other arguments filter notebooks/ by name.
+  const files = filters.filter((f) => f.endsWith(".ipynb") && existsFile(f));
+  const names = filters.filter((f) => !files.includes(f));
+  for (const f of files) notebooks.push(resolve(f));
+  if (names.length || !files.length) {
+    for await (const e of Deno.readDir(NB_DIR)) {
+      if (e.isFile && e.name.endsWith(".ipynb") && (!names.length || names.some((f) => e.name.includes(f)))) {
+        notebooks.push(join(NB_DIR, e.name));
+      }
     }
   }
   notebooks.sort();
