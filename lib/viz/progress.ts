@@ -2,6 +2,8 @@
  * `Progress`: progress for long loops. In the Deno Jupyter kernel one output (a `display_id`) is updated in
  * place — a text line, plus a live learning curve when `liveChart` is set. In a terminal a single `\r`-rewritten
  * line on stderr. With stderr not a TTY only a final summary line is written. Rendering is throttled.
+ * Jupyter updates are sent asynchronously: they go out whenever the loop awaits (a fully synchronous loop shows
+ * its updates when it ends); `await progress.done()` before the cell ends so the final state lands.
  */
 import {
   assertFiniteNumber,

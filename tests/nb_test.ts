@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
+interface Cell {
+  cell_type: string;
+  source: string[] | string;
+  outputs?: { output_type: string; data?: Record<string, unknown> }[];
+}
+const src = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
+
+Deno.test("quickstart notebook: Deno kernel metadata, imports ../mod.ts, clean, honours the smoke preset", async () => {
+  const nb = JSON.parse(await Deno.readTextFile(join(ROOT, "notebooks/00_quickstart.ipynb")));
+  assert.equal(nb.metadata.kernelspec.name, "deno");
+  assert.equal(nb.metadata.kernelspec.language, "typescript");
+  const code = (nb.cells as Cell[]).filter((c) => c.cell_type === "code");
+  const md = (nb.cells as Cell[]).filter((c) => c.cell_type === "markdown");
+  assert.ok(md.length >= 4, "markdown explains each step");
+  assert.ok(code.every((c) => (c.outputs ?? []).length === 0), "committed without outputs");
+  const all = code.map(src).join("\n");
+  assert.match(all, /from "\.\.\/mod\.ts"/);
+  assert.match(all, /Deno\.env\.get\("SWEETSPOT_PRESET"\)/);
+  for (const fn of ["grpoAdvantages", "rlooAdvantages", "passAtK"]) {
+    assert.match(all, new RegExp(`ss\\.${fn}\\(`));
+  }
+  assert.doesNotMatch(all, /from "\.\.\/lib\//, "notebooks import the public API only");
+});
+
+/** The Deno kernelspec's deno binary, when Debian's jupyter and the kernelspec are installed. */
+function jupyterWithDenoKernel(): boolean {
+  try {
+    const out = new Deno.Command("/usr/bin/jupyter", {
+      args: ["kernelspec", "list", "--json"],
+      stderr: "null",
+    })
+      .outputSync();
+    return out.code === 0 && !!JSON.parse(new TextDecoder().decode(out.stdout)).kernelspecs?.deno;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name:
+    "real Deno kernel: a Chart cell yields one vega-lite v5 + SVG + text bundle; Progress updates in place",
+  ignore: !jupyterWithDenoKernel(),
+  async fn() {
+    const dir = join(ROOT, "results", "nb_test"); // inside the repo so the kernel finds deno.json
+    await Deno.mkdir(dir, { recursive: true });
+    const cells = [
+      `import * as ss from "../../mod.ts";\n` +
+      `ss.barChart([{ c: "a", v: 1 }, { c: "b", v: 2 }], { category: "c", value: "v" })`,
+      `const p = new ss.Progress({ total: 3, intervalMs: 0 });\n` +
+      `for (let i = 0; i < 3; i++) { p.tick(1, { loss: i }); await new Promise((r) => setTimeout(r, 5)); }\n` +
+      `await p.done();`,
+    ];
+    const nb = {
+      cells: cells.map((s, i) => ({
+        cell_type: "code",
+        id: `t${i}`,
+        metadata: {},
+        source: s,
+        outputs: [],
+        execution_count: null,
+      })),
+      metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    await Deno.writeTextFile(join(dir, "t.ipynb"), JSON.stringify(nb));
+    const out = await new Deno.Command("/usr/bin/jupyter", {
+      args: ["nbconvert", "--to", "notebook", "--execute", "--output", "t.out.ipynb", "t.ipynb"],
+      cwd: dir,
+      env: { NO_COLOR: "1", PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const done = JSON.parse(await Deno.readTextFile(join(dir, "t.out.ipynb")));
+    const [chartOuts, progOuts] = (done.cells as Cell[]).map((c) => c.outputs ?? []);
+    assert.equal(chartOuts.length, 1);
+    const data = chartOuts[0].data!;
+    assert.deepEqual(
+      Object.keys(data).sort(),
+      ["application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"].sort(),
+    );
+    assert.equal(
+      (data["application/vnd.vegalite.v5+json"] as { $schema: string }).$schema,
+      "https://vega.github.io/schema/vega-lite/v5.json",
+    );
+    const svg = data["image/svg+xml"];
+    assert.match(Array.isArray(svg) ? svg.join("") : String(svg), /^<svg/);
+    // One display output, updated in place to the final state (not one output per tick).
+    assert.equal(progOuts.length, 1);
+    const text = progOuts[0].data!["text/plain"];
+    assert.match(Array.isArray(text) ? text.join("") : String(text), /3\/3 .*loss=2/);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
