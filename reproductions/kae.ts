@@ -63,6 +63,8 @@ export interface KaeConfig extends BaseConfig {
   g1Steps: number;
   /** Evaluate curves every this many iterations. */
   curveEvery: number;
+  /** Bandwidths h of the sensitivity chart (value-MSE experiment rerun per h; the claims use `bandwidth`). */
+  bandwidthSweep: number[];
 }
 
 /** Baselines scored in the value-MSE experiment. */
@@ -143,7 +145,7 @@ function sampleGroup(
 }
 
 /** Experiment 1: value MSE of each baseline against the exact V_t(x), while training with KAE advantages. */
-function mseExperiment(c: KaeConfig, L: number, rng: Rng): Row[] {
+function mseExperiment(c: KaeConfig, L: number, rng: Rng, bandwidth = c.bandwidth): Row[] {
   const taskSeed = rng.split(0).seed;
   const task = new SimChain({ length: L, options: c.options, numProblems: c.numProblems, seed: taskSeed });
   const policy = new SoftmaxPolicy(task, {
@@ -151,7 +153,7 @@ function mseExperiment(c: KaeConfig, L: number, rng: Rng): Row[] {
     initScale: c.initScale,
     seed: taskSeed,
   });
-  const kae = new KaeBaseline({ kernel: c.kernel, bandwidth: c.bandwidth });
+  const kae = new KaeBaseline({ kernel: c.kernel, bandwidth });
   const sr = rng.split(1);
   const G = c.groupSize;
   const total = Object.fromEntries(KAE_BASELINES.map((b) => [b, 0])) as Record<string, number>;
@@ -245,7 +247,19 @@ function runSeed(c: KaeConfig, ctx: SeedContext): Row[] {
   const rows: Row[] = [];
   c.lengths.forEach((L, li) => {
     const rng = ctx.rng.split(li);
-    rows.push(...mseExperiment(c, L, rng.split(0)));
+    const main = mseExperiment(c, L, rng.split(0));
+    rows.push(...main);
+    for (const h of c.bandwidthSweep) {
+      const r = h === c.bandwidth ? main : mseExperiment(c, L, rng.split(0), h);
+      const mse = (b: string) => Number(r.find((x) => x.kind === "mse" && x.baseline === b)!.mse);
+      rows.push({
+        kind: "bandwidth",
+        length: L,
+        bandwidth: h,
+        reductionVsGroupMean: 1 - mse("kae") / mse("groupMean"),
+        reductionVsBatchMean: 1 - mse("kae") / mse("batchMean"),
+      });
+    }
     ctx.tick(1, { L });
     rows.push(...g1Experiment(c, L, rng.split(1)));
     ctx.tick(1, { L });
@@ -363,6 +377,21 @@ export function kaeCharts(log: RunLog): ChartEntry[] {
       }),
     },
     {
+      name: "mse_reduction_vs_bandwidth",
+      chart: bandChart(
+        selectRows(log, { kind: "bandwidth" }),
+        { x: "bandwidth", y: "reductionVsGroupMean", series: "length" },
+        {
+          title:
+            "Sensitivity: KAE's value-MSE reduction vs the group mean, 1 − MSE_KAE/MSE_group, by bandwidth h " +
+            "(paper: 0.6–0.7)",
+          xTitle: "bandwidth h (iterations)",
+          yTitle: "MSE reduction vs group mean",
+          logX: true,
+        },
+      ),
+    },
+    {
       name: "g1_curve",
       chart: bandChart(selectRows(log, { kind: "g1Curve" }), {
         x: "step",
@@ -384,9 +413,33 @@ export const kae: Reproduction<KaeConfig> = {
   title: "KAE: kernelized per-prompt baselines",
   paper: "2604.28005",
   presets: {
-    smoke: { ...COMMON, seeds: 2, lengths: [3], mseSteps: 40, g1Steps: 40, curveEvery: 10 },
-    quick: { ...COMMON, seeds: 10, lengths: [3, 5], mseSteps: 300, g1Steps: 400, curveEvery: 20 },
-    full: { ...COMMON, seeds: 20, lengths: [3, 5, 7], mseSteps: 1000, g1Steps: 1500, curveEvery: 50 },
+    smoke: {
+      ...COMMON,
+      seeds: 2,
+      lengths: [3],
+      mseSteps: 40,
+      g1Steps: 40,
+      curveEvery: 10,
+      bandwidthSweep: [1, 4],
+    },
+    quick: {
+      ...COMMON,
+      seeds: 10,
+      lengths: [3, 5],
+      mseSteps: 300,
+      g1Steps: 400,
+      curveEvery: 20,
+      bandwidthSweep: [1, 2, 4, 8, 16],
+    },
+    full: {
+      ...COMMON,
+      seeds: 20,
+      lengths: [3, 5, 7],
+      mseSteps: 1000,
+      g1Steps: 1500,
+      curveEvery: 50,
+      bandwidthSweep: [1, 2, 4, 8, 16, 32],
+    },
   },
   run(options: RunOptions<KaeConfig> = {}): Promise<RunLog> {
     const { preset, config } = resolveRunConfig(this, options);
