@@ -165,7 +165,8 @@ export class Progress {
       return;
     }
     if (this.#mode === "terminal") {
-      const text = this.line(final);
+      // Never wider than the terminal: a wrapped line cannot be rewritten with \r.
+      const text = [...this.line(final)].slice(0, terminalColumns() - 1).join("");
       const pad = Math.max(0, this.#lastLineLength - text.length);
       this.#lastLineLength = text.length;
       this.#write(`\r${text}${" ".repeat(pad)}${final ? "\n" : ""}`);
@@ -215,6 +216,14 @@ function downsample<T>(xs: T[], max: number): T[] {
   for (let i = 0; i < max; i++) out.push(xs[Math.floor(i * step)]);
   out.push(xs[xs.length - 1]);
   return out;
+}
+
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns || 100;
+  } catch {
+    return 100;
+  }
 }
 
 function stderrIsTerminal(): boolean {
