@@ -372,7 +372,7 @@ export function reliabilityChart(data: ChartData, options: ReliabilityOptions = 
             },
           },
           {
-            mark: { type: "rule", strokeWidth: 1.5 },
+            mark: { type: "rule", strokeWidth: 1.5, ...(arm ? {} : { color: "#4c78a8" }) },
             encoding: {
               x: { field: "confidence", ...unit },
               y: { field: "acc_lo", ...unit },
