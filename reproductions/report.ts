@@ -4,6 +4,7 @@
  * regenerated from every summary.json present, so running reproductions one at a time still gives one report.
  */
 import { join } from "node:path";
+import process from "node:process";
 import type { RunLog } from "../lib/log/runlog.ts";
 import { saveChart } from "../lib/viz/chart.ts";
 import type { BackendName } from "../lib/core/backend.ts";
@@ -46,6 +47,8 @@ export interface ReproductionSummary {
   /** Seeds read from per-seed checkpoints instead of computed (their compute time is not in wallSeconds). */
   resumedSeeds: number;
   wallSeconds: number;
+  /** CPU seconds (user + system) of this process during the run (wall time inflates on a shared machine). */
+  cpuSeconds: number;
   backend: string;
   machine: MachineInfo;
   date: string;
@@ -65,6 +68,7 @@ export async function writeResults(
     seeds: number;
     resumedSeeds: number;
     wallSeconds: number;
+    cpuSeconds: number;
     backend: string;
   },
 ): Promise<ReproductionSummary> {
@@ -80,6 +84,7 @@ export async function writeResults(
     seeds: info.seeds,
     resumedSeeds: info.resumedSeeds,
     wallSeconds: info.wallSeconds,
+    cpuSeconds: info.cpuSeconds,
     backend: info.backend,
     machine: machineInfo(),
     date: new Date().toISOString(),
@@ -165,6 +170,7 @@ export function renderReport(summaries: readonly ReproductionSummary[]): string 
       `## ${s.title} — ${s.name} (arXiv ${s.paper})`,
       "",
       `Preset \`${s.preset}\`, ${s.seeds} seeds${resumedNote(s)}, wall time ${s.wallSeconds.toFixed(1)} s ` +
+        `(CPU ${(s.cpuSeconds ?? 0).toFixed(1)} s) ` +
         `on ${m.cores} cores (${m.cpu}), Deno ${m.deno}, ${m.os}, backend: ${s.backend}; run ${s.date}.`,
       "",
       "Decision rules:",
@@ -214,6 +220,7 @@ export async function runAndSave(
 ): Promise<{ log: RunLog; claims: ClaimRow[]; summary: ReproductionSummary }> {
   const dir = join(options.resultsDir ?? "results", rep.name);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const log = await rep.run({
     preset: options.preset,
     seeds: options.seeds,
@@ -223,6 +230,8 @@ export async function runAndSave(
     progress: options.progress,
   });
   const wallSeconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const claims = rep.checkClaims(log);
   const cfg = log.meta.config as BaseConfig;
   const summary = await writeResults(rep, log, claims, rep.charts(log), {
@@ -231,6 +240,7 @@ export async function runAndSave(
     seeds: cfg.seeds,
     resumedSeeds: Number(log.meta.resumedSeeds ?? 0),
     wallSeconds,
+    cpuSeconds,
     backend: options.backendLabel ?? options.backend ?? "none (tabular; no tensor ops)",
   });
   return { log, claims, summary };

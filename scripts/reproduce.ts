@@ -89,7 +89,10 @@ async function main(argv: string[]): Promise<void> {
       backendLabel,
       fresh: values.fresh ?? false,
     });
-    console.log(`${rep.name}: ${summary.wallSeconds.toFixed(1)} s, results in ${join(out, rep.name)}/`);
+    console.log(
+      `${rep.name}: ${summary.wallSeconds.toFixed(1)} s wall, ${summary.cpuSeconds.toFixed(1)} s CPU, ` +
+        `results in ${join(out, rep.name)}/`,
+    );
     console.log(claimsText(claims));
   }
   const summaries = readSummaries(out, REPRODUCTIONS.map((r) => r.name));
