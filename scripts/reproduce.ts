@@ -93,6 +93,12 @@ async function main(argv: string[]): Promise<void> {
       `${rep.name}: ${summary.wallSeconds.toFixed(1)} s wall, ${summary.cpuSeconds.toFixed(1)} s CPU, ` +
         `results in ${join(out, rep.name)}/`,
     );
+    if (summary.resumedSeeds > 0) {
+      console.log(
+        `(${summary.resumedSeeds} of ${summary.seeds} seeds resumed from ${join(out, rep.name, "seeds")}/; ` +
+          `pass --fresh to recompute them after a code change)`,
+      );
+    }
     console.log(claimsText(claims));
   }
   const summaries = readSummaries(out, REPRODUCTIONS.map((r) => r.name));
