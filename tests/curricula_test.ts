@@ -6,6 +6,7 @@ import {
   fit3PL,
   inverse3PL,
   prepare3PLPoints,
+  runSimChain,
   SatLadder,
   seeleNextHintRate,
   SeeleScaffold,
@@ -539,3 +540,65 @@ function problemStub(): Problem {
     text: { prompt: "", solution: "" },
   };
 }
+
+// ---------------------------------------------------------------------------------------------- test bed
+
+Deno.test("runSimChain: deterministic, exact success rises under REINFORCE, budget and accounting", async () => {
+  const make = () => {
+    const task = new SimChain({ length: 3, options: 3, numProblems: 8, seed: 5 });
+    return { task, policy: new SoftmaxPolicy(task, { initScale: 0.3, seed: 5 }) };
+  };
+  // Exact pool success from the per-step correct probabilities (independent of successProbability).
+  const exactMean = (policy: SoftmaxPolicy) =>
+    policy.task.problems().reduce(
+      (t, p) => t + policy.stepSuccessProbabilities(p).reduce((a, b) => a * b, 1),
+      0,
+    ) /
+    policy.task.numProblems;
+  const a = make();
+  const before = exactMean(a.policy);
+  const filter = new DynamicSampling({ maxRounds: 4 });
+  const rows = await runSimChain({
+    ...a,
+    curriculum: filter,
+    steps: 25,
+    batchSize: 8,
+    groupSize: 8,
+    lr: 1,
+    seed: 3,
+  });
+  assert.equal(rows.length, 25);
+  close(rows[24].successMean, exactMean(a.policy), 1e-12);
+  assert.ok(rows[24].successMean > before + 0.3, `${before} → ${rows[24].successMean}`);
+  let total = 0;
+  for (const r of rows) {
+    total += r.rolloutsGenerated;
+    assert.equal(r.rolloutsTotal, total);
+    assert.equal(r.rolloutsTrained, r.groups * 8);
+    assert.equal(r.rolloutsGenerated, r.stats.groupsConsidered * 8);
+  }
+  const b = make();
+  const rows2 = await runSimChain({
+    ...b,
+    curriculum: new DynamicSampling({ maxRounds: 4 }),
+    steps: 25,
+    batchSize: 8,
+    groupSize: 8,
+    lr: 1,
+    seed: 3,
+  });
+  assert.deepEqual(rows2, rows);
+  // Rollout budget: stops at the first step whose total reaches it.
+  const c = make();
+  const rows3 = await runSimChain({
+    ...c,
+    curriculum: new SeeleScaffold({ rolloutsPerRound: 2 }),
+    steps: 100,
+    rolloutBudget: 200,
+    batchSize: 4,
+    groupSize: 8,
+    seed: 1,
+  });
+  assert.equal(rows3.length, Math.ceil(200 / 32)); // SEELE spends 4 problems × 4 rounds × 2 = 32 per step
+  await assert.rejects(() => runSimChain({ ...c, task: make().task, curriculum: filter }), ConfigError);
+});

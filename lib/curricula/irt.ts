@@ -107,25 +107,32 @@ export function prepare3PLPoints(
   return out.sort((x, y) => x.p - y.p);
 }
 
-function rho(r2: number, loss: Fit3PLOptions["loss"], s: number): { value: number; weight: number } {
-  // value = ρ(r²); weight = ρ'(r²) (the IRLS weight of the squared residual).
+/** ρ(r²) of the robust loss with scale s. */
+function rhoValue(r2: number, loss: Fit3PLOptions["loss"], s: number): number {
+  if (loss === "linear") return r2;
   const s2 = s * s;
-  if (loss === "linear") return { value: r2, weight: 1 };
-  if (loss === "huber") {
-    return r2 <= s2
-      ? { value: r2, weight: 1 }
-      : { value: 2 * s * Math.sqrt(r2) - s2, weight: s / Math.sqrt(r2) };
-  }
-  const t = Math.sqrt(1 + r2 / s2);
-  return { value: 2 * s2 * (t - 1), weight: 1 / t };
+  if (loss === "huber") return r2 <= s2 ? r2 : 2 * s * Math.sqrt(r2) - s2;
+  return 2 * s2 * (Math.sqrt(1 + r2 / s2) - 1);
 }
 
-function solve3(A: number[][], y: number[]): number[] | null {
-  const M = A.map((row, i) => [...row, y[i]]);
+/** ρ'(r²): the IRLS weight of a squared residual. */
+function rhoWeight(r2: number, loss: Fit3PLOptions["loss"], s: number): number {
+  if (loss === "linear") return 1;
+  if (loss === "huber") return r2 <= s * s ? 1 : s / Math.sqrt(r2);
+  return 1 / Math.sqrt(1 + r2 / (s * s));
+}
+
+/** Solve the 3×3 system M d = y (row-major M) by Gaussian elimination with partial pivoting; d_i = 0 where !free[i]. */
+function solve3(M0: Float64Array, y: Float64Array, free: boolean[], d: Float64Array): boolean {
+  const M = [
+    [M0[0], M0[1], M0[2], free[0] ? y[0] : 0],
+    [M0[3], M0[4], M0[5], free[1] ? y[1] : 0],
+    [M0[6], M0[7], M0[8], free[2] ? y[2] : 0],
+  ];
   for (let c = 0; c < 3; c++) {
     let piv = c;
     for (let r = c + 1; r < 3; r++) if (Math.abs(M[r][c]) > Math.abs(M[piv][c])) piv = r;
-    if (Math.abs(M[piv][c]) < 1e-300) return null;
+    if (!(Math.abs(M[piv][c]) > 1e-300)) return false;
     [M[c], M[piv]] = [M[piv], M[c]];
     for (let r = 0; r < 3; r++) {
       if (r === c) continue;
@@ -133,7 +140,8 @@ function solve3(A: number[][], y: number[]): number[] | null {
       for (let j = c; j < 4; j++) M[r][j] -= f * M[c][j];
     }
   }
-  return [M[0][3] / M[0][0], M[1][3] / M[1][1], M[2][3] / M[2][2]];
+  for (let i = 0; i < 3; i++) d[i] = M[i][3] / M[i][i];
+  return d.every(Number.isFinite);
 }
 
 /**
@@ -169,12 +177,13 @@ export function fit3PL(
   }
   const lo = [c.kBounds[0], c.muBounds[0], c.bBounds[0]];
   const hi = [c.kBounds[1], c.muBounds[1], c.bBounds[1]];
-  const clamp = (x: number[]) => x.map((v, i) => Math.min(hi[i], Math.max(lo[i], v)));
+  const clampAt = (v: number, i: number) => Math.min(hi[i], Math.max(lo[i], v));
   const prior = c.kPrior;
   if (prior !== null) {
     assertFiniteNumber("fit3PL.kPrior.center", prior?.center, { min: 0, exclusiveMin: true });
     assertFiniteNumber("fit3PL.kPrior.weight", prior?.weight, { min: 0 });
   }
+  const { loss, lossScale } = c;
   const np = pts.length;
   const P = Float64Array.from(pts, (q) => q.p);
   const Y = Float64Array.from(pts, (q) => q.accuracy);
@@ -182,69 +191,77 @@ export function fit3PL(
     let L = prior ? prior.weight * Math.log(k / prior.center) ** 2 : 0;
     for (let i = 0; i < np; i++) {
       const r = b + (1 - b) / (1 + Math.exp(-k * (P[i] + mu))) - Y[i];
-      L += rho(r * r, c.loss, c.lossScale).value;
+      L += rhoValue(r * r, loss, lossScale);
     }
     return L;
   };
-  const minAcc = Math.min(...Y);
   // Multi-start: score a coarse grid by the loss and run LM from the best few grid points.
+  const minAcc = Math.min(...Y);
   const grid: { x: number[]; L: number }[] = [];
   for (const k of [2, 5, 10, 20, 50]) {
     for (const mu of [-0.1, -0.3, -0.5, -0.7, -0.9]) {
       for (const b of [0, Math.min(0.9, minAcc)]) {
-        const x = clamp([k, mu, b]);
+        const x = [clampAt(k, 0), clampAt(mu, 1), clampAt(b, 2)];
         grid.push({ x, L: objective(x[0], x[1], x[2]) });
       }
     }
   }
   grid.sort((u, v) => u.L - v.L);
-  const starts = grid.slice(0, c.starts).map((s) => s.x);
-  let best: number[] = starts[0];
+  let best = grid[0].x;
   let bestLoss = Infinity;
-  const A = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
-  const g = [0, 0, 0];
-  const J = [0, 0, 0];
-  for (const x0 of starts) {
-    let x = x0;
-    let L = objective(x[0], x[1], x[2]);
+  const A = new Float64Array(9);
+  const Ad = new Float64Array(9);
+  const g = new Float64Array(3);
+  const d = new Float64Array(3);
+  const J = new Float64Array(3);
+  const free = [true, true, true];
+  for (const start of grid.slice(0, c.starts)) {
+    const x = start.x.slice();
+    let L = start.L;
     let lambda = 1e-2;
     for (let it = 0; it < c.maxIterations && L > 1e-18; it++) {
       // Gauss–Newton system JᵀWJ and gradient JᵀWr at x (IRLS weights W of the robust loss).
-      for (let i = 0; i < 3; i++) {
-        g[i] = 0;
-        for (let j = 0; j < 3; j++) A[i][j] = 0;
-      }
+      A.fill(0);
+      g.fill(0);
       if (prior) { // residual √w·ln(k/center), Jacobian √w/k
-        A[0][0] += prior.weight / (x[0] * x[0]);
+        A[0] += prior.weight / (x[0] * x[0]);
         g[0] += (prior.weight * Math.log(x[0] / prior.center)) / x[0];
       }
       for (let q = 0; q < np; q++) {
         const s = 1 / (1 + Math.exp(-x[0] * (P[q] + x[1])));
         const r = x[2] + (1 - x[2]) * s - Y[q];
-        const w = rho(r * r, c.loss, c.lossScale).weight;
+        const w = rhoWeight(r * r, loss, lossScale);
         const ds = (1 - x[2]) * s * (1 - s);
         J[0] = ds * (P[q] + x[1]);
         J[1] = ds * x[0];
         J[2] = 1 - s;
         for (let i = 0; i < 3; i++) {
           g[i] += w * J[i] * r;
-          for (let j = 0; j < 3; j++) A[i][j] += w * J[i] * J[j];
+          for (let j = 0; j < 3; j++) A[3 * i + j] += w * J[i] * J[j];
         }
       }
+      // Active set: a parameter on a bound whose descent direction points outward stays fixed this iteration.
+      for (let i = 0; i < 3; i++) free[i] = !((x[i] <= lo[i] && g[i] > 0) || (x[i] >= hi[i] && g[i] < 0));
       let improved = false;
       let converged = false;
-      for (let tries = 0; tries < 10 && !improved; tries++) {
-        const Ad = A.map((row, i) => row.map((v, j) => (i === j ? v + lambda * (v + 1e-9) : v)));
-        const d = solve3(Ad, [-g[0], -g[1], -g[2]]);
-        if (!d) {
+      for (let tries = 0; tries < 12 && !improved; tries++) {
+        for (let i = 0; i < 3; i++) {
+          for (let j = 0; j < 3; j++) {
+            Ad[3 * i + j] = free[i] && free[j] ? A[3 * i + j] : (i === j ? 1 : 0);
+          }
+          if (free[i]) Ad[4 * i] += lambda * (A[4 * i] + 1e-9);
+        }
+        if (!solve3(Ad, g, free, d)) {
           lambda *= 10;
           continue;
         }
-        const xn = clamp([x[0] + d[0], x[1] + d[1], x[2] + d[2]]);
-        const Ln = objective(xn[0], xn[1], xn[2]);
+        const k = clampAt(x[0] - d[0], 0), mu = clampAt(x[1] - d[1], 1), b = clampAt(x[2] - d[2], 2);
+        const Ln = objective(k, mu, b);
         if (Number.isFinite(Ln) && Ln < L) {
           converged = (L - Ln) / L < 1e-9;
-          x = xn;
+          x[0] = k;
+          x[1] = mu;
+          x[2] = b;
           L = Ln;
           lambda = Math.max(lambda / 3, 1e-12);
           improved = true;
