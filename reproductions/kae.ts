@@ -7,6 +7,12 @@
  *    past iterations, GRPO's group mean, the batch mean (and the leave-one-out group mean for reference).
  * 2. Training at G = 1 (where the group mean gives advantage 0): final exact success probability with the KAE
  *    baseline vs no baseline vs the batch mean, same budget and schedule.
+ *
+ * Disclosure: `initScale` (noise on the initial logits, so prompts differ in difficulty) was raised from 0 to 1
+ * after a first run. With identical prompts the batch mean is the ideal baseline by construction; the paper's
+ * setting has prompts of different difficulty. The change flipped "KAE beats batch mean" from not reproduced to
+ * reproduced and "G = 1, KAE vs no baseline" from not reproduced (−0.014) to inconclusive. Run with
+ * `config: {initScale: 0}` to see the original setting.
  */
 import type { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
