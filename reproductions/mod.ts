@@ -6,6 +6,8 @@
  */
 import { ConfigError } from "../lib/core/validate.ts";
 import type { BaseConfig, Reproduction } from "./harness.ts";
+import { filtering } from "./filtering.ts";
+import { seele } from "./seele.ts";
 import { kae } from "./kae.ts";
 import { rover } from "./rover.ts";
 
@@ -21,11 +23,34 @@ export {
   kaeSchedule,
 } from "./kae.ts";
 export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover.ts";
+export {
+  checkFilteringClaims,
+  filtering,
+  FILTERING_ARMS,
+  type FilteringArm,
+  filteringCharts,
+  type FilteringConfig,
+  type FilteringSeedSummary,
+  filteringSummaries,
+  NOT_REACHED_RATIO,
+  probeCorrelations,
+} from "./filtering.ts";
+export {
+  binnedPeak,
+  checkSeeleClaims,
+  containedVerdict,
+  descentBins,
+  seele,
+  seeleArms,
+  seeleCharts,
+  type SeeleConfig,
+} from "./seele.ts";
+export * from "./filtering_feature_chain.ts";
 export * from "./tree_mdp.ts";
 export * from "./tree_policies.ts";
 
 /** Every registered reproduction, in report order (append new ones here). */
-export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [kae, rover];
+export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [filtering, seele, kae, rover];
 
 /** The registered reproduction called `name`; unknown names throw a ConfigError listing the valid ones. */
 export function getReproduction(name: string): Reproduction<BaseConfig> {
