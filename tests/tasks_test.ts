@@ -30,7 +30,7 @@ Deno.test("addition: reversed answer, verifier on hand cases", () => {
   assert.equal(additionAnswer(57, 68), "521"); // 125 reversed
   assert.equal(additionAnswer(57, 68, false), "125");
   assert.equal(additionAnswer(0, 0), "0");
-  const task = new AdditionTask({ maxDigits: 3 });
+  const task = new AdditionTask({ maxDigits: 3, fixedWidth: false });
   const p = task.problem(57, 68);
   assert.equal(p.text.prompt, "57+68=");
   assert.deepEqual(p.prompt, [1, ...ADDITION_VOCAB.encode("57+68=")]);
@@ -44,8 +44,28 @@ Deno.test("addition: reversed answer, verifier on hand cases", () => {
   assert.equal(task.verify(p, [...enc("5210"), 2]), 0); // extra digit
   assert.equal(task.verify(p, [...enc("52"), 2]), 0); // missing digit
   assert.equal(task.verify(p, [2]), 0);
-  const normal = new AdditionTask({ reverseAnswer: false });
+  const normal = new AdditionTask({ reverseAnswer: false, fixedWidth: false });
   assert.equal(normal.verify(normal.problem(57, 68), [...enc("125"), 2]), 1);
+});
+
+Deno.test("addition: fixed width (default) zero-pads operands to maxDigits and the sum to maxDigits+1", () => {
+  const task = new AdditionTask({ maxDigits: 2 });
+  const p = task.problem(7, 68); // 75 → "075" → reversed "570"
+  assert.equal(p.text.prompt, "07+68=");
+  assert.equal(p.text.solution, "570");
+  assert.equal(p.difficulty, 2);
+  const enc = (s: string) => ADDITION_VOCAB.encode(s);
+  assert.equal(task.verify(p, [...enc("570"), 2]), 1);
+  assert.equal(task.verify(p, [...enc("57"), 2]), 0); // the padding zero is part of the answer
+  assert.equal(task.problem(99, 99).text.solution, "891"); // 198 reversed
+  assert.equal(task.problem(0, 3).text.solution, "300");
+  assert.throws(() => task.problem(100, 1), /maxDigits/);
+  const rng = new Rng(3);
+  for (let i = 0; i < 50; i++) {
+    const q = task.sample(rng);
+    assert.equal(q.prompt.length, 7);
+    assert.equal(q.solution.length, 4);
+  }
 });
 
 Deno.test("addition: sampled problems have the requested digits and fit maxSequenceLength", () => {
