@@ -4,6 +4,7 @@ import { useBackend } from "../lib/core/backend.ts";
 import {
   embed,
   fastGradientsActive,
+  layerNorm,
   registerFastGradients,
   selectLastAxis,
   transposeLast2,
@@ -119,6 +120,44 @@ for (const backend of ["cpu", "wasm"] as const) {
     const gx = tf.grad((t: tf.Tensor) => tf.sum(selectLastAxis(t, pick)))(x);
     assert.deepEqual(await gx.array(), [[0, 0, 1], [1, 0, 0]]);
     tf.dispose([table, ids, e, g, x, pick, gx]);
+  });
+}
+
+/** Reference LayerNorm composed of plain ops (tf autodiff supplies its gradient). */
+function layerNormRef(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-5): tf.Tensor {
+  const mu = tf.mean(x, -1, true);
+  const v = tf.mean(tf.square(tf.sub(x, mu)), -1, true);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mu), tf.sqrt(tf.add(v, eps))), g), b);
+}
+
+for (const backend of ["cpu", "wasm"] as const) {
+  Deno.test(`fastops[${backend}]: layerNorm value (hand case) and closed-form gradient = autodiff gradient`, async () => {
+    await useBackend(backend);
+    // Hand case: row [1, 2, 3, 4] has μ = 2.5, σ² = 1.25 → x̂ = (x − 2.5)/√1.25 (ε = 0).
+    const y = layerNorm(tf.tensor2d([[1, 2, 3, 4]]), tf.ones([4]), tf.zeros([4]), 0);
+    close(await y.data(), [-1.5, -0.5, 0.5, 1.5].map((d) => d / Math.sqrt(1.25)), 1e-6, "hand LN");
+    for (const shape of [[5, 6], [2, 3, 6]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = tf.tensor(Array.from({ length: n }, (_, i) => Math.sin(i * 1.3) * (1 + (i % 4))), shape);
+      const g = tf.tensor1d([0.5, 1, 1.5, -1, 2, 0.25]);
+      const b = tf.tensor1d([0.1, -0.2, 0.3, 0, 0.5, -1]);
+      const w = tf.tensor(Array.from({ length: n }, (_, i) => Math.cos(i * 0.7)), shape);
+      const lossOf = (f: typeof layerNorm) => (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.mul(w, f(xx, gg, bb, 1e-5)));
+      const fast = tf.grads(lossOf(layerNorm))([x, g, b]);
+      const ref = tf.grads(lossOf(layerNormRef))([x, g, b]);
+      close(await layerNorm(x, g, b).data(), await layerNormRef(x, g, b, 1e-5).data(), 1e-5, "LN value");
+      for (let i = 0; i < 3; i++) {
+        assert.deepEqual(fast[i].shape, ref[i].shape);
+        close(
+          await fast[i].data(),
+          await ref[i].data(),
+          1e-4,
+          `LN grad ${["x", "gamma", "beta"][i]} ${shape}`,
+        );
+      }
+      tf.dispose([x, g, b, w, ...fast, ...ref]);
+    }
   });
 }
 

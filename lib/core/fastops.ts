@@ -136,3 +136,45 @@ export function selectLastAxis(x: Tensor, ids: Tensor): Tensor {
   }
   return tf.tidy(() => tf.sum(tf.mul(oneHotFloat(ids, v), x), -1));
 }
+
+/**
+ * LayerNorm over the last axis, y = γ ⊙ x̂ + β with x̂ = (x − μ)/√(σ² + ε) (Ba et al. 2016,
+ * arXiv:1607.06450), with a closed-form gradient (fewer kernels than autodiff):
+ * ∂x = (1/√(σ²+ε))·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) where ĝ = dy ⊙ γ; ∂γ = Σ dy ⊙ x̂; ∂β = Σ dy.
+ */
+export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): Tensor {
+  let op = layerNormOps.get(eps);
+  if (!op) {
+    op = makeLayerNorm(eps);
+    layerNormOps.set(eps, op);
+  }
+  return op(x, gamma, beta);
+}
+
+const layerNormOps = new Map<number, (x: Tensor, gamma: Tensor, beta: Tensor) => Tensor>();
+
+function makeLayerNorm(eps: number): (x: Tensor, gamma: Tensor, beta: Tensor) => Tensor {
+  type Save = (ts: Tensor[]) => void;
+  const f = (...args: unknown[]) => {
+    const [x, gamma, beta, save] = args as [Tensor, Tensor, Tensor, Save];
+    const mu = tf.mean(x, -1, true);
+    const xc = tf.sub(x, mu);
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps));
+    const xhat = tf.mul(xc, rstd);
+    save([xhat, rstd, gamma]);
+    const value = tf.add(tf.mul(xhat, gamma), beta);
+    const gradFunc = (dy: Tensor, saved: Tensor[]) => {
+      const [xh, rs, g] = saved;
+      const lead = Array.from({ length: dy.rank - 1 }, (_, i) => i);
+      const gh = tf.mul(dy, g);
+      const inner = tf.add(tf.mean(gh, -1, true), tf.mul(xh, tf.mean(tf.mul(gh, xh), -1, true)));
+      return [tf.mul(rs, tf.sub(gh, inner)), tf.sum(tf.mul(dy, xh), lead), tf.sum(dy, lead)];
+    };
+    return { value, gradFunc };
+  };
+  return tf.customGrad(f as Parameters<typeof tf.customGrad>[0]) as (
+    x: Tensor,
+    g: Tensor,
+    b: Tensor,
+  ) => Tensor;
+}

@@ -11,14 +11,14 @@
  * gains 1), so initialisation is identical on every backend.
  *
  * Speed notes: token/position lookups are one-hot matmuls (`embed`, no `tf.gather`, whose gradient is
- * missing on wasm), no matmul uses transpose flags, and importing this module installs the fast
- * BatchMatMul gradient (`registerFastGradients`, lib/core/fastops.ts).
+ * missing on wasm), no matmul uses transpose flags, LayerNorm (ε = 1e-5) has a closed-form gradient, and
+ * importing this module installs the fast BatchMatMul gradient (`registerFastGradients`, lib/core/fastops.ts).
  */
 import { tf } from "../core/tf.ts";
 import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
-import { embed, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
+import { embed, layerNorm, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
 
 registerFastGradients();
 
@@ -73,7 +73,6 @@ export interface TransformerSampleResult {
 
 const FORMAT = "sweetspot.tiny-transformer/v1";
 const NEG_INF = -1e9;
-const LN_EPS = 1e-5;
 
 interface Block {
   ln1g: Variable;
@@ -93,14 +92,6 @@ interface Block {
 interface KV {
   k: Tensor;
   v: Tensor;
-}
-
-/** LayerNorm over the last axis: γ ⊙ (x − μ)/√(σ² + ε) + β (Ba et al. 2016, arXiv:1607.06450). */
-function layerNorm(x: Tensor, g: Tensor, b: Tensor): Tensor {
-  const mu = tf.mean(x, -1, true);
-  const xc = tf.sub(x, mu);
-  const v = tf.mean(tf.square(xc), -1, true);
-  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(v, LN_EPS))), g), b);
 }
 
 /** GELU(x) ≈ x·σ(1.702x). */
