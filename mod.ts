@@ -10,3 +10,6 @@ export * from "./lib/viz/mod.ts";
 export * from "./lib/log/mod.ts";
 export * from "./lib/curricula/mod.ts";
 export * from "./lib/rewards/mod.ts";
+export * from "./lib/tasks/mod.ts";
+export * from "./lib/objectives/mod.ts";
+export * from "./lib/train/mod.ts";
