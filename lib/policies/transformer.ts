@@ -182,8 +182,9 @@ export class TinyTransformer {
     this.blocks.forEach((blk, l) => {
       const a = layerNorm(h, blk.ln1g, blk.ln1b);
       const qkv = tf.add(tf.matMul(a, blk.wqkv), blk.bqkv); // [B·T, 3d]
-      const heads = tf.transpose(tf.reshape(qkv, [B, T, 3 * H, dh]), [0, 2, 1, 3]); // [B, 3H, T, dh]
-      const [q0, k0, v0] = tf.split(heads, 3, 1); // each [B, H, T, dh]
+      const [q0, k0, v0] = tf.split(qkv, 3, 1).map((z) =>
+        tf.transpose(tf.reshape(z, [B, T, H, dh]), [0, 2, 1, 3])
+      );
       const k = past ? tf.concat([past[l].k, k0], 2) : k0;
       const v = past ? tf.concat([past[l].v, v0], 2) : v0;
       kv.push({ k, v });
