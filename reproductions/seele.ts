@@ -372,19 +372,20 @@ export function containedVerdict(ci: [number, number], range: [number, number]):
 /** Claims table of a SEELE run (rules fixed in code before any run). */
 export function checkSeeleClaims(log: RunLog): ClaimRow[] {
   const c = logConfig<SeeleConfig>(log);
-  const best = c.targets.includes(0.5) ? "seele-0.5" : `seele-${c.targets[0]}`;
+  const mainTarget = c.targets.includes(0.5) ? 0.5 : c.targets[0];
+  const best = `seele-${mainTarget}`;
   const budget = `${c.steps} steps × ${c.batchSize} problems × ${c.rounds * c.rolloutsPerRound} rollouts`;
   const stat = (o: string) => `per seed final unhinted held-out exact accuracy, ${best} − ${o}, IQM`;
   const rows: ClaimRow[] = [
     directionalClaim(
-      `SEELE (a* = 0.5) reaches a higher unhinted held-out accuracy than no-hint GRPO at equal rollout budget (${budget})`,
+      `SEELE (a* = ${mainTarget}) reaches a higher unhinted held-out accuracy than no-hint GRPO at equal rollout budget (${budget})`,
       "42.2 vs 30.4 (+11.8 points, Qwen2.5-3B, six math benchmarks)",
       paired(log, best, "grpo"),
       "greater",
       { statistic: stat("GRPO"), seed: 31 },
     ),
     directionalClaim(
-      `SEELE (a* = 0.5) beats fixed-ratio hints (p = ${c.fixedHintRate} on every rollout) at equal rollout budget`,
+      `SEELE (a* = ${mainTarget}) beats fixed-ratio hints (p = ${c.fixedHintRate} on every rollout) at equal rollout budget`,
       "— (issue 7 comparator: adaptive vs fixed hint rate)",
       paired(log, best, "fixed"),
       "greater",
@@ -393,7 +394,7 @@ export function checkSeeleClaims(log: RunLog): ClaimRow[] {
   ];
   for (const a of c.targets.filter((a) => `seele-${a}` !== best)) {
     rows.push(directionalClaim(
-      `Target a* = 0.5 beats a* = ${a} (unhinted held-out accuracy, same budget)`,
+      `Target a* = ${mainTarget} beats a* = ${a} (unhinted held-out accuracy, same budget)`,
       "ablation: a* = 0.5 best",
       paired(log, best, `seele-${a}`),
       "greater",
