@@ -168,3 +168,11 @@ Deno.test("seele smoke run: equal rollout budget in every arm, descent rows, cla
   }
   assert.equal(seele.charts(log).length, 3);
 });
+
+Deno.test("filtering: the same seeds give the same log; the balanced arm trains on full batches (fill = 1)", async () => {
+  const opts = { preset: "smoke" as const, seeds: 1, config: { steps: 8, probeBatches: 3 }, progress: false };
+  const a = await filtering.run(opts);
+  const b = await filtering.run(opts);
+  assert.deepEqual(a.rows, b.rows);
+  for (const r of selectRows(a, { kind: "curve", arm: "balanced" })) assert.equal(r.fill, 1);
+});
