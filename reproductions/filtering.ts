@@ -9,7 +9,10 @@
  * Filters resample until the batch is full and count every rollout generated, discarded ones included.
  * Measured: held-out exact accuracy after every step; steps and rollouts the balanced arm needs to reach plain
  * GRPO's best held-out accuracy (as fractions of GRPO's training steps / rollouts); the correlation of each step's
- * held-out improvement with the batch mean of p̂(1 − p̂) over the trained groups.
+ * held-out improvement with the batch mean of p̂(1 − p̂) over the trained groups (confounded by the training stage),
+ * and a controlled probe of the same link: from fixed GRPO-arm snapshots, one-step updates on batches with a random
+ * fraction of balanced-band groups. All arms share the task, the initial W and the random streams (common random
+ * numbers until their batches diverge). Time ratios of runs that never reach GRPO's best count as NOT_REACHED_RATIO.
  */
 import type { Rng } from "../lib/core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError } from "../lib/core/validate.ts";
