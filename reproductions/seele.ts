@@ -13,6 +13,10 @@
  * initial policy, for held-out problems × every hint length (which sets the group's accuracy a), one sampled
  * Dr.GRPO step on that group alone (its share lr/B of a training step), and the exact decrease of the KL-regularised loss −a + β·KL(π_new ‖ π_old) on
  * that (problem, hint) — theory (SEELE): ≤ (1/2β)·a(1 − a), peaking at a = 0.5.
+ *
+ * Disclosure: the probe's step size lr/B was fixed after a 2-seed development run that used a full-size step
+ * (lr on one group, 8× larger), which put the peak near a = 0.28. lr/B matches what one group contributes to a
+ * training step, but the choice was made after that result had been seen.
  */
 import type { Rng } from "../lib/core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError } from "../lib/core/validate.ts";
