@@ -112,7 +112,7 @@ Deno.test("evaluate: greedy accuracy against an oracle that answers every other 
         return i % 2 === 0 ? p.solution : [TASK.vocab.eos];
       })),
   } as unknown as SequencePolicy;
-  const r = await evaluate(oracle, TASK as never, data, 3);
+  const r = await evaluate(oracle, TASK, data, 3);
   assert.equal(r.accuracy, 0.5);
   assert.deepEqual(r.correct, [1, 0, 1, 0, 1, 0, 1, 0, 1, 0]);
 });

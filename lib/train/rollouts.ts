@@ -47,9 +47,9 @@ export interface RolloutCounters {
 }
 
 /** Options of `makeGenerate`. */
-export interface GenerateOptions {
+export interface GenerateOptions<Opts> {
   policy: SequencePolicy;
-  task: Task<never>;
+  task: Task<Opts>;
   reward: RewardFn;
   temperature: number;
   /** Cap on response tokens; null = contextLength − longest prompt. */
@@ -65,7 +65,7 @@ export function rolloutHintLengths(group: RolloutGroup): number[] {
 }
 
 /** Build the `GenerateFn` handed to curricula: G samples per request, hints forced, rewards and correctness scored. */
-export function makeGenerate(o: GenerateOptions): GenerateFn {
+export function makeGenerate<Opts>(o: GenerateOptions<Opts>): GenerateFn {
   const { policy, task, reward, counters } = o;
   return async (requests: RolloutRequest[], groupSize: number): Promise<RolloutGroup[]> => {
     if (requests.length === 0) return [];
@@ -168,9 +168,9 @@ export interface EvalResult {
 }
 
 /** Greedy accuracy of `policy` on a fixed held-out set, in batches of `batchSize`. */
-export async function evaluate(
+export async function evaluate<Opts>(
   policy: SequencePolicy,
-  task: Task<never>,
+  task: Task<Opts>,
   dataset: readonly Problem[],
   batchSize = 64,
 ): Promise<EvalResult> {

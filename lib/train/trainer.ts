@@ -194,7 +194,7 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
     const counters: RolloutCounters = { rollouts: 0, tokens: 0, seconds: 0 };
     const generate = makeGenerate({
       policy: this.policy,
-      task: this.task as Task<never>,
+      task: this.task,
       reward: this.reward,
       temperature: c.temperature,
       maxNewTokens: c.maxNewTokens,
@@ -333,7 +333,7 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
 
   /** Greedy accuracy of the current policy on a fixed held-out set. */
   evaluate(dataset: readonly Problem[]): Promise<EvalResult> {
-    return evaluate(this.policy, this.task as Task<never>, dataset, this.config.evalBatchSize);
+    return evaluate(this.policy, this.task, dataset, this.config.evalBatchSize);
   }
 
   /**
