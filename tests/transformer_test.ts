@@ -215,6 +215,20 @@ Deno.test("transformer: KV-cache sampling = full-prefix recomputation (variable 
     }
   });
 
+  // logProbs(sequences): the unpadded convenience API returns, per row, the same response log-probs.
+  const perRow = await m.logProbs(full);
+  full.forEach((f, i) => {
+    assert.equal(perRow[i].length, f.length - 1);
+    const n = out.responses[i].length;
+    for (let s = 0; s < n; s++) {
+      assert.ok(
+        Math.abs(perRow[i][f.length - 1 - n + s] - out.logProbs[i][s]) < 1e-4,
+        `logProbs row ${i} step ${s}`,
+      );
+    }
+  });
+  await assert.rejects(() => m.logProbs([[1]]), /sequences\[0\]/);
+
   // Greedy: every token is the argmax of the full-recomputation logits.
   const g = await m.greedy(prompts, { maxTokens: 5 });
   for (let i = 0; i < prompts.length; i++) {

@@ -275,6 +275,37 @@ export class TinyTransformer {
   }
 
   /**
+   * log p(s_t | s_<t) for t = 1..|s|−1 of each (unpadded, variable-length) sequence: the batched training pass
+   * `tokenLogProbs` on left-padded rows with an explicit valid mask, read back per row (length |s|−1).
+   */
+  async logProbs(sequences: number[][], temperature = 1): Promise<number[][]> {
+    if (!Array.isArray(sequences) || sequences.length === 0) {
+      throw new ConfigError("sequences", "must be a non-empty array of token arrays", sequences);
+    }
+    const { vocabSize: V, contextLength: C, padToken } = this.config;
+    sequences.forEach((s, i) => {
+      if (!Array.isArray(s) || s.length < 2 || s.length > C) {
+        throw new ConfigError(`sequences[${i}]`, `must have 2..${C} (contextLength) tokens`, s?.length);
+      }
+      s.forEach((t, j) => assertInteger(`sequences[${i}][${j}]`, t, { min: 0, max: V - 1 }));
+    });
+    const B = sequences.length;
+    const L = Math.max(...sequences.map((s) => s.length));
+    const tok = new Int32Array(B * L).fill(padToken);
+    const val = new Float32Array(B * L);
+    sequences.forEach((s, i) => {
+      tok.set(s, i * L + L - s.length);
+      val.fill(1, i * L + L - s.length, (i + 1) * L);
+    });
+    const tokens = tf.tensor2d(tok, [B, L], "int32");
+    const valid = tf.tensor2d(val, [B, L], "float32");
+    const { logProbs, entropy } = this.tokenLogProbs(tokens, valid, temperature);
+    const flat = await logProbs.data();
+    tf.dispose([tokens, valid, logProbs, entropy]);
+    return sequences.map((s, i) => Array.from(flat.subarray(i * (L - 1) + L - s.length, (i + 1) * (L - 1))));
+  }
+
+  /**
    * KV-cache sampling, one new token per step. Prompts (non-empty, possibly different lengths) are
    * left-padded internally; `forced[i]` are fed as row i's first response tokens (log-probs recorded).
    * A row stops at `eos` or `maxTokens`. Tokens are drawn on the host by `new Rng(seed)`, one uniform per
