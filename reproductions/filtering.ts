@@ -17,12 +17,19 @@
 import type { Rng } from "../lib/core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError } from "../lib/core/validate.ts";
 import { BalancedDifficultyFilter, DynamicSampling, groupPassRate } from "../lib/curricula/filter.ts";
-import type { Curriculum, CurriculumBatch, CurriculumContext } from "../lib/curricula/types.ts";
+import { UniformSampling } from "../lib/train/uniform.ts";
+import type { Curriculum } from "../lib/curricula/types.ts";
 import { grpoAdvantages } from "../lib/estimators/advantages.ts";
 import type { RunLog } from "../lib/log/runlog.ts";
 import type { Problem } from "../lib/tasks/types.ts";
 import { pearsonCorrelation } from "../lib/stats/correlation.ts";
-import { FeatureChain, featureChainGenerate, LinearSoftmaxPolicy } from "./filtering_feature_chain.ts";
+import {
+  buildFeatureChain,
+  checkFeatureChainSetup,
+  featureChainGenerate,
+  type FeatureChainSetup,
+  LinearSoftmaxPolicy,
+} from "./filtering_feature_chain.ts";
 import {
   type BaseConfig,
   type ChartEntry,
@@ -40,21 +47,7 @@ import {
 import { bandChart, scatterChart } from "./charts.ts";
 
 /** Online Difficulty Filtering reproduction config. */
-export interface FilteringConfig extends BaseConfig {
-  /** Feature dimension d of FeatureChain. */
-  dim: number;
-  /** Options per step K. */
-  options: number;
-  /** Chain lengths are uniform on [minLength, maxLength]. */
-  minLength: number;
-  maxLength: number;
-  /** Initial W = initSignal·M + N(0, initNoise²). */
-  initSignal: number;
-  initNoise: number;
-  /** Training pool size. */
-  trainProblems: number;
-  /** Held-out pool size (same distribution, never filtered). */
-  heldoutProblems: number;
+export interface FilteringConfig extends BaseConfig, FeatureChainSetup {
   /** Groups per training batch B (equal in every arm). */
   batchSize: number;
   /** Rollouts per group G. */
@@ -103,25 +96,11 @@ const COMMON = {
 };
 
 function checkConfig(c: FilteringConfig): void {
-  for (
-    const k of [
-      "dim",
-      "options",
-      "minLength",
-      "trainProblems",
-      "heldoutProblems",
-      "batchSize",
-      "steps",
-    ] as const
-  ) {
-    assertInteger(`filtering.${k}`, c[k], { min: 1 });
-  }
-  assertInteger("filtering.maxLength", c.maxLength, { min: c.minLength });
+  checkFeatureChainSetup("filtering", c);
+  for (const k of ["batchSize", "steps"] as const) assertInteger(`filtering.${k}`, c[k], { min: 1 });
   assertInteger("filtering.groupSize", c.groupSize, { min: 2 });
   assertInteger("filtering.maxRounds", c.maxRounds, { min: 1 });
   assertFiniteNumber("filtering.lr", c.lr, { min: 0, exclusiveMin: true });
-  assertFiniteNumber("filtering.initNoise", c.initNoise, { min: 0 });
-  assertFiniteNumber("filtering.initSignal", c.initSignal);
   assertFiniteNumber("filtering.low", c.low, { min: 0, max: 1 });
   assertFiniteNumber("filtering.high", c.high, { min: c.low, max: 1 });
   assertInteger("filtering.probeBatches", c.probeBatches, { min: 0 });
@@ -130,22 +109,8 @@ function checkConfig(c: FilteringConfig): void {
   }
 }
 
-/** Plain GRPO batches: `batchSize` uniformly drawn training problems × `groupSize` rollouts, nothing filtered. */
-class PlainGrpoBatches implements Curriculum {
-  readonly name = "plain-grpo";
-  state = { steps: 0, rolloutsGenerated: 0 };
-  async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
-    const reqs = Array.from({ length: ctx.batchSize }, () => ({ problem: ctx.sampleProblem(ctx.rng) }));
-    const groups = await ctx.generate(reqs, ctx.groupSize);
-    const n = groups.reduce((t, g) => t + g.responses.length, 0);
-    this.state.steps++;
-    this.state.rolloutsGenerated += n;
-    return { groups, rolloutsGenerated: n, stats: {} };
-  }
-}
-
 function makeCurriculum(arm: FilteringArm, c: FilteringConfig): Curriculum {
-  if (arm === "grpo") return new PlainGrpoBatches();
+  if (arm === "grpo") return new UniformSampling();
   if (arm === "dapo") return new DynamicSampling({ maxRounds: c.maxRounds });
   return new BalancedDifficultyFilter({ low: c.low, high: c.high, maxRounds: c.maxRounds });
 }
@@ -196,20 +161,7 @@ async function probeSnapshot(
 
 /** Train one arm; rows: one "curve" row per step (held-out accuracy, cumulative rollouts, batch p̂(1 − p̂)). */
 async function trainArm(c: FilteringConfig, arm: FilteringArm, rng: Rng, taskSeed: number): Promise<Row[]> {
-  const task = new FeatureChain({
-    dim: c.dim,
-    options: c.options,
-    minLength: c.minLength,
-    maxLength: c.maxLength,
-    seed: taskSeed,
-  });
-  const train = task.pool("train", c.trainProblems);
-  const heldout = task.pool("heldout", c.heldoutProblems);
-  const policy = new LinearSoftmaxPolicy(task, {
-    initSignal: c.initSignal,
-    initNoise: c.initNoise,
-    seed: taskSeed,
-  });
+  const { train, heldout, policy } = buildFeatureChain(c, taskSeed);
   const curriculum = makeCurriculum(arm, c);
   const sampleRng = rng.split(0); // same streams in every arm (common random numbers until the arms diverge)
   const generate = featureChainGenerate(policy, rng.split(1));

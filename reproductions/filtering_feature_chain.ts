@@ -374,3 +374,58 @@ export function featureChainGenerate(policy: LinearSoftmaxPolicy, rng: Rng): Gen
     }));
   };
 }
+
+/** The FeatureChain + LinearSoftmaxPolicy fields shared by the reproductions that use this test bed. */
+export interface FeatureChainSetup {
+  /** Feature dimension d of FeatureChain. */
+  dim: number;
+  /** Options per step K. */
+  options: number;
+  /** Chain lengths are uniform on [minLength, maxLength]. */
+  minLength: number;
+  maxLength: number;
+  /** Initial W = initSignal·M + N(0, initNoise²). */
+  initSignal: number;
+  initNoise: number;
+  /** Training pool size. */
+  trainProblems: number;
+  /** Held-out pool size (same distribution). */
+  heldoutProblems: number;
+}
+
+/** Validate the `FeatureChainSetup` fields of a reproduction config; errors name `<prefix>.<field>`. */
+export function checkFeatureChainSetup(prefix: string, c: FeatureChainSetup): void {
+  for (const k of ["dim", "options", "minLength", "trainProblems", "heldoutProblems"] as const) {
+    assertInteger(`${prefix}.${k}`, c[k], { min: k === "options" ? 2 : 1 });
+  }
+  assertInteger(`${prefix}.maxLength`, c.maxLength, { min: c.minLength });
+  assertFiniteNumber(`${prefix}.initSignal`, c.initSignal);
+  assertFiniteNumber(`${prefix}.initNoise`, c.initNoise, { min: 0 });
+}
+
+/** One seed's test bed: the task (teacher and pools seeded by `taskSeed`), its train/held-out pools, the initial policy. */
+export function buildFeatureChain(c: FeatureChainSetup, taskSeed: number): {
+  task: FeatureChain;
+  train: Problem[];
+  heldout: Problem[];
+  policy: LinearSoftmaxPolicy;
+} {
+  const task = new FeatureChain({
+    dim: c.dim,
+    options: c.options,
+    minLength: c.minLength,
+    maxLength: c.maxLength,
+    seed: taskSeed,
+  });
+  const policy = new LinearSoftmaxPolicy(task, {
+    initSignal: c.initSignal,
+    initNoise: c.initNoise,
+    seed: taskSeed,
+  });
+  return {
+    task,
+    train: task.pool("train", c.trainProblems),
+    heldout: task.pool("heldout", c.heldoutProblems),
+    policy,
+  };
+}

@@ -25,7 +25,12 @@ import type { Curriculum, CurriculumBatch, CurriculumContext, RolloutGroup } fro
 import { drGrpoAdvantages } from "../lib/estimators/advantages.ts";
 import type { RunLog } from "../lib/log/runlog.ts";
 import { stratifiedBootstrapCI } from "../lib/stats/bootstrap.ts";
-import { FeatureChain, featureChainGenerate, LinearSoftmaxPolicy } from "./filtering_feature_chain.ts";
+import {
+  buildFeatureChain,
+  checkFeatureChainSetup,
+  featureChainGenerate,
+  type FeatureChainSetup,
+} from "./filtering_feature_chain.ts";
 import {
   type BaseConfig,
   type ChartEntry,
@@ -43,22 +48,8 @@ import {
 } from "./harness.ts";
 import { bandChart } from "./charts.ts";
 
-/** SEELE reproduction config. */
-export interface SeeleConfig extends BaseConfig {
-  /** Feature dimension d of FeatureChain. */
-  dim: number;
-  /** Options per step K. */
-  options: number;
-  /** Chain lengths are uniform on [minLength, maxLength]. */
-  minLength: number;
-  maxLength: number;
-  /** Initial W = initSignal·M + N(0, initNoise²). */
-  initSignal: number;
-  initNoise: number;
-  /** Training pool size (problems are revisited, so SEELE's carried hint rates matter). */
-  trainProblems: number;
-  /** Held-out pool size (evaluated without hints). */
-  heldoutProblems: number;
+/** SEELE reproduction config (the training pool is revisited, so carried hint rates matter; held-out is unhinted). */
+export interface SeeleConfig extends BaseConfig, FeatureChainSetup {
   /** Problems per step B. */
   batchSize: number;
   /** SEELE rounds m. */
@@ -118,11 +109,6 @@ const COMMON = {
 function checkConfig(c: SeeleConfig): void {
   for (
     const k of [
-      "dim",
-      "options",
-      "minLength",
-      "trainProblems",
-      "heldoutProblems",
       "batchSize",
       "rounds",
       "rolloutsPerRound",
@@ -135,7 +121,7 @@ function checkConfig(c: SeeleConfig): void {
       "descentBins",
     ] as const
   ) assertInteger(`seele.${k}`, c[k], { min: 1 });
-  assertInteger("seele.maxLength", c.maxLength, { min: c.minLength });
+  checkFeatureChainSetup("seele", c);
   assertFiniteNumber("seele.lr", c.lr, { min: 0, exclusiveMin: true });
   assertFiniteNumber("seele.imitationWeight", c.imitationWeight, { min: 0 });
   assertFiniteNumber("seele.fixedHintRate", c.fixedHintRate, { min: 0, max: 1 });
@@ -185,16 +171,6 @@ function makeCurriculum(arm: string, c: SeeleConfig): Curriculum {
   });
 }
 
-function makeTask(c: SeeleConfig, seed: number): FeatureChain {
-  return new FeatureChain({
-    dim: c.dim,
-    options: c.options,
-    minLength: c.minLength,
-    maxLength: c.maxLength,
-    seed,
-  });
-}
-
 function hintFraction(g: RolloutGroup): number {
   const L = g.problem.solution.length;
   const hs = g.hintLengths ?? g.responses.map(() => g.hintLength);
@@ -203,14 +179,7 @@ function hintFraction(g: RolloutGroup): number {
 
 /** Train one arm; "curve" rows every `evalEvery` steps: unhinted held-out accuracy, rollouts, mean hint rate. */
 async function trainArm(c: SeeleConfig, arm: string, rng: Rng, taskSeed: number): Promise<Row[]> {
-  const task = makeTask(c, taskSeed);
-  const train = task.pool("train", c.trainProblems);
-  const heldout = task.pool("heldout", c.heldoutProblems);
-  const policy = new LinearSoftmaxPolicy(task, {
-    initSignal: c.initSignal,
-    initNoise: c.initNoise,
-    seed: taskSeed,
-  });
+  const { train, heldout, policy } = buildFeatureChain(c, taskSeed);
   const curriculum = makeCurriculum(arm, c);
   const sampleRng = rng.split(0);
   const generate = featureChainGenerate(policy, rng.split(1));
@@ -256,13 +225,8 @@ async function trainArm(c: SeeleConfig, arm: string, rng: Rng, taskSeed: number)
  * mean); descent = (a' − a) − β·KL(π_new ‖ π_old) on the generated steps, exact.
  */
 async function descentExperiment(c: SeeleConfig, rng: Rng, taskSeed: number): Promise<Row[]> {
-  const task = makeTask(c, taskSeed);
-  const problems = task.pool("heldout", Math.min(c.descentProblems, c.heldoutProblems));
-  const policy = new LinearSoftmaxPolicy(task, {
-    initSignal: c.initSignal,
-    initNoise: c.initNoise,
-    seed: taskSeed,
-  });
+  const { heldout, policy } = buildFeatureChain(c, taskSeed);
+  const problems = heldout.slice(0, c.descentProblems); // pools are per-index deterministic: a prefix
   const generate = featureChainGenerate(policy, rng);
   const G = c.rounds * c.rolloutsPerRound;
   const rows: Row[] = [];
