@@ -226,11 +226,20 @@ export function evaluateTreePolicy(tree: TreeMDP, policy: ArrayLike<number>): Tr
   };
 }
 
-/** Sample one root-to-leaf path under per-child probabilities π; returns the visited child ids (length = depth). */
-export function samplePath(tree: TreeMDP, policy: ArrayLike<number>, rng: Rng): number[] {
+/**
+ * Sample one root-to-leaf path under per-child probabilities π; returns the visited child ids (length = depth).
+ * `beforeNode(s)`, when given, runs on reaching node s, before its children's entries of π are read (lazy policies).
+ */
+export function samplePath(
+  tree: TreeMDP,
+  policy: ArrayLike<number>,
+  rng: Rng,
+  beforeNode?: (s: number) => void,
+): number[] {
   const path: number[] = [];
   let s = 0;
   while (tree.childCount[s] > 0) {
+    beforeNode?.(s);
     const c0 = tree.childStart[s];
     const b = tree.childCount[s];
     const u = rng.uniform();

@@ -10,7 +10,7 @@
 import type { Rng } from "../lib/core/rng.ts";
 import { assertFiniteNumber, assertInteger } from "../lib/core/validate.ts";
 import { grpoAdvantages } from "../lib/estimators/advantages.ts";
-import { softmaxPolicy, type TreeMDP } from "./tree_mdp.ts";
+import { samplePath, softmaxPolicy, type TreeMDP } from "./tree_mdp.ts";
 
 /** Shared training budget and step size. */
 export interface TreeTrainConfig {
@@ -53,26 +53,7 @@ function samplePathLocal(
   pi: Float64Array,
   rng: Rng,
 ): number[] {
-  const path: number[] = [];
-  let s = 0;
-  while (tree.childCount[s] > 0) {
-    nodePolicy(tree, logits, s, temperature, pi);
-    const c0 = tree.childStart[s];
-    const b = tree.childCount[s];
-    const u = rng.uniform();
-    let acc = 0;
-    let pick = c0 + b - 1;
-    for (let c = c0; c < c0 + b; c++) {
-      acc += pi[c];
-      if (u < acc) {
-        pick = c;
-        break;
-      }
-    }
-    path.push(pick);
-    s = pick;
-  }
-  return path;
+  return samplePath(tree, pi, rng, (s) => nodePolicy(tree, logits, s, temperature, pi));
 }
 
 function checkTrain(name: string, c: TreeTrainConfig): void {
