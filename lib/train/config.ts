@@ -11,7 +11,7 @@ import {
   resolveConfig,
 } from "../core/validate.ts";
 import { resolvePolicyGradientConfig } from "../objectives/policy_gradient.ts";
-import type { Aggregation, SampleWeighting } from "../objectives/policy_gradient.ts";
+import type { PolicyGradientConfig, SampleWeighting } from "../objectives/policy_gradient.ts";
 import { SAMPLE_WEIGHTINGS } from "../objectives/policy_gradient.ts";
 
 /** Built-in advantage estimators (lib/estimators) selectable by name. */
@@ -29,8 +29,11 @@ export type EstimatorName = typeof ESTIMATORS[number];
 /** Estimators that compare rollouts within a group and so need groupSize ≥ 2. */
 export const GROUP_ESTIMATORS: readonly EstimatorName[] = ["grpo", "dr-grpo", "rloo", "lite-ppo"];
 
-/** All `RLVRTrainer` hyperparameters. */
-export interface TrainerConfig {
+/**
+ * All `RLVRTrainer` hyperparameters: the objective's (`PolicyGradientConfig`: ε_low/ε_high, aggregation, KL β to
+ * the initial policy as reference, entropy and imitation coefficients) plus sampling, optimizer and loop knobs.
+ */
+export interface TrainerConfig extends PolicyGradientConfig {
   /** Root seed of the trainer's Rng (problems, rollouts, curriculum). */
   seed: number;
   /** Problems per step (B). */
@@ -55,20 +58,8 @@ export interface TrainerConfig {
   estimator: EstimatorName;
   /** ε added to standard deviations by normalising estimators. */
   advantageEps: number;
-  /** PPO lower clip ε_low. */
-  epsLow: number;
-  /** PPO upper clip ε_high (DAPO clip-higher: 0.28). */
-  epsHigh: number;
-  /** Loss aggregation (token-mean = DAPO, seq-mean-token-mean = GRPO, seq-mean-token-sum-norm = Dr.GRPO). */
-  aggregation: Aggregation;
   /** L_max for seq-mean-token-sum-norm; null = the task's maxSequenceLength. */
   maxLength: number | null;
-  /** β of the k3 KL penalty to the initial (reference) policy; 0 = no reference model. */
-  klCoef: number;
-  /** Entropy bonus coefficient. */
-  entropyCoef: number;
-  /** γ of the imitation term on forced hint tokens (SEELE). */
-  imitationCoef: number;
   /** Per-sample weighting (arXiv 2506.01347). */
   sampleWeighting: SampleWeighting;
   /** λ on positive samples for w-reinforce. */
