@@ -9,6 +9,7 @@ import type { BaseConfig, Reproduction } from "./harness.ts";
 import { filtering } from "./filtering.ts";
 import { seele } from "./seele.ts";
 import { kae } from "./kae.ts";
+import { saturn } from "./saturn.ts";
 import { rover } from "./rover.ts";
 
 export * from "./harness.ts";
@@ -22,6 +23,15 @@ export {
   type KaeConfig,
   kaeSchedule,
 } from "./kae.ts";
+export {
+  checkSaturnClaims,
+  saturn,
+  SATURN_ARMS,
+  type SaturnArm,
+  saturnCharts,
+  type SaturnConfig,
+} from "./saturn.ts";
+export * from "./saturn_policy.ts";
 export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover.ts";
 export {
   checkFilteringClaims,
@@ -50,7 +60,7 @@ export * from "./tree_mdp.ts";
 export * from "./tree_policies.ts";
 
 /** Every registered reproduction, in report order (append new ones here). */
-export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [filtering, seele, kae, rover];
+export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [filtering, seele, kae, saturn, rover];
 
 /** The registered reproduction called `name`; unknown names throw a ConfigError listing the valid ones. */
 export function getReproduction(name: string): Reproduction<BaseConfig> {
