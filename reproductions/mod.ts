@@ -8,12 +8,27 @@ import { ConfigError } from "../lib/core/validate.ts";
 import type { BaseConfig, Reproduction } from "./harness.ts";
 import { filtering } from "./filtering.ts";
 import { seele } from "./seele.ts";
+import { rlcr } from "./rlcr.ts";
 import { kae } from "./kae.ts";
 import { saturn } from "./saturn.ts";
 import { rover } from "./rover.ts";
 
 export * from "./harness.ts";
 export * from "./report.ts";
+export {
+  type CalibrationSummary,
+  calibrationSummary,
+  checkRlcrClaims,
+  reliabilityRecords,
+  rlcr,
+  RLCR_ARMS,
+  RLCR_REWARDS,
+  type RlcrArm,
+  rlcrCharts,
+  type RlcrConfig,
+  rlcrPairedDifferences,
+  rlcrTask,
+} from "./rlcr.ts";
 export {
   checkKaeClaims,
   kae,
@@ -60,7 +75,14 @@ export * from "./tree_mdp.ts";
 export * from "./tree_policies.ts";
 
 /** Every registered reproduction, in report order (append new ones here). */
-export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [filtering, seele, kae, saturn, rover];
+export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [
+  filtering,
+  seele,
+  rlcr,
+  kae,
+  saturn,
+  rover,
+];
 
 /** The registered reproduction called `name`; unknown names throw a ConfigError listing the valid ones. */
 export function getReproduction(name: string): Reproduction<BaseConfig> {

@@ -4,3 +4,4 @@ export * from "./addition.ts";
 export * from "./sat.ts";
 export * from "./dataset.ts";
 export * from "./chain.ts";
+export * from "./confidence.ts";
