@@ -9,6 +9,7 @@ import type { BaseConfig, Reproduction } from "./harness.ts";
 import { filtering } from "./filtering.ts";
 import { seele } from "./seele.ts";
 import { rlcr } from "./rlcr.ts";
+import { nsr } from "./nsr.ts";
 import { kae } from "./kae.ts";
 import { saturn } from "./saturn.ts";
 import { rover } from "./rover.ts";
@@ -47,6 +48,18 @@ export {
   type SaturnConfig,
 } from "./saturn.ts";
 export * from "./saturn_policy.ts";
+export {
+  checkNsrClaims,
+  minPassDiffs,
+  nsr,
+  NSR_ARMS,
+  nsrAdvantages,
+  type NsrArm,
+  nsrCharts,
+  type NsrConfig,
+  pairedPassDiffs,
+} from "./nsr.ts";
+export * from "./nsr_policy.ts";
 export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover.ts";
 export {
   checkFilteringClaims,
@@ -79,6 +92,7 @@ export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [
   filtering,
   seele,
   rlcr,
+  nsr,
   kae,
   saturn,
   rover,
