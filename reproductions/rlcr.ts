@@ -18,6 +18,16 @@
  * A(y)·∇log π(q | x, y), whose expectation over q given the answer y is zero — binary RL gives the confidence
  * token no signal, only sampling noise. Any change in binary-RL calibration comes from accuracy moving under a
  * fixed confidence distribution, or from drift.
+ *
+ * Disclosure (development runs of 1–3 seeds at the quick scale, before the 10-seed run): (1) the first preset
+ * (SFT 150 steps, lr 3e-3) started at ≈ 5% accuracy, so SFT became 250 steps at lr 1e-2 (30–40% start); (2)
+ * with levels {0.1, 0.3, …, 0.9} a wrong answer's best parsable reward is −0.01 < 0 = the paper's unparsable
+ * reward, and RLCR runs dropped the answer format ("|" and the confidence token) — parse rate → 0, accuracy → 0.
+ * The levels became {0, 0.25, …, 1} (so q = 0 is available, as in the paper's q ∈ [0, 1]); format dropping
+ * still occurred in one of three seeds, so the main "rlcr" arm scores an unparsable response −1 (the worst
+ * parsable outcome, a format penalty the paper does not use), and the paper's rule is kept as the
+ * "rlcr-paper" arm with its own claim rows. One dev run used RL lr 5e-4; the preset keeps the original 1e-3.
+ * Rerun e.g. with `config: {levels: [0.1, 0.3, 0.5, 0.7, 0.9]}` to see the original setting.
  */
 import { useBackend } from "../lib/core/backend.ts";
 import { tf } from "../lib/core/tf.ts";
@@ -485,6 +495,13 @@ export function rlcrCharts(log: RunLog): ChartEntry[] {
       chart: reliabilityChart(reliabilityRecords(log), {
         bins: 10,
         title: "Held-out reliability diagram, pooled over seeds (start = SFT)",
+      }),
+    },
+    {
+      name: "reliability_by_digits",
+      chart: reliabilityChart(reliabilityRecords(log, true), {
+        bins: 10,
+        title: "Reliability by operand digits (does the stated confidence track problem difficulty?)",
       }),
     },
     {

@@ -161,6 +161,7 @@ Deno.test("rlcr smoke preset: runs, logs every arm per seed, claims table and ch
   const charts = rlcr.charts(log);
   assert.deepEqual(charts.map((x) => x.name), [
     "reliability",
+    "reliability_by_digits",
     "metrics",
     "confidence_curve",
     "accuracy_curve",
