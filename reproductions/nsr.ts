@@ -22,6 +22,8 @@
  * o = d (realizable: every arm learns the teacher, pass@256 → 1, no arm differs); o = 4 of 8 with lr 1 (the preset;
  * every arm lowers pass@256, PSR most); the same with lr 0.3 for twice the steps (PSR ≈ NSR ≈ W-REINFORCE); and
  * with Adam (lr 0.05: PSR lowered pass@256 least). The preset is the first partially observed setting tried.
+ * The learning-rate sweep (`lrSweep`, a chart, not a claim) was added after the first quick run, to show how the
+ * PSR–NSR gap depends on the step size; it does not change the claims' runs (they use their own random streams).
  */
 import type { Rng } from "../lib/core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError } from "../lib/core/validate.ts";
@@ -86,6 +88,11 @@ export interface NsrConfig extends BaseConfig {
   curveEvery: number;
   /** Non-inferiority margin δ of the "keeps pass@k" claims (absolute pass@k). */
   margin: number;
+  /**
+   * Sensitivity sweep (chart only, not the claims): PSR and NSR retrained at each learning rate with steps scaled so
+   * lr·steps stays at the preset's; exact held-out pass@1 / pass@256. Empty = no sweep.
+   */
+  lrSweep: number[];
 }
 
 /** Trained arms (plus "base", the starting policy, in the logs). */
@@ -125,6 +132,9 @@ function checkConfig(c: NsrConfig): void {
   assertFiniteNumber("nsr.initSignal", c.initSignal);
   assertFiniteNumber("nsr.initNoise", c.initNoise, { min: 0 });
   assertFiniteNumber("nsr.margin", c.margin, { min: 0 });
+  if (!Array.isArray(c.lrSweep) || c.lrSweep.some((x) => !(Number.isFinite(x) && x > 0))) {
+    throw new ConfigError("nsr.lrSweep", "must be an array of learning rates > 0", c.lrSweep);
+  }
   if (
     !Array.isArray(c.ks) || c.ks.length === 0 || c.ks.some((k) => !Number.isInteger(k) || k < 1) ||
     c.ks.some((k, i) => i > 0 && k <= c.ks[i - 1])
@@ -251,6 +261,23 @@ function runSeed(c: NsrConfig, ctx: SeedContext): Row[] {
     rows.push(...curve, ...evaluatePassAtK(c, policy, heldout, ctx.rng.split(3), arm));
     ctx.tick(1, { arm: i + 1 });
   });
+  for (const lr of c.lrSweep) {
+    const steps = Math.max(1, Math.round((c.steps * c.lr) / lr));
+    const sc = { ...c, lr, steps, curveEvery: steps };
+    for (const arm of ["psr", "nsr"] as const) {
+      const { policy } = trainArm(sc, arm, init, train, heldout, ctx.rng.split(2));
+      const ps = heldout.map((q) => policy.successProbability(q));
+      rows.push({
+        kind: "sweep",
+        arm,
+        lr,
+        steps,
+        pass1: exactPassAtK(ps, 1),
+        pass256: exactPassAtK(ps, 256),
+      });
+    }
+  }
+  if (c.lrSweep.length) ctx.tick(1, { sweep: 1 });
   return rows;
 }
 
@@ -406,6 +433,7 @@ export function nsrCharts(log: RunLog): ChartEntry[] {
       name: "tradeoff",
       chart: tradeoffChart(selectRows(log, { kind: "curve" })),
     },
+    ...sweepCharts(selectRows(log, { kind: "sweep" })),
     {
       name: "estimator_check",
       chart: bandChart(check, { x: "k", y: "error", series: "arm" }, {
@@ -448,6 +476,30 @@ function tradeoffChart(curve: readonly Row[]): Chart {
   });
 }
 
+/** The learning-rate sensitivity chart: paired per-seed NSR − PSR exact pass@1 and pass@256 at each lr (if swept). */
+function sweepCharts(sweep: readonly Row[]): ChartEntry[] {
+  if (sweep.length === 0) return [];
+  const get = (arm: string, seed: unknown, lr: unknown) =>
+    sweep.find((r) => r.arm === arm && r.seed === seed && r.lr === lr)!;
+  const rows = sweep.filter((r) => r.arm === "nsr").flatMap((r) => {
+    const p = get("psr", r.seed, r.lr);
+    return [
+      { seed: r.seed, lr: r.lr, metric: "pass@1", delta: Number(r.pass1) - Number(p.pass1) },
+      { seed: r.seed, lr: r.lr, metric: "pass@256", delta: Number(r.pass256) - Number(p.pass256) },
+    ];
+  });
+  return [{
+    name: "lr_sensitivity",
+    chart: bandChart(rows, { x: "lr", y: "delta", series: "metric" }, {
+      title:
+        "Sensitivity: NSR − PSR (exact held-out pass@k) by learning rate, lr·steps fixed (mean ± 95% CI)",
+      xTitle: "learning rate (steps = preset lr·steps / lr)",
+      yTitle: "NSR − PSR",
+      logX: true,
+    }),
+  }];
+}
+
 /** The NSR / PSR / W-REINFORCE reproduction (arXiv 2506.01347) on partially observed FeatureChain. */
 export const nsr: Reproduction<NsrConfig> = {
   name: "nsr",
@@ -463,6 +515,7 @@ export const nsr: Reproduction<NsrConfig> = {
       evalSamples: 256,
       ks: [1, 4, 16, 64, 256],
       curveEvery: 10,
+      lrSweep: [0.5, 2],
     },
     quick: {
       ...COMMON,
@@ -473,6 +526,7 @@ export const nsr: Reproduction<NsrConfig> = {
       evalSamples: 256,
       ks: POW2_TO_256,
       curveEvery: 20,
+      lrSweep: [0.25, 0.5, 1, 2],
     },
     full: {
       ...COMMON,
@@ -483,12 +537,20 @@ export const nsr: Reproduction<NsrConfig> = {
       evalSamples: 512,
       ks: POW2_TO_256,
       curveEvery: 20,
+      lrSweep: [0.125, 0.25, 0.5, 1, 2, 4],
     },
   },
   async run(options: RunOptions<NsrConfig> = {}): Promise<RunLog> {
     const { preset, config } = resolveRunConfig(this, options);
     checkConfig(config);
-    return await runSeeds(this, preset, config, options, NSR_ARMS.length + 1, (ctx) => runSeed(config, ctx));
+    return await runSeeds(
+      this,
+      preset,
+      config,
+      options,
+      NSR_ARMS.length + 1 + (config.lrSweep.length ? 1 : 0),
+      (ctx) => runSeed(config, ctx),
+    );
   },
   checkClaims: checkNsrClaims,
   charts: nsrCharts,

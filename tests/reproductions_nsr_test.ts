@@ -168,6 +168,15 @@ Deno.test("nsr smoke run: claims table, paired differences, estimator vs exact, 
   assert.equal(d256.length, seeds);
   dMin.forEach((m, i) => assert.ok(m <= d256[i] + 1e-15));
   // The unbiased estimate tracks the exact value: pooled over arms, seeds and k its mean error is small.
+  // The sweep trains PSR and NSR once per swept learning rate, with lr·steps fixed.
+  const sweep = log.rows.filter((r) => r.kind === "sweep");
+  assert.equal(sweep.length, seeds * 2 * nsr.presets.smoke.lrSweep.length);
+  for (const r of sweep) {
+    assert.equal(
+      Number(r.steps),
+      Math.round((nsr.presets.smoke.steps * nsr.presets.smoke.lr) / Number(r.lr)),
+    );
+  }
   const rows = log.rows.filter((r) => r.kind === "passk");
   assert.equal(rows.length, seeds * 6 * nsr.presets.smoke.ks.length);
   const err = rows.reduce((s, r) => s + (Number(r.passAtK) - Number(r.exact)), 0) / rows.length;
@@ -183,6 +192,7 @@ Deno.test("nsr smoke run: claims table, paired differences, estimator vs exact, 
     "pass_at_k_vs_base",
     "training_curves",
     "tradeoff",
+    "lr_sensitivity",
     "estimator_check",
   ]);
   assert.ok((await charts[0].chart.toSVG()).includes("<svg"));
