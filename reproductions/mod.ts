@@ -9,6 +9,7 @@ import type { BaseConfig, Reproduction } from "./harness.ts";
 import { filtering } from "./filtering.ts";
 import { seele } from "./seele.ts";
 import { rlcr } from "./rlcr.ts";
+import { grpoAblation } from "./grpo_ablation.ts";
 import { nsr } from "./nsr.ts";
 import { kae } from "./kae.ts";
 import { saturn } from "./saturn.ts";
@@ -83,6 +84,20 @@ export {
   seeleCharts,
   type SeeleConfig,
 } from "./seele.ts";
+export {
+  checkGrpoAblationClaims,
+  difficultyProbe,
+  GRPO_ABLATION_ARMS,
+  grpoAblation,
+  type GrpoAblationArm,
+  grpoAblationCharts,
+  type GrpoAblationConfig,
+} from "./grpo_ablation.ts";
+export {
+  FREE_LENGTH_DEFAULTS,
+  type FreeLengthAdditionConfig,
+  FreeLengthAdditionTask,
+} from "./grpo_ablation_task.ts";
 export * from "./filtering_feature_chain.ts";
 export * from "./tree_mdp.ts";
 export * from "./tree_policies.ts";
@@ -92,6 +107,7 @@ export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [
   filtering,
   seele,
   rlcr,
+  grpoAblation,
   nsr,
   kae,
   saturn,

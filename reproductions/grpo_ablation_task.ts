@@ -1,0 +1,92 @@
+/**
+ * Free-length addition for the GRPO-family length-bias test (Dr.GRPO, arXiv 2503.20783): the response is the
+ * (reversed, fixed-width) sum followed by any number of free "filler" tokens, then eos. Correctness depends on
+ * the answer prefix only, so response length is a free choice of the policy — as the length of an LLM's
+ * reasoning is — and only the loss aggregation can move it. `sample` draws a reference solution with a
+ * uniform number of filler tokens in [0, maxFiller], so a supervised warm start leaves the policy with a
+ * spread of lengths to choose from.
+ */
+import type { Rng } from "../lib/core/rng.ts";
+import { assertInteger, resolveConfig } from "../lib/core/validate.ts";
+import { AdditionTask } from "../lib/tasks/addition.ts";
+import type { AdditionOptions } from "../lib/tasks/addition.ts";
+import type { CharVocabulary } from "../lib/tasks/vocab.ts";
+import type { Problem, Task } from "../lib/tasks/types.ts";
+
+/** Options of `FreeLengthAdditionTask`. */
+export interface FreeLengthAdditionConfig {
+  /** Digits per operand (fixed width, reversed answers; default 1). */
+  digits: number;
+  /** Largest number of filler tokens in a sampled reference solution (default 4). */
+  maxFiller: number;
+  /** Largest response the task sizes its context for: answer + this many free tokens + eos (default 10). */
+  maxFree: number;
+  /** Filler symbol used in reference solutions (default "="). */
+  filler: string;
+}
+
+/** Defaults: 1-digit operands, 0–4 filler tokens in references, room for 10 free tokens. */
+export const FREE_LENGTH_DEFAULTS: FreeLengthAdditionConfig = {
+  digits: 1,
+  maxFiller: 4,
+  maxFree: 10,
+  filler: "=",
+};
+
+/** Addition whose verifier reads only the answer prefix: 1 iff the first d + 1 response tokens are the sum. */
+export class FreeLengthAdditionTask implements Task<AdditionOptions> {
+  /** Family name. */
+  readonly name = "free-length-addition";
+  /** Resolved configuration. */
+  readonly config: FreeLengthAdditionConfig;
+  /** The underlying fixed-width, reversed-answer addition task. */
+  readonly base: AdditionTask;
+  /** Vocabulary (the addition vocabulary). */
+  readonly vocab: CharVocabulary;
+  private readonly fillerId: number;
+
+  /** Create with `{digits, maxFiller, maxFree, filler}` (see `FREE_LENGTH_DEFAULTS`). */
+  constructor(config: Partial<FreeLengthAdditionConfig> = {}) {
+    const c = resolveConfig("freeLengthAddition", FREE_LENGTH_DEFAULTS, config);
+    assertInteger("freeLengthAddition.digits", c.digits, { min: 1, max: 6 });
+    assertInteger("freeLengthAddition.maxFree", c.maxFree, { min: 0 });
+    assertInteger("freeLengthAddition.maxFiller", c.maxFiller, { min: 0, max: c.maxFree });
+    this.config = c;
+    this.base = new AdditionTask({ minDigits: c.digits, maxDigits: c.digits });
+    this.vocab = this.base.vocab;
+    this.fillerId = this.vocab.encode(c.filler)[0];
+  }
+
+  /** Number of answer tokens (d + 1 reversed sum digits). */
+  get answerLength(): number {
+    return this.config.digits + 1;
+  }
+
+  /** Prompt (bos + 2d + 2 symbols) + answer (d + 1) + maxFree + eos. */
+  get maxSequenceLength(): number {
+    const d = this.config.digits;
+    return 1 + 2 * d + 2 + d + 1 + this.config.maxFree + 1;
+  }
+
+  /** A problem with a reference solution answer + k filler tokens + eos, k uniform in [0, maxFiller]. */
+  sample(rng: Rng, options: Partial<AdditionOptions> = {}): Problem {
+    const p = this.base.sample(rng, options);
+    const k = rng.int(this.config.maxFiller + 1);
+    const answer = p.solution.slice(0, this.answerLength);
+    return {
+      ...p,
+      task: this.name,
+      solution: [...answer, ...new Array<number>(k).fill(this.fillerId), this.vocab.eos],
+      meta: { ...p.meta, filler: k },
+    };
+  }
+
+  /** 1 iff the response's first d + 1 tokens (before any eos) are the reversed sum; later tokens are free. */
+  verify(problem: Problem, response: readonly number[]): number {
+    const n = this.answerLength;
+    const got = this.vocab.untilEos(response);
+    if (got.length < n) return 0;
+    for (let i = 0; i < n; i++) if (got[i] !== problem.solution[i]) return 0;
+    return 1;
+  }
+}

@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { useBackend } from "../lib/core/backend.ts";
+import { Rng } from "../lib/core/rng.ts";
+import { tf } from "../lib/core/tf.ts";
+import { ConfigError } from "../lib/core/validate.ts";
+import { drGrpoAdvantages, grpoAdvantages, litePpoAdvantages } from "../lib/estimators/advantages.ts";
+import { policyGradientLoss } from "../lib/objectives/policy_gradient.ts";
+import { TinyTransformer } from "../lib/policies/transformer.ts";
+import type { Problem } from "../lib/tasks/types.ts";
+import {
+  armTrainerConfig,
+  difficultyProbe,
+  GRPO_ABLATION_ARMS,
+  grpoAblation,
+  olsSlope,
+} from "../reproductions/grpo_ablation.ts";
+import { FreeLengthAdditionTask } from "../reproductions/grpo_ablation_task.ts";
+import { selectRows, VERDICTS } from "../reproductions/harness.ts";
+
+await useBackend("wasm");
+
+const task = new FreeLengthAdditionTask({ digits: 1, maxFiller: 3, maxFree: 6 });
+const V = task.vocab;
+
+Deno.test("FreeLengthAdditionTask: only the answer prefix is verified; references carry 0…maxFiller fillers", () => {
+  const p = task.base.problem(7, 8); // 15 → reversed fixed width "51"
+  assert.equal(task.verify(p, V.encode("51")), 1);
+  assert.equal(task.verify(p, [...V.encode("51"), V.eos]), 1);
+  assert.equal(task.verify(p, [...V.encode("51=9=+"), V.eos]), 1, "free tokens after the answer are ignored");
+  assert.equal(task.verify(p, [...V.encode("15"), V.eos]), 0);
+  assert.equal(task.verify(p, [...V.encode("5"), V.eos, ...V.encode("1")]), 0, "eos before the answer ends");
+  assert.equal(task.verify(p, []), 0);
+  const rng = new Rng(3);
+  const seen = new Set<number>();
+  for (let i = 0; i < 200; i++) {
+    const q = task.sample(rng);
+    const k = q.solution.length - 3; // 2 answer digits + eos
+    assert.ok(k >= 0 && k <= 3, `filler count ${k}`);
+    seen.add(k);
+    assert.equal(q.solution.at(-1), V.eos);
+    assert.equal(task.verify(q, q.solution), 1);
+    const { a, b } = q.meta as { a: number; b: number };
+    assert.equal(
+      V.decode(q.solution.slice(0, 2)),
+      String(a + b).padStart(2, "0").split("").reverse().join(""),
+    );
+    assert.ok(q.prompt.length + q.solution.length <= task.maxSequenceLength);
+  }
+  assert.equal(seen.size, 4, "every filler count 0…3 occurs");
+  assert.throws(() => new FreeLengthAdditionTask({ maxFiller: 5, maxFree: 4 }), ConfigError);
+});
+
+Deno.test("difficulty bias closed form: Σ|Â|/G is 2√(p(1−p)) for GRPO and 2p(1−p) for Dr.GRPO", () => {
+  const G = 8;
+  for (let k = 1; k < G; k++) {
+    const r = Array.from({ length: G }, (_, i) => (i < k ? 1 : 0));
+    const p = k / G;
+    const w = (a: number[]) => a.reduce((s, x) => s + Math.abs(x), 0) / G;
+    assert.ok(Math.abs(w(grpoAdvantages(r, G, { eps: 0 })) - 2 * Math.sqrt(p * (1 - p))) < 1e-12);
+    assert.ok(Math.abs(w(drGrpoAdvantages(r, G)) - 2 * p * (1 - p)) < 1e-12);
+  }
+  // Lite PPO divides every group by the same batch std: two groups at p = 1/8 and 1/2 (batch p = 5/16).
+  const r = [1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0];
+  const sd = Math.sqrt((5 / 16) * (11 / 16));
+  const lite = litePpoAdvantages(r, 8, { eps: 0 });
+  const dr = drGrpoAdvantages(r, 8);
+  lite.forEach((a, i) => assert.ok(Math.abs(a - dr[i] / sd) < 1e-12));
+});
+
+Deno.test("difficulty bias through policyGradientLoss: ∂L/∂z_correct = −√(p(1−p)) (GRPO), −p(1−p) (Dr.GRPO)", () => {
+  // One-token responses from softmax(z) over 4 options; option 0 is correct; k of G = 8 rollouts picked it.
+  // L = −(1/G) Σ_i Â_i ρ_i ⇒ ∂L/∂z_0 = −(1/G) Σ_i Â_i (1[a_i = 0] − π_0) = −(k/G)·Â_correct (Σ Â = 0).
+  const G = 8;
+  for (const k of [1, 2, 4, 7]) {
+    const actions = Array.from({ length: G }, (_, i) => (i < k ? 0 : 1 + (i % 3)));
+    const rewards = actions.map((a) => (a === 0 ? 1 : 0));
+    const p = k / G;
+    const cases: [number[], number][] = [
+      [grpoAdvantages(rewards, G, { eps: 0 }), -Math.sqrt(p * (1 - p))],
+      [drGrpoAdvantages(rewards, G), -p * (1 - p)],
+    ];
+    for (const [adv, want] of cases) {
+      const z = tf.variable(tf.tensor2d([[0.3, -0.2, 0.1, 0.5]]));
+      const onehot = tf.oneHot(tf.tensor1d(actions, "int32"), 4);
+      const { grads, value } = tf.variableGrads(() => {
+        const logp = tf.sum(tf.mul(tf.logSoftmax(tf.tile(z, [G, 1])), onehot), 1, true); // [G, 1]
+        const out = policyGradientLoss({
+          logProbs: logp as tf.Tensor2D,
+          oldLogProbs: logp,
+          advantages: tf.tensor1d(adv),
+          mask: tf.ones([G, 1]),
+        }, { aggregation: "seq-mean-token-sum-norm", maxLength: 1 });
+        return out.loss as tf.Scalar;
+      }, [z]);
+      const g = grads[z.name].dataSync();
+      assert.ok(Math.abs(g[0] - want) < 1e-5, `k=${k}: ${g[0]} vs ${want}`);
+      tf.dispose([z, onehot, value, grads[z.name]]);
+    }
+  }
+});
+
+/** Free-length addition where "correct" = even response length, so a random policy gives mixed groups. */
+class EvenLengthTask extends FreeLengthAdditionTask {
+  override verify(_p: Problem, response: readonly number[]): number {
+    return response.length % 2 === 0 ? 1 : 0;
+  }
+}
+
+Deno.test("difficultyProbe: measured gradient-norm ratios equal 1/(σ̂ + ε) (GRPO) and 1/(batch σ + ε) (Lite PPO)", async () => {
+  const t = new EvenLengthTask({ digits: 1, maxFiller: 3, maxFree: 6 });
+  const policy = new TinyTransformer({
+    vocabSize: t.vocab.size,
+    contextLength: t.maxSequenceLength,
+    dModel: 16,
+    nLayers: 1,
+    nHeads: 2,
+    seed: 4,
+  });
+  const rng = new Rng(9);
+  const problems = Array.from({ length: 8 }, () => t.sample(rng));
+  const rows = await difficultyProbe(policy, t, problems, 8, 123);
+  policy.dispose();
+  const p = rows.map((r) => Number(r.pHat));
+  const batchMean = p.reduce((a, b) => a + b, 0) / p.length;
+  // population std of all 64 binary rewards = √(m(1 − m)) with m the batch mean
+  const batchSd = Math.sqrt(batchMean * (1 - batchMean));
+  let mixed = 0;
+  for (const r of rows) {
+    const ph = Number(r.pHat);
+    assert.ok(Math.abs(Number(r["weight.dr-grpo"]) - 2 * ph * (1 - ph)) < 1e-9);
+    if (ph === 0 || ph === 1) {
+      assert.equal(r["norm.grpo"], 0);
+      continue;
+    }
+    mixed++;
+    const dr = Number(r["norm.dr-grpo"]);
+    assert.ok(dr > 0);
+    const want = 1 / (Math.sqrt(ph * (1 - ph)) + 1e-6);
+    assert.ok(Math.abs(Number(r["norm.grpo"]) / dr / want - 1) < 1e-3, `p̂=${ph}`);
+    assert.ok(Math.abs(Number(r["norm.lite-ppo"]) / dr * (batchSd + 1e-6) - 1) < 1e-3);
+  }
+  assert.ok(mixed >= 3, `only ${mixed} mixed groups`);
+});
+
+Deno.test("olsSlope recovers a known line; arms map to the right aggregation and clip", async () => {
+  assert.ok(Math.abs(olsSlope([1, 2, 3, 4], [1, -1, -3, -5]) + 2) < 1e-12);
+  assert.ok(Number.isNaN(olsSlope([1], [2])));
+  const c = grpoAblation.presets.quick;
+  assert.equal(armTrainerConfig("grpo", c).aggregation, "seq-mean-token-mean");
+  assert.equal(armTrainerConfig("dr-grpo", c).aggregation, "seq-mean-token-sum-norm");
+  assert.equal(armTrainerConfig("dr-grpo", c).estimator, "dr-grpo");
+  assert.equal(armTrainerConfig("clip-higher", c).epsHigh, 0.28);
+  assert.equal(armTrainerConfig("clip-symmetric", c).epsHigh, 0.2);
+  assert.ok(Number(armTrainerConfig("clip-higher", c).ppoEpochs) >= 2);
+  await assert.rejects(() => grpoAblation.run({ preset: "smoke", config: { clipEpochs: 1 } }), ConfigError);
+  assert.equal(grpoAblation.presets.quick.seeds >= 10, true);
+});
+
+Deno.test("grpo-ablation smoke run: every arm trains, claims table well-formed, charts built", async () => {
+  const log = await grpoAblation.run({ preset: "smoke", progress: false });
+  const c = grpoAblation.presets.smoke;
+  for (const arm of GRPO_ABLATION_ARMS) {
+    const rows = selectRows(log, { kind: "arm", arm });
+    assert.equal(rows.length, c.seeds, arm);
+    assert.equal(selectRows(log, { kind: "curve", arm }).length, c.seeds * Math.ceil(c.steps / c.curveEvery));
+    for (const r of rows) {
+      assert.ok(Number.isFinite(Number(r["late.entropy"])) && Number(r["late.entropy"]) > 0);
+    }
+  }
+  assert.equal(selectRows(log, { kind: "probe" }).length, c.seeds * c.probeQuestions);
+  const claims = grpoAblation.checkClaims(log);
+  assert.equal(claims.length, 7);
+  for (const r of claims) {
+    assert.ok(VERDICTS.includes(r.verdict));
+    assert.ok(r.claim.length > 0 && r.rule.length > 0 && r.paper.length > 0);
+    if (r.n > 0) assert.ok(r.ci[0] <= r.estimate + 1e-12 && r.estimate <= r.ci[1] + 1e-12);
+  }
+  const charts = grpoAblation.charts(log);
+  assert.deepEqual(charts.map((x) => x.name), [
+    "length",
+    "entropy",
+    "group_weight",
+    "update_norm",
+    "update_ratio",
+  ]);
+});
