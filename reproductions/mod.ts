@@ -61,6 +61,7 @@ export {
   pairedPassDiffs,
 } from "./nsr.ts";
 export * from "./nsr_policy.ts";
+export * from "./nsr_transformer.ts";
 export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover.ts";
 export {
   checkFilteringClaims,

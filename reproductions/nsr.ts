@@ -13,6 +13,10 @@
  * starting policy ("base") and each trained arm; claims compare each arm with the base (and NSR with PSR / GRPO)
  * by paired per-seed differences.
  *
+ * Presets: smoke and quick use this linear test bed; `full` (GPU) is the TinyTransformer-on-addition variant of
+ * reproductions/nsr_transformer.ts (Adam, RLVRTrainer, same arms and claims; no exact pass@k) — not yet run at scale.
+ * The larger linear run is `{ preset: "quick", seeds: 30, config: { heldoutProblems: 1024, evalSamples: 512 } }`.
+ *
  * Note (a property of the objective, tested in tests/reproductions_nsr_test.ts): with ±1 rewards and no baseline,
  * E[1(r = +1)·∇log π(y)] = ∇J = E[−1(r = −1)·∇log π(y)], so PSR and NSR follow the same expected gradient; they
  * differ only through which samples carry it (sampling noise at a finite learning rate). W-REINFORCE's expected
@@ -39,6 +43,13 @@ import { passAtKCurve } from "../lib/viz/charts.ts";
 import { FeatureChain } from "./filtering_feature_chain.ts";
 import { PartialLinearSoftmaxPolicy, type SampleGroup } from "./nsr_policy.ts";
 import {
+  checkNsrTransformerConfig,
+  NSR_TRANSFORMER_DEFAULTS,
+  type NsrTransformerConfig,
+  runNsrTransformerSeed,
+} from "./nsr_transformer.ts";
+import { useBackend } from "../lib/core/backend.ts";
+import {
   type BaseConfig,
   type ChartEntry,
   type ClaimRow,
@@ -57,6 +68,14 @@ import { Chart } from "../lib/viz/chart.ts";
 
 /** NSR reproduction config. */
 export interface NsrConfig extends BaseConfig {
+  /**
+   * "linear": the partially observing linear-softmax policy on FeatureChain (exact pass@k available);
+   * "transformer": TinyTransformer on addition via RLVRTrainer (reproductions/nsr_transformer.ts; reads only
+   * seeds, baseSeed, batchSize, groupSize, steps, lambda, evalSamples, ks, margin and `transformer`).
+   */
+  policy: "linear" | "transformer";
+  /** Settings of the transformer variant. */
+  transformer: NsrTransformerConfig;
   /** Feature dimension d of FeatureChain (the teacher sees all d). */
   dim: number;
   /** Features the policy observes, o ≤ d (o < d: no policy solves everything). */
@@ -107,6 +126,8 @@ const POW2_TO_256 = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 const COMMON = {
   baseSeed: 250601347,
+  policy: "linear" as "linear" | "transformer",
+  transformer: NSR_TRANSFORMER_DEFAULTS,
   dim: 8,
   observed: 4,
   options: 4,
@@ -122,6 +143,10 @@ const COMMON = {
 };
 
 function checkConfig(c: NsrConfig): void {
+  if (c.policy !== "linear" && c.policy !== "transformer") {
+    throw new ConfigError("nsr.policy", 'must be "linear" or "transformer"', c.policy);
+  }
+  checkNsrTransformerConfig(c.transformer);
   for (const k of ["dim", "options", "minLength", "trainProblems", "heldoutProblems", "batchSize"] as const) {
     assertInteger(`nsr.${k}`, c[k], { min: 1 });
   }
@@ -402,13 +427,13 @@ export function nsrCharts(log: RunLog): ChartEntry[] {
     { arm: r.arm, seed: r.seed, step: r.step, metric: "pass@256", value: r.pass256 },
     { arm: r.arm, seed: r.seed, step: r.step, metric: "entropy (nats/step)", value: r.entropy },
   ]);
-  const check = passk.map((r) => ({
+  const check = passk.filter((r) => r.exact !== undefined).map((r) => ({
     arm: r.arm,
     k: r.k,
     seed: r.seed,
     error: Number(r.passAtK) - Number(r.exact),
   }));
-  return [
+  const out: ChartEntry[] = [
     {
       name: "pass_at_k",
       chart: passAtKCurve(passk.map((r) => ({ arm: r.arm, k: r.k, seed: r.seed, passAtK: r.passAtK })), {
@@ -424,20 +449,34 @@ export function nsrCharts(log: RunLog): ChartEntry[] {
         logX: true,
       }),
     },
-    {
+  ];
+  if (curves.length) {
+    out.push({
       name: "training_curves",
       chart: bandChart(curves, { x: "step", y: "value", series: "arm", facet: "metric" }, {
         title: "During training: exact held-out pass@1, pass@256 and policy entropy (mean ± 95% CI)",
         xTitle: "SGD step",
         yTitle: "value",
       }),
-    },
-    {
-      name: "tradeoff",
-      chart: tradeoffChart(selectRows(log, { kind: "curve" })),
-    },
-    ...sweepCharts(selectRows(log, { kind: "sweep" })),
-    {
+    }, { name: "tradeoff", chart: tradeoffChart(selectRows(log, { kind: "curve" })) });
+  }
+  const tcurves = selectRows(log, { kind: "tcurve" }).flatMap((r) => [
+    { arm: r.arm, seed: r.seed, step: r.step, metric: "training accuracy", value: r.accuracy },
+    { arm: r.arm, seed: r.seed, step: r.step, metric: "token entropy", value: r.entropy },
+  ]);
+  if (tcurves.length) {
+    out.push({
+      name: "training_curves",
+      chart: bandChart(tcurves, { x: "step", y: "value", series: "arm", facet: "metric" }, {
+        title: "During training: batch accuracy and mean token entropy (mean ± 95% CI)",
+        xTitle: "RL step",
+        yTitle: "value",
+      }),
+    });
+  }
+  out.push(...sweepCharts(selectRows(log, { kind: "sweep" })));
+  if (check.length) {
+    out.push({
       name: "estimator_check",
       chart: bandChart(check, { x: "k", y: "error", series: "arm" }, {
         title: "Unbiased pass@k estimate − exact 1 − (1 − p)^k (should straddle 0)",
@@ -445,8 +484,9 @@ export function nsrCharts(log: RunLog): ChartEntry[] {
         yTitle: "estimate − exact",
         logX: true,
       }),
-    },
-  ];
+    });
+  }
+  return out;
 }
 
 /**
@@ -508,6 +548,7 @@ export const nsr: Reproduction<NsrConfig> = {
   name: "nsr",
   title: "NSR / PSR / W-REINFORCE: pass@k after positive- or negative-only reinforcement",
   paper: "2506.01347",
+  usesTensors: true,
   presets: {
     smoke: {
       ...COMMON,
@@ -533,19 +574,31 @@ export const nsr: Reproduction<NsrConfig> = {
     },
     full: {
       ...COMMON,
-      seeds: 30,
+      policy: "transformer",
+      seeds: 10,
       trainProblems: 4096,
       heldoutProblems: 1024,
-      steps: 200,
-      evalSamples: 512,
+      steps: 300,
+      evalSamples: 256,
       ks: POW2_TO_256,
       curveEvery: 20,
-      lrSweep: [0.125, 0.25, 0.5, 1, 2, 4],
+      lrSweep: [],
     },
   },
   async run(options: RunOptions<NsrConfig> = {}): Promise<RunLog> {
     const { preset, config } = resolveRunConfig(this, options);
     checkConfig(config);
+    if (config.policy === "transformer") {
+      if (options.backend) await useBackend(options.backend);
+      return await runSeeds(
+        this,
+        preset,
+        config,
+        options,
+        NSR_ARMS.length + 1,
+        (ctx) => runNsrTransformerSeed(config, NSR_ARMS, ctx),
+      );
+    }
     return await runSeeds(
       this,
       preset,

@@ -7,6 +7,8 @@ import { FeatureChain, LinearSoftmaxPolicy } from "../reproductions/filtering_fe
 import { VERDICTS } from "../reproductions/harness.ts";
 import { checkNsrClaims, minPassDiffs, nsr, nsrAdvantages, pairedPassDiffs } from "../reproductions/nsr.ts";
 import { PartialLinearSoftmaxPolicy } from "../reproductions/nsr_policy.ts";
+import { NSR_TRANSFORMER_DEFAULTS, nsrTransformerArmConfig } from "../reproductions/nsr_transformer.ts";
+import { useBackend } from "../lib/core/backend.ts";
 
 const task = new FeatureChain({ dim: 6, options: 3, minLength: 1, maxLength: 4, seed: 3 });
 const pool = task.pool("nsr-test", 30);
@@ -196,4 +198,54 @@ Deno.test("nsr smoke run: claims table, paired differences, estimator vs exact, 
     "estimator_check",
   ]);
   assert.ok((await charts[0].chart.toSVG()).includes("<svg"));
+});
+
+Deno.test("transformer variant: arm → trainer config (±1 'signed' rewards with PSR/NSR/W weights, REINFORCE, GRPO)", () => {
+  const c = { batchSize: 4, groupSize: 8, steps: 1, lambda: 0.1, evalSamples: 256, ks: [1, 256] };
+  const t = { ...c, transformer: { ...NSR_TRANSFORMER_DEFAULTS, lr: 2e-4 } };
+  const common = { seed: 5, batchSize: 4, groupSize: 8, lr: 2e-4 };
+  assert.deepEqual(nsrTransformerArmConfig("psr", t, 5), {
+    ...common,
+    estimator: "signed",
+    sampleWeighting: "psr",
+    wReinforceLambda: 0.1,
+  });
+  assert.deepEqual(nsrTransformerArmConfig("nsr", t, 5).sampleWeighting, "nsr");
+  assert.deepEqual(nsrTransformerArmConfig("w-reinforce", t, 5).sampleWeighting, "w-reinforce");
+  assert.deepEqual(nsrTransformerArmConfig("reinforce", t, 5), { ...common, estimator: "signed" });
+  assert.deepEqual(nsrTransformerArmConfig("grpo", t, 5), { ...common, estimator: "grpo" });
+});
+
+Deno.test("transformer variant (tiny, cpu): SFT base + five RL arms, pass@k rows and training curves", async () => {
+  await useBackend("cpu");
+  const steps = 2;
+  const log = await nsr.run({
+    preset: "smoke",
+    seeds: 1,
+    progress: false,
+    config: {
+      policy: "transformer",
+      steps,
+      batchSize: 2,
+      groupSize: 4,
+      transformer: {
+        ...NSR_TRANSFORMER_DEFAULTS,
+        dModel: 8,
+        nLayers: 1,
+        nHeads: 2,
+        sftSteps: 3,
+        heldoutProblems: 3,
+      },
+    },
+  });
+  const passk = log.rows.filter((r) => r.kind === "passk");
+  assert.equal(passk.length, 6 * nsr.presets.smoke.ks.length);
+  assert.ok(passk.every((r) => r.exact === undefined && Number(r.passAtK) >= 0 && Number(r.passAtK) <= 1));
+  for (const arm of ["base", "psr", "nsr", "w-reinforce", "reinforce", "grpo"]) {
+    const v = passk.filter((r) => r.arm === arm).map((r) => Number(r.passAtK));
+    v.forEach((x, i) => i > 0 && assert.ok(x >= v[i - 1], `${arm}: pass@k non-decreasing in k`));
+  }
+  assert.equal(log.rows.filter((r) => r.kind === "tcurve").length, 5 * steps);
+  assert.deepEqual(nsr.charts(log).map((c) => c.name), ["pass_at_k", "pass_at_k_vs_base", "training_curves"]);
+  assert.equal(checkNsrClaims(log).length, 9);
 });
