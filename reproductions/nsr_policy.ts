@@ -170,14 +170,13 @@ export class PartialLinearSoftmaxPolicy {
   }
 
   /**
-   * REINFORCE step W += lr · (1/N) Σ_i A_i ∇_W log π(y_i | x_i), N = all sequences in the batch (zero-advantage ones
-   * included, so PSR / NSR / W-REINFORCE differ only in their per-sample weights); the gradient is taken at the current W.
+   * Batch policy gradient ĝ = (1/N) Σ_i A_i ∇_W log π(y_i | x_i) at the current W, N = all sequences in the batch
+   * (zero-advantage ones included, so PSR / NSR / W-REINFORCE differ only in their per-sample weights).
    */
-  update(groups: readonly SampleGroup[], lr: number): void {
-    assertFiniteNumber("lr", lr);
-    const total = groups.reduce((t, g) => t + g.actions.length, 0);
-    if (total === 0) return;
+  policyGradient(groups: readonly SampleGroup[]): Float64Array {
     const g = new Float64Array(this.K * this.observed);
+    const total = groups.reduce((t, grp) => t + grp.actions.length, 0);
+    if (total === 0) return g;
     groups.forEach((grp, gi) => {
       if (grp.advantages.length !== grp.actions.length) {
         throw new ConfigError(
@@ -195,8 +194,16 @@ export class PartialLinearSoftmaxPolicy {
         for (let s = 0; s < m.length; s++) this.accumulate(g, m, s, actions[s], A);
       });
     });
-    const scale = lr / total;
-    for (let i = 0; i < g.length; i++) this.weights[i] += scale * g[i];
+    for (let i = 0; i < g.length; i++) g[i] /= total;
+    return g;
+  }
+
+  /** SGD ascent step W += lr · ĝ (`policyGradient`), or an Adam ascent step when `adam` is given. */
+  update(groups: readonly SampleGroup[], lr: number, adam?: AdamAscent): void {
+    assertFiniteNumber("lr", lr);
+    const g = this.policyGradient(groups);
+    if (adam) adam.step(this.weights, g, lr);
+    else for (let i = 0; i < g.length; i++) this.weights[i] += lr * g[i];
   }
 
   private checkActions(m: FeatureChainMeta, actions: readonly number[]): void {
@@ -205,6 +212,46 @@ export class PartialLinearSoftmaxPolicy {
     }
     for (let s = 0; s < m.length; s++) {
       assertInteger(`actions[${s}]`, actions[s], { min: 0, max: this.K - 1 });
+    }
+  }
+}
+
+/**
+ * Adam (Kingma & Ba, arXiv 1412.6980) as gradient *ascent* on a Float64Array: m ← β₁m + (1 − β₁)g,
+ * v ← β₂v + (1 − β₂)g², θ += lr · m̂ / (√v̂ + ε) with bias-corrected m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).
+ */
+export class AdamAscent {
+  /** Moments and step count. */
+  state: { m: Float64Array; v: Float64Array; t: number };
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly eps: number;
+
+  /** Zero moments for `size` parameters. */
+  constructor(size: number, options: Partial<{ beta1: number; beta2: number; eps: number }> = {}) {
+    assertInteger("size", size, { min: 1 });
+    const c = resolveConfig("AdamAscent", { beta1: 0.9, beta2: 0.999, eps: 1e-8 }, options);
+    assertFiniteNumber("AdamAscent.beta1", c.beta1, { min: 0, max: 1, exclusiveMax: true });
+    assertFiniteNumber("AdamAscent.beta2", c.beta2, { min: 0, max: 1, exclusiveMax: true });
+    assertFiniteNumber("AdamAscent.eps", c.eps, { min: 0, exclusiveMin: true });
+    this.beta1 = c.beta1;
+    this.beta2 = c.beta2;
+    this.eps = c.eps;
+    this.state = { m: new Float64Array(size), v: new Float64Array(size), t: 0 };
+  }
+
+  /** One ascent step of `params` along `grad` (same length as the moments). */
+  step(params: Float64Array, grad: ArrayLike<number>, lr: number): void {
+    const { m, v } = this.state;
+    if (params.length !== m.length || grad.length !== m.length) {
+      throw new ConfigError("grad", `must have length ${m.length}`, grad.length);
+    }
+    const t = ++this.state.t;
+    const c1 = 1 - this.beta1 ** t, c2 = 1 - this.beta2 ** t;
+    for (let i = 0; i < m.length; i++) {
+      m[i] = this.beta1 * m[i] + (1 - this.beta1) * grad[i];
+      v[i] = this.beta2 * v[i] + (1 - this.beta2) * grad[i] * grad[i];
+      params[i] += (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + this.eps);
     }
   }
 }

@@ -6,7 +6,7 @@ import type { Problem } from "../lib/tasks/types.ts";
 import { FeatureChain, LinearSoftmaxPolicy } from "../reproductions/filtering_feature_chain.ts";
 import { VERDICTS } from "../reproductions/harness.ts";
 import { checkNsrClaims, minPassDiffs, nsr, nsrAdvantages, pairedPassDiffs } from "../reproductions/nsr.ts";
-import { PartialLinearSoftmaxPolicy } from "../reproductions/nsr_policy.ts";
+import { AdamAscent, PartialLinearSoftmaxPolicy } from "../reproductions/nsr_policy.ts";
 import { NSR_TRANSFORMER_DEFAULTS, nsrTransformerArmConfig } from "../reproductions/nsr_transformer.ts";
 import { useBackend } from "../lib/core/backend.ts";
 
@@ -122,6 +122,18 @@ Deno.test("unbiased pass@k from n = 256 samples averages to the exact 1 − (1 �
   }
 });
 
+Deno.test("AdamAscent: bias-corrected steps move each coordinate by ≈ lr·sign(g) under a constant gradient", () => {
+  const adam = new AdamAscent(3);
+  const w = Float64Array.from([1, -2, 3]);
+  const g = [0.5, -3, 1e-3];
+  adam.step(w, g, 0.01); // m̂ = g, v̂ = g² → Δ = lr·g/(|g| + ε)
+  [1.01, -2.01, 3.01].forEach((x, i) => close(w[i], x, 1e-6, `step 1, coordinate ${i}`));
+  adam.step(w, g, 0.01); // a constant gradient keeps m̂ = g and v̂ = g²
+  [1.02, -2.02, 3.02].forEach((x, i) => close(w[i], x, 1e-6, `step 2, coordinate ${i}`));
+  assert.equal(adam.state.t, 2);
+  assert.throws(() => adam.step(w, [1, 2], 0.01), ConfigError);
+});
+
 Deno.test("nsrAdvantages: per-sample weights of arXiv 2506.01347 on ±1 rewards, and GRPO", () => {
   const c = [1, 0, 0, 1];
   assert.deepEqual(nsrAdvantages("psr", c), [1, 0, 0, 1]);
@@ -195,6 +207,7 @@ Deno.test("nsr smoke run: claims table, paired differences, estimator vs exact, 
     "training_curves",
     "tradeoff",
     "lr_sensitivity",
+    "adam_vs_base",
     "estimator_check",
   ]);
   assert.ok((await charts[0].chart.toSVG()).includes("<svg"));
