@@ -164,6 +164,25 @@ Deno.test("memory: tf.memory().numTensors identical after step 5 and step 50", a
   policy.dispose();
 });
 
+Deno.test("memory: model + SFT + trainer + dispose return tf.memory().numTensors to its start", async () => {
+  await useBackend("cpu");
+  const n0 = tf.memory().numTensors;
+  const policy = tinyPolicy(4);
+  assert.equal(tf.memory().numTensors - n0, policy.variables.length, "one tensor per weight");
+  await sft(policy, TASK, { steps: 2, batchSize: 4 });
+  assert.equal(tf.memory().numTensors - n0, policy.variables.length, "sft keeps nothing");
+  const trainer = new RLVRTrainer({ policy, task: TASK, config: { ...SMALL, seed: 4, klCoef: 0.01 } });
+  await trainer.train(2);
+  trainer.dispose();
+  assert.equal(
+    tf.memory().numTensors - n0,
+    policy.variables.length,
+    "trainer.dispose frees Adam and reference",
+  );
+  policy.dispose();
+  assert.equal(tf.memory().numTensors, n0, "policy.dispose frees every weight");
+});
+
 Deno.test("checkpoint: resume from step 20 matches an uninterrupted run at step 40 exactly (cpu)", async () => {
   await useBackend("cpu");
   const dir = await Deno.makeTempDir({ prefix: "sweetspot-ckpt-" });

@@ -128,7 +128,9 @@ export class TinyTransformer {
       const data = new Float32Array(n);
       if (init === "ones") data.fill(1);
       else if (init === "normal") { for (let i = 0; i < n; i++) data[i] = rng.normal(0, std); }
-      const v = tf.variable(tf.tensor(data, shape), true);
+      const t0 = tf.tensor(data, shape);
+      const v = tf.variable(t0, true); // shares t0's buffer (ref-counted); drop the temporary handle
+      t0.dispose();
       names.push(name);
       vars.push(v);
       return v;

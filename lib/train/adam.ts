@@ -48,8 +48,8 @@ export class Adam {
     assertFiniteNumber("beta2", c.beta2, { min: 0, max: 1, exclusiveMax: true });
     assertFiniteNumber("eps", c.eps, { min: 0, exclusiveMin: true });
     this.config = c;
-    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = variables.map((x) => zeroVariable(x));
+    this.v = variables.map((x) => zeroVariable(x));
   }
 
   /** Apply one update with gradients aligned to `variables` (the caller keeps ownership of `grads`). */
@@ -120,4 +120,12 @@ export async function clipByGlobalNorm(
   normT.dispose();
   const scale = maxNorm !== null && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
   return { grads: grads.map((g) => tf.mul(g, scale)), norm };
+}
+
+/** A non-trainable variable of zeros shaped like `x` (the temporary zeros tensor is released). */
+function zeroVariable(x: Tensor): Variable {
+  const z = tf.zerosLike(x);
+  const v = tf.variable(z, false);
+  z.dispose();
+  return v;
 }
