@@ -174,6 +174,7 @@ Deno.test("grpo-ablation smoke run: every arm trains, claims table well-formed, 
     assert.ok(VERDICTS.includes(r.verdict));
     assert.ok(r.claim.length > 0 && r.rule.length > 0 && r.paper.length > 0);
     if (r.n > 0) assert.ok(r.ci[0] <= r.estimate + 1e-12 && r.estimate <= r.ci[1] + 1e-12);
+    assert.equal(r.verdict, "inconclusive", "2 seeds are underpowered: no verdict either way");
   }
   const charts = grpoAblation.charts(log);
   assert.deepEqual(charts.map((x) => x.name), [
