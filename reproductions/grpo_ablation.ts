@@ -95,6 +95,8 @@ export interface GrpoAblationConfig extends BaseConfig {
   probeQuestions: number;
   /** Curve window (steps). */
   curveEvery: number;
+  /** Arms to train (default all; claims needing a missing arm come out inconclusive with n = 0). */
+  arms: GrpoAblationArm[];
 }
 
 /** Arms of the training experiments (module doc). */
@@ -157,6 +159,16 @@ function checkConfig(c: GrpoAblationConfig): void {
     throw new ConfigError("grpo-ablation.clipEpochs", "must be ≥ 2 (one epoch never clips)", c.clipEpochs);
   }
   if (!(c.epsHigh >= 0.2)) throw new ConfigError("grpo-ablation.epsHigh", "must be ≥ 0.2", c.epsHigh);
+  if (
+    !Array.isArray(c.arms) || c.arms.length === 0 || new Set(c.arms).size !== c.arms.length ||
+    c.arms.some((a) => !GRPO_ABLATION_ARMS.includes(a))
+  ) {
+    throw new ConfigError(
+      "grpo-ablation.arms",
+      `must be a non-empty list of distinct arms from ${GRPO_ABLATION_ARMS.join(", ")}`,
+      c.arms,
+    );
+  }
 }
 
 /** Per-step length statistics, split by correctness (the trainer logs only the overall mean). */
@@ -314,7 +326,7 @@ async function runSeed(c: GrpoAblationConfig, ctx: SeedContext): Promise<Row[]> 
     const weights = await policy.getWeights();
     const trainerSeed = ctx.rng.split(4).seed;
     const late = Math.max(1, Math.floor(c.steps / 4));
-    for (const arm of GRPO_ABLATION_ARMS) {
+    for (const arm of c.arms) {
       policy.setWeights(weights);
       const rec = new LengthRecorder();
       const trainer = new RLVRTrainer({
@@ -554,13 +566,13 @@ export function grpoAblationCharts(log: RunLog): ChartEntry[] {
     {
       seed: r.seed,
       pHat: r.pHat,
-      series: "GRPO / Dr.GRPO (measured)",
+      series: "measured",
       ratio: Number(r["norm.grpo"]) / Number(r["norm.dr-grpo"]),
     },
     {
       seed: r.seed,
       pHat: r.pHat,
-      series: "closed form 1/√(p̂(1−p̂))",
+      series: "1/√(p̂(1−p̂))",
       ratio: 1 / Math.sqrt(Number(r.pHat) * (1 - Number(r.pHat))),
     },
   ]);
@@ -630,6 +642,7 @@ const COMMON = {
   lr: 1e-3,
   clipEpochs: 2,
   epsHigh: 0.28,
+  arms: [...GRPO_ABLATION_ARMS],
 };
 
 /** The GRPO-family ablation (Dr.GRPO 2503.20783, DAPO 2503.14476, Lite PPO 2508.08221). */
@@ -679,7 +692,7 @@ export const grpoAblation: Reproduction<GrpoAblationConfig> = {
       preset,
       config,
       options,
-      2 + GRPO_ABLATION_ARMS.length,
+      2 + config.arms.length,
       (ctx) => runSeed(config, ctx),
     );
   },

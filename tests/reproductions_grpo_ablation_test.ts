@@ -154,6 +154,20 @@ Deno.test("olsSlope recovers a known line; arms map to the right aggregation and
   assert.ok(Number(armTrainerConfig("clip-higher", c).ppoEpochs) >= 2);
   await assert.rejects(() => grpoAblation.run({ preset: "smoke", config: { clipEpochs: 1 } }), ConfigError);
   assert.equal(grpoAblation.presets.quick.seeds >= 10, true);
+  await assert.rejects(
+    () => grpoAblation.run({ preset: "smoke", config: { arms: ["grpo", "bogus" as never] } }),
+    ConfigError,
+  );
+  // A subset of arms: claims that need a missing arm are inconclusive with n = 0.
+  const log = await grpoAblation.run({
+    preset: "smoke",
+    seeds: 1,
+    config: { arms: ["grpo"] },
+    progress: false,
+  });
+  assert.equal(selectRows(log, { kind: "arm" }).length, 1);
+  const claims = grpoAblation.checkClaims(log);
+  for (const i of [0, 1, 2, 6]) assert.equal(claims[i].n, 0);
 });
 
 Deno.test("grpo-ablation smoke run: every arm trains, claims table well-formed, charts built", async () => {
