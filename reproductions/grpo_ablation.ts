@@ -22,7 +22,8 @@
  * warm starts had not yet learned addition (greedy accuracy 6–22%). That run's (a) rows were inconclusive
  * (−0.05 [−0.57, 0.71], −0.44 [−1.04, 0.37], 0.03 [−0.03, 0.07]), (b) reproduced, (c) inconclusive
  * (−0.004 [−0.044, 0.027]); with 600 steps the first two (a) rows turned "not reproduced". `clipEpochs: 2` was
- * fixed before any run (time budget); a sensitivity rerun with 4 epochs left (c) inconclusive. Run with
+ * fixed before any run (time budget); a sensitivity rerun with 4 epochs left (c) inconclusive, and one with 240
+ * RL steps (GRPO vs Dr.GRPO) left (a) as it is (GRPO shorter overall, no incorrect − correct gap). Run with
  * `config: {sftSteps: 400}` to see the original setting.
  */
 import { useBackend } from "../lib/core/backend.ts";
