@@ -239,8 +239,8 @@ Deno.test("outside Jupyter: Deno.jupyter throws, detection says no, display/save
       title: "Two <bars>",
     });
     const r = await display(chart, { dir });
-    assert.equal(r.mode, "files");
-    assert.ok(r.mode === "files" && r.svg === `${dir}/two-bars.svg`);
+    assert.equal(r?.svg, `${dir}/two-bars.svg`);
+    assert.equal(r?.html, `${dir}/two-bars.html`);
     const saved = await saveChart(chart, dir, "bars");
     const svg = await Deno.readTextFile(saved.svg);
     const html = await Deno.readTextFile(saved.html);

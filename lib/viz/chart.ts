@@ -123,23 +123,23 @@ export interface DisplayOptions {
   name?: string;
 }
 
-/** Where `display` sent the chart. */
-export type DisplayResult = { mode: "jupyter" } | ({ mode: "files" } & SavedChart);
-
 let unnamed = 0;
 
-/** Show a chart: in the Deno Jupyter kernel one rich output (vega-lite v5 + SVG + text); elsewhere files. */
+/**
+ * Show a chart: in the Deno Jupyter kernel one rich output (vega-lite v5 + SVG + text) and `undefined` (so the
+ * cell prints nothing more); elsewhere it writes `<dir>/<name>.svg|.html` and returns their paths.
+ */
 export async function display(
   chart: Chart | VegaLiteSpec,
   options: DisplayOptions = {},
-): Promise<DisplayResult> {
+): Promise<SavedChart | undefined> {
   const c = asChart(chart);
   const api = jupyterApi();
   if (api) {
     await api.display(await c.mimeBundle(), { raw: true });
-    return { mode: "jupyter" };
+    return undefined;
   }
   const slug = c.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
   const name = options.name ?? (slug || `chart-${++unnamed}`);
-  return { mode: "files", ...(await saveChart(c, options.dir ?? "results/charts", name)) };
+  return await saveChart(c, options.dir ?? "results/charts", name);
 }
