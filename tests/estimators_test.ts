@@ -284,6 +284,23 @@ Deno.test("passAtK: hand cases against 1 − C(n−c,k)/C(n,k)", () => {
   throwsConfig(() => meanPassAtK([5, 10], [2], 2), "cs");
 });
 
+Deno.test("passAtK and passAtKValues match exact rational values (data/pass_at_k_reference.json, Python fractions)", async () => {
+  const ref = JSON.parse(
+    await Deno.readTextFile(new URL("../data/pass_at_k_reference.json", import.meta.url)),
+  ) as { rows: { n: number; c: number; k: number; passAtK: number }[] };
+  assert.ok(ref.rows.length > 300);
+  let worst = 0;
+  for (const { n, c, k, passAtK: want } of ref.rows) {
+    const got = passAtK(n, c, k);
+    worst = Math.max(worst, Math.abs(got - want));
+    assert.ok(Math.abs(got - want) <= 1e-12, `pass@${k} with n=${n}, c=${c}: ${got} vs exact ${want}`);
+    assert.equal(passAtKValues(n, c, [k])[0], got);
+  }
+  // The table is not trivial: it holds values strictly inside (0, 1) at large n and k.
+  assert.ok(ref.rows.some((r) => r.n === 1000 && r.k === 256 && r.passAtK > 0 && r.passAtK < 1));
+  assert.ok(worst < 1e-12);
+});
+
 Deno.test("passAtK is unbiased for 1 − (1−p)^k over 10^5 draws; the plug-in estimate is visibly biased", () => {
   const draws = 100_000;
   const n = 10;
