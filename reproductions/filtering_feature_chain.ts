@@ -134,8 +134,16 @@ export class FeatureChain {
   }
 }
 
-/** Initialisation of `LinearSoftmaxPolicy`: W = signal·M + N(0, noise²) (a partially "pretrained" policy). */
+/**
+ * Initialisation of `LinearSoftmaxPolicy`: W = signal·M_{:, 1:o} + N(0, noise²) (a partially "pretrained" policy),
+ * with o = `observed` features.
+ */
 export interface LinearSoftmaxConfig {
+  /**
+   * Features the policy sees: the first o of the d (null = all d). With o < d no W solves every problem (the
+   * NSR / PSR reproduction's capacity limit); the teacher always uses all d.
+   */
+  observed: number | null;
   /** Multiple of the teacher M in the initial W. */
   initSignal: number;
   /** Std of the Gaussian noise added to the initial W. */
@@ -144,7 +152,10 @@ export interface LinearSoftmaxConfig {
   seed: number;
 }
 
-const LS_DEFAULTS: LinearSoftmaxConfig = { initSignal: 0, initNoise: 0, seed: 0 };
+const LS_DEFAULTS: LinearSoftmaxConfig = { observed: null, initSignal: 0, initNoise: 0, seed: 0 };
+
+/** What `LinearSoftmaxPolicy.update` reads of a group (a `RolloutGroup` qualifies): the problem, option sequences, hints. */
+export type PolicyGradientGroup = Pick<RolloutGroup, "problem" | "responses" | "hintLength" | "hintLengths">;
 
 /** Options of `LinearSoftmaxPolicy.update`. */
 export interface LinearUpdateOptions {
@@ -152,11 +163,16 @@ export interface LinearUpdateOptions {
   imitationWeight: number;
 }
 
-/** Shared linear-softmax policy π(k | x) = softmax(W x)_k over FeatureChain steps (exact, see module doc). */
+/**
+ * Shared linear-softmax policy π(k | x) = softmax(W x_{1:o})_k over FeatureChain steps, one W ∈ ℝ^{K×o} for every
+ * problem (o = d by default; exact, see module doc).
+ */
 export class LinearSoftmaxPolicy {
   /** The task. */
   readonly task: FeatureChain;
-  /** W (K×d, row-major). */
+  /** Observed features o (the first o of the d). */
+  readonly observed: number;
+  /** W (K×o, row-major). */
   readonly weights: Float64Array;
   private readonly K: number;
   private readonly d: number;
@@ -164,27 +180,34 @@ export class LinearSoftmaxPolicy {
   /** W from `options` (or zeros). */
   constructor(task: FeatureChain, options: Partial<LinearSoftmaxConfig> = {}) {
     const c = resolveConfig("LinearSoftmaxPolicy", LS_DEFAULTS, options);
+    if (c.observed !== null) {
+      assertInteger("LinearSoftmaxPolicy.observed", c.observed, { min: 1, max: task.dim });
+    }
     assertFiniteNumber("LinearSoftmaxPolicy.initSignal", c.initSignal);
     assertFiniteNumber("LinearSoftmaxPolicy.initNoise", c.initNoise, { min: 0 });
     assertInteger("LinearSoftmaxPolicy.seed", c.seed);
     this.task = task;
     this.K = task.options;
     this.d = task.dim;
-    const r = new Rng(c.seed);
-    this.weights = Float64Array.from(
-      task.teacher,
-      (m) => c.initSignal * m + (c.initNoise > 0 ? r.normal(0, c.initNoise) : 0),
-    );
+    const o = this.observed = c.observed ?? task.dim;
+    const r = new Rng(c.seed); // noise drawn in row-major order of W
+    this.weights = new Float64Array(this.K * o);
+    for (let k = 0; k < this.K; k++) {
+      for (let j = 0; j < o; j++) {
+        this.weights[k * o + j] = c.initSignal * task.teacher[k * this.d + j] +
+          (c.initNoise > 0 ? r.normal(0, c.initNoise) : 0);
+      }
+    }
   }
 
   /** A copy with the same weights. */
   clone(): LinearSoftmaxPolicy {
-    const p = new LinearSoftmaxPolicy(this.task);
+    const p = new LinearSoftmaxPolicy(this.task, { observed: this.observed });
     p.weights.set(this.weights);
     return p;
   }
 
-  /** π(·|x_s) = softmax(W x_s) for step s of a problem. */
+  /** π(·|x_s) = softmax(W x_{s,1:o}) for step s of a problem. */
   probs(problem: Problem, step: number): Float64Array {
     const m = this.task.meta(problem);
     assertInteger("step", step, { min: 0, max: m.length - 1 });
@@ -192,13 +215,14 @@ export class LinearSoftmaxPolicy {
   }
 
   private probsAt(x: Float64Array, off: number): Float64Array {
-    const { K, d } = this;
+    const { K } = this;
+    const o = this.observed;
     const W = this.weights;
     const p = new Float64Array(K);
     let max = -Infinity;
     for (let k = 0; k < K; k++) {
       let v = 0;
-      for (let j = 0; j < d; j++) v += W[k * d + j] * x[off + j];
+      for (let j = 0; j < o; j++) v += W[k * o + j] * x[off + j];
       p[k] = v;
       if (v > max) max = v;
     }
@@ -229,6 +253,19 @@ export class LinearSoftmaxPolicy {
     let t = 0;
     for (const p of problems) t += this.successProbability(p);
     return t / problems.length;
+  }
+
+  /** Mean per-step entropy −Σ_k π_k log π_k over the steps of `problems` (nats). */
+  meanEntropy(problems: readonly Problem[]): number {
+    let h = 0, n = 0;
+    for (const q of problems) {
+      const m = this.task.meta(q);
+      for (let s = 0; s < m.length; s++) {
+        for (const p of this.probsAt(m.features, s * this.d)) if (p > 0) h -= p * Math.log(p);
+        n++;
+      }
+    }
+    return h / n;
   }
 
   /** Sample options: the first min(h, L) steps take the correct option, the rest are drawn from π(·|x_s). */
@@ -263,11 +300,11 @@ export class LinearSoftmaxPolicy {
     return actions.map((a, s) => Math.log(this.probsAt(m.features, s * this.d)[a]));
   }
 
-  /** ∇_W Σ_{s ≥ h} log π(a_s | x_s) = Σ_{s ≥ h} (e_{a_s} − π_s) x_sᵀ (K×d, row-major). */
+  /** ∇_W Σ_{s ≥ h} log π(a_s | x_s) = Σ_{s ≥ h} (e_{a_s} − π_s) x_{s,1:o}ᵀ (K×o, row-major). */
   gradLogProb(problem: Problem, actions: readonly number[], hintLength = 0): Float64Array {
     const m = this.task.meta(problem);
     this.checkActions(m, actions);
-    const g = new Float64Array(this.K * this.d);
+    const g = new Float64Array(this.K * this.observed);
     for (let s = this.forcedSteps(problem, hintLength); s < m.length; s++) {
       this.accumulate(g, m, s, actions[s], 1);
     }
@@ -287,13 +324,14 @@ export class LinearSoftmaxPolicy {
   }
 
   private accumulate(g: Float64Array, m: FeatureChainMeta, s: number, a: number, w: number): void {
-    const { K, d } = this;
-    const off = s * d;
+    const { K } = this;
+    const o = this.observed;
+    const off = s * this.d;
     const p = this.probsAt(m.features, off);
     for (let k = 0; k < K; k++) {
       const c = w * ((k === a ? 1 : 0) - p[k]);
       if (c === 0) continue;
-      for (let j = 0; j < d; j++) g[k * d + j] += c * m.features[off + j];
+      for (let j = 0; j < o; j++) g[k * o + j] += c * m.features[off + j];
     }
   }
 
@@ -303,13 +341,35 @@ export class LinearSoftmaxPolicy {
    * Per-rollout hints from `group.hintLengths` when present; the gradient is taken at the current W.
    */
   update(
-    groups: readonly RolloutGroup[],
+    groups: readonly PolicyGradientGroup[],
     advantages: readonly (readonly number[])[],
     lr: number,
     options: Partial<LinearUpdateOptions> = {},
   ): void {
-    const c = resolveConfig("LinearSoftmaxPolicy.update", { imitationWeight: 0 }, options);
     assertFiniteNumber("lr", lr);
+    const { g, total } = this.batchGradient(groups, advantages, options);
+    if (total === 0) return;
+    const scale = lr / total;
+    for (let i = 0; i < g.length; i++) this.weights[i] += scale * g[i];
+  }
+
+  /** The ascent direction of `update` without applying it: (1/N) Σ_i A_i Σ_{s ≥ h_i} ∇ log π(a_s | x_s) (+ imitation). */
+  policyGradient(
+    groups: readonly PolicyGradientGroup[],
+    advantages: readonly (readonly number[])[],
+    options: Partial<LinearUpdateOptions> = {},
+  ): Float64Array {
+    const { g, total } = this.batchGradient(groups, advantages, options);
+    if (total > 0) { for (let i = 0; i < g.length; i++) g[i] /= total; }
+    return g;
+  }
+
+  private batchGradient(
+    groups: readonly PolicyGradientGroup[],
+    advantages: readonly (readonly number[])[],
+    options: Partial<LinearUpdateOptions>,
+  ): { g: Float64Array; total: number } {
+    const c = resolveConfig("LinearSoftmaxPolicy.update", { imitationWeight: 0 }, options);
     assertFiniteNumber("imitationWeight", c.imitationWeight, { min: 0 });
     if (advantages.length !== groups.length) {
       throw new ConfigError(
@@ -318,9 +378,9 @@ export class LinearSoftmaxPolicy {
         advantages.length,
       );
     }
-    const total = groups.reduce((t, g) => t + g.responses.length, 0);
-    if (total === 0) return;
-    const g = new Float64Array(this.K * this.d);
+    const g = new Float64Array(this.K * this.observed);
+    const total = groups.reduce((t, grp) => t + grp.responses.length, 0);
+    if (total === 0) return { g, total };
     groups.forEach((grp, gi) => {
       const adv = advantages[gi];
       if (adv.length !== grp.responses.length) {
@@ -330,6 +390,7 @@ export class LinearSoftmaxPolicy {
       const m = this.task.meta(grp.problem);
       grp.responses.forEach((actions, i) => {
         const h = Math.min(grp.hintLengths?.[i] ?? grp.hintLength, m.length);
+        if (adv[i] !== 0 || (h > 0 && c.imitationWeight > 0)) this.checkActions(m, actions);
         for (let s = 0; s < m.length; s++) {
           if (s >= h) {
             if (adv[i] !== 0) this.accumulate(g, m, s, actions[s], adv[i]);
@@ -337,8 +398,7 @@ export class LinearSoftmaxPolicy {
         }
       });
     });
-    const scale = lr / total;
-    for (let i = 0; i < g.length; i++) this.weights[i] += scale * g[i];
+    return { g, total };
   }
 
   private checkActions(m: FeatureChainMeta, actions: readonly number[]): void {

@@ -43,8 +43,8 @@ import type { RunLog } from "../lib/log/runlog.ts";
 import { sampleWeights } from "../lib/objectives/policy_gradient.ts";
 import type { Problem } from "../lib/tasks/types.ts";
 import { passAtKCurve } from "../lib/viz/charts.ts";
-import { FeatureChain } from "./filtering_feature_chain.ts";
-import { AdamAscent, PartialLinearSoftmaxPolicy, type SampleGroup } from "./nsr_policy.ts";
+import { FeatureChain, LinearSoftmaxPolicy } from "./filtering_feature_chain.ts";
+import { AdamAscent, countCorrect, type SampleGroup, sampleSequence, signedUpdate } from "./nsr_policy.ts";
 import {
   checkNsrTransformerConfig,
   NSR_TRANSFORMER_DEFAULTS,
@@ -206,14 +206,14 @@ function exactPassAtK(ps: readonly number[], k: number): number {
 /** Held-out pass@k rows of one policy: unbiased estimate from n samples per problem, and the exact value. */
 function evaluatePassAtK(
   c: NsrConfig,
-  policy: PartialLinearSoftmaxPolicy,
+  policy: LinearSoftmaxPolicy,
   heldout: readonly Problem[],
   rng: Rng,
   arm: string,
 ): Row[] {
   const sums = new Float64Array(c.ks.length);
   for (const q of heldout) {
-    const v = passAtKValues(c.evalSamples, policy.countCorrect(q, c.evalSamples, rng), c.ks);
+    const v = passAtKValues(c.evalSamples, countCorrect(policy, q, c.evalSamples, rng), c.ks);
     v.forEach((x, j) => sums[j] += x);
   }
   const ps = heldout.map((q) => policy.successProbability(q));
@@ -227,7 +227,7 @@ function evaluatePassAtK(
 }
 
 function curveRow(
-  policy: PartialLinearSoftmaxPolicy,
+  policy: LinearSoftmaxPolicy,
   heldout: readonly Problem[],
   arm: string,
   step: number,
@@ -247,12 +247,12 @@ function curveRow(
 function trainArm(
   c: NsrConfig,
   arm: NsrArm,
-  init: PartialLinearSoftmaxPolicy,
+  init: LinearSoftmaxPolicy,
   train: readonly Problem[],
   heldout: readonly Problem[],
   rng: Rng,
   adam = false,
-): { policy: PartialLinearSoftmaxPolicy; rows: Row[] } {
+): { policy: LinearSoftmaxPolicy; rows: Row[] } {
   const policy = init.clone();
   const opt = adam ? new AdamAscent(policy.weights.length) : undefined;
   const pick = rng.split(0);
@@ -265,13 +265,13 @@ function trainArm(
       const actions: number[][] = [];
       const correct: number[] = [];
       for (let i = 0; i < c.groupSize; i++) {
-        const s = policy.sample(problem, sampler);
+        const s = sampleSequence(policy, problem, sampler);
         actions.push(s.actions);
         correct.push(s.correct ? 1 : 0);
       }
       groups.push({ problem, actions, advantages: nsrAdvantages(arm, correct, c.lambda) });
     }
-    policy.update(groups, adam ? c.adamLr : c.lr, opt);
+    signedUpdate(policy, groups, adam ? c.adamLr : c.lr, opt);
     if ((t + 1) % c.curveEvery === 0) rows.push(curveRow(policy, heldout, arm, t + 1));
   }
   return { policy, rows };
@@ -287,7 +287,7 @@ function runSeed(c: NsrConfig, ctx: SeedContext): Row[] {
   });
   const train = task.pool("train", c.trainProblems);
   const heldout = task.pool("heldout", c.heldoutProblems);
-  const init = new PartialLinearSoftmaxPolicy(task, {
+  const init = new LinearSoftmaxPolicy(task, {
     observed: c.observed,
     initSignal: c.initSignal,
     initNoise: c.initNoise,

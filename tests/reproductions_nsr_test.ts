@@ -6,7 +6,7 @@ import type { Problem } from "../lib/tasks/types.ts";
 import { FeatureChain, LinearSoftmaxPolicy } from "../reproductions/filtering_feature_chain.ts";
 import { VERDICTS } from "../reproductions/harness.ts";
 import { checkNsrClaims, minPassDiffs, nsr, nsrAdvantages, pairedPassDiffs } from "../reproductions/nsr.ts";
-import { AdamAscent, PartialLinearSoftmaxPolicy } from "../reproductions/nsr_policy.ts";
+import { AdamAscent, countCorrect, sampleSequence } from "../reproductions/nsr_policy.ts";
 import { NSR_TRANSFORMER_DEFAULTS, nsrTransformerArmConfig } from "../reproductions/nsr_transformer.ts";
 import { useBackend } from "../lib/core/backend.ts";
 
@@ -15,22 +15,22 @@ const pool = task.pool("nsr-test", 30);
 const close = (a: number, b: number, tol: number, msg = "") =>
   assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b} (tol ${tol})`);
 
-Deno.test("PartialLinearSoftmaxPolicy: observing all d features equals FeatureChain's LinearSoftmaxPolicy", () => {
-  const opts = { initSignal: 0.8, initNoise: 0 };
-  const full = new LinearSoftmaxPolicy(task, opts);
-  const ours = new PartialLinearSoftmaxPolicy(task, { ...opts, observed: task.dim });
-  for (const q of pool) {
-    close(ours.successProbability(q), full.successProbability(q), 1e-12, q.id);
-    const p = ours.probs(q, 0), r = full.probs(q, 0);
-    for (let k = 0; k < 3; k++) close(p[k], r[k], 1e-12);
+Deno.test("LinearSoftmaxPolicy(observed o): W starts as signal × the teacher's first o columns; default o = d", () => {
+  const o = 2, K = task.options, d = task.dim;
+  const p = new LinearSoftmaxPolicy(task, { observed: o, initSignal: 0.8, initNoise: 0 });
+  assert.equal(p.weights.length, K * o);
+  for (let k = 0; k < K; k++) {
+    for (let j = 0; j < o; j++) close(p.weights[k * o + j], 0.8 * task.teacher[k * d + j], 1e-15);
   }
+  assert.equal(new LinearSoftmaxPolicy(task).weights.length, K * d);
+  assert.throws(() => new LinearSoftmaxPolicy(task, { observed: d + 1 }), /observed/);
 });
 
-Deno.test("PartialLinearSoftmaxPolicy: W = 0 gives p = (1/K)^L, and only the observed features matter", () => {
-  const zero = new PartialLinearSoftmaxPolicy(task, { observed: 2 });
+Deno.test("LinearSoftmaxPolicy(observed): W = 0 gives p = (1/K)^L, and only the observed features matter", () => {
+  const zero = new LinearSoftmaxPolicy(task, { observed: 2 });
   for (const q of pool) close(zero.successProbability(q), (1 / 3) ** q.solution.length, 1e-12);
   // Changing an unobserved feature leaves π unchanged; changing an observed one changes it.
-  const p = new PartialLinearSoftmaxPolicy(task, { observed: 2, initSignal: 1, initNoise: 0.3, seed: 1 });
+  const p = new LinearSoftmaxPolicy(task, { observed: 2, initSignal: 1, initNoise: 0.3, seed: 1 });
   const q = pool[0];
   const feats = task.meta(q).features;
   const before = Array.from(p.probs(q, 0));
@@ -43,10 +43,10 @@ Deno.test("PartialLinearSoftmaxPolicy: W = 0 gives p = (1/K)^L, and only the obs
   feats[0] -= 5;
 });
 
-Deno.test("PartialLinearSoftmaxPolicy: gradLogProb matches central finite differences", () => {
-  const p = new PartialLinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.7, initNoise: 0.5, seed: 2 });
+Deno.test("LinearSoftmaxPolicy(observed): gradLogProb matches central finite differences", () => {
+  const p = new LinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.7, initNoise: 0.5, seed: 2 });
   const q = pool.find((x) => x.solution.length >= 3)!;
-  const { actions } = p.sample(q, new Rng(5));
+  const { actions } = sampleSequence(p, q, new Rng(5));
   const g = p.gradLogProb(q, actions);
   const f = () => actions.reduce((t, a, s) => t + Math.log(p.probs(q, s)[a]), 0);
   const eps = 1e-6;
@@ -62,7 +62,7 @@ Deno.test("PartialLinearSoftmaxPolicy: gradLogProb matches central finite differ
 });
 
 /** Σ_y π(y) · weight(correct(y)) · ∇log π(y) over every option sequence y (exact enumeration). */
-function expectedGradient(p: PartialLinearSoftmaxPolicy, q: Problem, weight: (ok: boolean) => number) {
+function expectedGradient(p: LinearSoftmaxPolicy, q: Problem, weight: (ok: boolean) => number) {
   const L = q.solution.length;
   const g = new Float64Array(p.weights.length);
   const seq = new Array<number>(L).fill(0);
@@ -83,7 +83,7 @@ function expectedGradient(p: PartialLinearSoftmaxPolicy, q: Problem, weight: (ok
 }
 
 Deno.test("±1 rewards: E[PSR gradient] = E[NSR gradient] = ∇J (finite differences of the exact success probability)", () => {
-  const p = new PartialLinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.6, initNoise: 0.5, seed: 4 });
+  const p = new LinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.6, initNoise: 0.5, seed: 4 });
   const q = pool.find((x) => x.solution.length === 3)!;
   const psr = expectedGradient(p, q, (ok) => (ok ? 1 : 0));
   const nsrG = expectedGradient(p, q, (ok) => (ok ? 0 : -1));
@@ -105,14 +105,14 @@ Deno.test("±1 rewards: E[PSR gradient] = E[NSR gradient] = ∇J (finite differe
 });
 
 Deno.test("unbiased pass@k from n = 256 samples averages to the exact 1 − (1 − p)^k", () => {
-  const p = new PartialLinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.5, initNoise: 0.3, seed: 6 });
+  const p = new LinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.5, initNoise: 0.3, seed: 6 });
   // The problem with the smallest success probability (≈ 0.01), where pass@k for k ≤ 256 is far from 0 and 1.
   const q = pool.map((x) => ({ x, a: p.successProbability(x) })).sort((u, v) => u.a - v.a)[0];
   assert.ok(q.a > 0.002 && q.a < 0.02, `smallest p ${q.a}`);
   const a = q.a;
   const n = 256, R = 300;
   const rng = new Rng(9);
-  const cs = Array.from({ length: R }, () => p.countCorrect(q.x, n, rng));
+  const cs = Array.from({ length: R }, () => countCorrect(p, q.x, n, rng));
   for (const k of [1, 16, 64, 256]) {
     const est = cs.map((c) => passAtK(n, c, k));
     const m = est.reduce((s, v) => s + v, 0) / R;
