@@ -281,24 +281,14 @@ export class TinyTransformer {
    * `tokenLogProbs` on left-padded rows with an explicit valid mask, read back per row (length |s|−1).
    */
   async logProbs(sequences: number[][], temperature = 1): Promise<number[][]> {
-    if (!Array.isArray(sequences) || sequences.length === 0) {
-      throw new ConfigError("sequences", "must be a non-empty array of token arrays", sequences);
-    }
-    const { vocabSize: V, contextLength: C, padToken } = this.config;
-    sequences.forEach((s, i) => {
-      if (!Array.isArray(s) || s.length < 2 || s.length > C) {
-        throw new ConfigError(`sequences[${i}]`, `must have 2..${C} (contextLength) tokens`, s?.length);
-      }
-      s.forEach((t, j) => assertInteger(`sequences[${i}][${j}]`, t, { min: 0, max: V - 1 }));
-    });
-    const B = sequences.length;
-    const L = Math.max(...sequences.map((s) => s.length));
-    const tok = new Int32Array(B * L).fill(padToken);
-    const val = new Float32Array(B * L);
-    sequences.forEach((s, i) => {
-      tok.set(s, i * L + L - s.length);
-      val.fill(1, i * L + L - s.length, (i + 1) * L);
-    });
+    const C = this.config.contextLength;
+    const { tok, val, B, L } = this.leftPad(
+      sequences,
+      "sequences",
+      2,
+      C,
+      `must have 2..${C} (contextLength) tokens`,
+    );
     const tokens = tf.tensor2d(tok, [B, L], "int32");
     const valid = tf.tensor2d(val, [B, L], "float32");
     const { logProbs, entropy } = this.tokenLogProbs(tokens, valid, temperature);
@@ -333,6 +323,38 @@ export class TinyTransformer {
     return (await this.decode(prompts, o.maxTokens, o.eos, undefined, null, 1)).responses;
   }
 
+  /**
+   * Validate token rows (a non-empty array; each row minLength..maxLength ids in [0, V)) and left-pad them with
+   * padToken to the longest length L: tokens and valid (1 on real tokens), both row-major [B, L].
+   */
+  private leftPad(
+    rows: number[][],
+    field: string,
+    minLength: number,
+    maxLength: number,
+    lengthRule: string,
+  ): { tok: Int32Array; val: Float32Array; B: number; L: number } {
+    if (!Array.isArray(rows) || rows.length === 0) {
+      throw new ConfigError(field, "must be a non-empty array of token arrays", rows);
+    }
+    const { vocabSize: V, padToken } = this.config;
+    rows.forEach((r, i) => {
+      if (!Array.isArray(r) || r.length < minLength || r.length > maxLength) {
+        throw new ConfigError(`${field}[${i}]`, lengthRule, Array.isArray(r) ? r.length : r);
+      }
+      r.forEach((t, j) => assertInteger(`${field}[${i}][${j}]`, t, { min: 0, max: V - 1 }));
+    });
+    const B = rows.length;
+    const L = Math.max(...rows.map((r) => r.length));
+    const tok = new Int32Array(B * L).fill(padToken);
+    const val = new Float32Array(B * L);
+    rows.forEach((r, i) => {
+      tok.set(r, i * L + L - r.length);
+      val.fill(1, i * L + L - r.length, (i + 1) * L);
+    });
+    return { tok, val, B, L };
+  }
+
   private async decode(
     prompts: number[][],
     maxTokens: number,
@@ -343,17 +365,14 @@ export class TinyTransformer {
   ): Promise<TransformerSampleResult> {
     this.assertAlive();
     const { vocabSize: V, contextLength: C, padToken } = this.config;
-    if (!Array.isArray(prompts) || prompts.length === 0) {
-      throw new ConfigError("prompts", "must be a non-empty array of token arrays", prompts);
-    }
-    const B = prompts.length;
-    prompts.forEach((p, i) => {
-      if (!Array.isArray(p) || p.length === 0) {
-        throw new ConfigError(`prompts[${i}]`, "must be a non-empty array of token ids", p);
-      }
-      p.forEach((t, j) => assertInteger(`prompts[${i}][${j}]`, t, { min: 0, max: V - 1 }));
-    });
-    const P = Math.max(...prompts.map((p) => p.length));
+    // Prefill input: left-padded prompts [B, P].
+    const { tok, val, B, L: P } = this.leftPad(
+      prompts,
+      "prompts",
+      1,
+      Infinity,
+      "must be a non-empty array of token ids",
+    );
     assertInteger("maxTokens", maxTokens, { min: 1, max: C - P });
     if (eos !== undefined) assertInteger("eos", eos, { min: 0, max: V - 1 });
     if (forced !== undefined) {
@@ -372,18 +391,7 @@ export class TinyTransformer {
       });
     }
 
-    // Prefill: left-padded prompts [B, P].
-    const tok = new Int32Array(B * P).fill(padToken);
-    const val = new Float32Array(B * P);
-    const keyValid: number[][] = [];
-    prompts.forEach((p, i) => {
-      const off = P - p.length;
-      for (let j = 0; j < p.length; j++) {
-        tok[i * P + off + j] = p[j];
-        val[i * P + off + j] = 1;
-      }
-      keyValid.push(Array.from(val.subarray(i * P, (i + 1) * P)));
-    });
+    const keyValid = prompts.map((_, i) => Array.from(val.subarray(i * P, (i + 1) * P)));
     let { logits, kv } = tidyKV(() => {
       const r = this.full(tf.tensor2d(tok, [B, P], "int32"), tf.tensor2d(val, [B, P]));
       return { logits: tf.reshape(tf.slice(r.logits, [0, P - 1, 0], [B, 1, V]), [B, V]), kv: r.kv };
