@@ -13,6 +13,7 @@ import {
   assertFiniteArray,
   assertFiniteNumber,
   assertInteger,
+  assertSameLength,
   ConfigError,
   resolveConfig,
 } from "../core/validate.ts";
@@ -179,9 +180,7 @@ export function gae(
   assertFiniteArray("rewards", rewards);
   assertFiniteArray("values", values);
   const T = rewards.length;
-  if (values.length !== T) {
-    throw new ConfigError("values", `must have the same length as rewards (${T})`, `length ${values.length}`);
-  }
+  assertSameLength("rewards", rewards, "values", values);
   if (dones === null || typeof dones !== "object" || dones.length !== T) {
     throw new ConfigError("dones", `must be an array of 0/1 or booleans with length ${T}`, dones);
   }

@@ -6,7 +6,13 @@
  * [0, 1]: bin b = [b/B, (b+1)/B) for b < B − 1, and the last bin is closed, [(B−1)/B, 1].
  */
 
-import { assertFiniteArray, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
+import {
+  assertFiniteArray,
+  assertInteger,
+  assertSameLength,
+  ConfigError,
+  resolveConfig,
+} from "../core/validate.ts";
 
 /** Binning options for ECE and the reliability diagram. */
 export interface BinOptions {
@@ -49,13 +55,7 @@ function checkConfCorrect(conf: ArrayLike<number>, correct: ArrayLike<number | b
   assertFiniteArray("conf", conf, { min: 0, max: 1 });
   if (conf.length === 0) throw new ConfigError("conf", "must be non-empty");
   const y = toBinary("correct", correct);
-  if (y.length !== conf.length) {
-    throw new ConfigError(
-      "correct",
-      `must have the same length as conf (${conf.length})`,
-      `length ${y.length}`,
-    );
-  }
+  assertSameLength("conf", conf, "correct", y);
   return y;
 }
 
@@ -125,13 +125,7 @@ export function brierScore(conf: ArrayLike<number>, correct: ArrayLike<number | 
 export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): number {
   assertFiniteArray("scores", scores);
   const y = toBinary("labels", labels);
-  if (y.length !== scores.length) {
-    throw new ConfigError(
-      "labels",
-      `must have the same length as scores (${scores.length})`,
-      `length ${y.length}`,
-    );
-  }
+  assertSameLength("scores", scores, "labels", y);
   let nPos = 0;
   for (let i = 0; i < y.length; i++) nPos += y[i];
   const nNeg = y.length - nPos;

@@ -7,18 +7,12 @@
  * Arrays of per-sample (or per-token) log-probabilities in, an array of per-sample estimates out.
  */
 
-import { assertFiniteArray, ConfigError } from "../core/validate.ts";
+import { assertFiniteArray, assertSameLength } from "../core/validate.ts";
 
 function deltas(logpNew: ArrayLike<number>, logpRef: ArrayLike<number>): Float64Array {
   assertFiniteArray("logpNew", logpNew);
   assertFiniteArray("logpRef", logpRef);
-  if (logpRef.length !== logpNew.length) {
-    throw new ConfigError(
-      "logpRef",
-      `must have the same length as logpNew (${logpNew.length})`,
-      `length ${logpRef.length}`,
-    );
-  }
+  assertSameLength("logpNew", logpNew, "logpRef", logpRef);
   const d = new Float64Array(logpNew.length);
   for (let i = 0; i < d.length; i++) d[i] = logpRef[i] - logpNew[i];
   return d;

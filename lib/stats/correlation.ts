@@ -1,14 +1,12 @@
 /** Correlation coefficients for paired samples (via simple-statistics); NaN when either sample is constant. */
 
 import * as ss from "simple-statistics";
-import { assertFiniteArray, ConfigError } from "../core/validate.ts";
+import { assertFiniteArray, assertSameLength, ConfigError } from "../core/validate.ts";
 
 function checkPairs(x: ArrayLike<number>, y: ArrayLike<number>): [number[], number[]] {
   assertFiniteArray("x", x);
   assertFiniteArray("y", y);
-  if (y.length !== x.length) {
-    throw new ConfigError("y", `must have the same length as x (${x.length})`, `length ${y.length}`);
-  }
+  assertSameLength("x", x, "y", y);
   if (x.length < 2) throw new ConfigError("x", "must have at least 2 pairs", `length ${x.length}`);
   return [Array.from(x), Array.from(y)];
 }
