@@ -4,7 +4,13 @@
  * (soft-L1) Levenberg–Marquardt fit with box bounds and a grid of starts; `inverse3PL` gives the hint rate
  * that reaches a target accuracy.
  */
-import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
+import {
+  assertFiniteNumber,
+  assertInteger,
+  assertOneOf,
+  ConfigError,
+  resolveConfig,
+} from "../core/validate.ts";
 
 /** 3PL parameters: slope k > 0, location μ (midpoint at p = −μ), floor b ∈ [0, 1). */
 export interface ThreePL {
@@ -153,9 +159,7 @@ export function fit3PL(
   options: Partial<Fit3PLOptions> = {},
 ): Fit3PLResult {
   const c = resolveConfig("fit3PL", FIT_DEFAULTS, options);
-  if (c.loss !== "soft_l1" && c.loss !== "huber" && c.loss !== "linear") {
-    throw new ConfigError("fit3PL.loss", 'must be one of "soft_l1", "huber", "linear"', c.loss);
-  }
+  assertOneOf("fit3PL.loss", c.loss, ["soft_l1", "huber", "linear"]);
   assertFiniteNumber("fit3PL.lossScale", c.lossScale, { min: 0, exclusiveMin: true });
   assertInteger("fit3PL.maxIterations", c.maxIterations, { min: 1 });
   assertInteger("fit3PL.starts", c.starts, { min: 1, max: 50 });

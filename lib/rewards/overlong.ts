@@ -1,5 +1,5 @@
 /** DAPO soft overlong punishment (arXiv 2503.14476). */
-import { assertFiniteNumber, assertInteger, ConfigError } from "../core/validate.ts";
+import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
 
 /** Configuration of `overlongPenalty`: L_max and the soft-punishment interval L_cache. */
 export interface OverlongPenaltyConfig {
@@ -17,12 +17,7 @@ export function overlongPenalty(config: OverlongPenaltyConfig): (length: number)
   if (!config || typeof config !== "object") {
     throw new ConfigError("overlongPenalty", "must be {maxLen, cacheLen}", config);
   }
-  const { maxLen, cacheLen } = config;
-  for (const k of Object.keys(config)) {
-    if (k !== "maxLen" && k !== "cacheLen") {
-      throw new ConfigError(`overlongPenalty.${k}`, "is not a known option; allowed: maxLen, cacheLen");
-    }
-  }
+  const { maxLen, cacheLen } = resolveConfig("overlongPenalty", { maxLen: NaN, cacheLen: NaN }, config);
   assertFiniteNumber("overlongPenalty.maxLen", maxLen, { min: 0, exclusiveMin: true });
   assertFiniteNumber("overlongPenalty.cacheLen", cacheLen, { min: 0, exclusiveMin: true, max: maxLen });
   const start = maxLen - cacheLen;

@@ -5,6 +5,7 @@
 import { gammaln } from "simple-statistics";
 import { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, ConfigError } from "../core/validate.ts";
+import { iqm } from "../stats/aggregate.ts";
 
 /** Regularized incomplete beta I_x(a, b) by its continued fraction (modified Lentz), symmetric switch. */
 function incompleteBeta(x: number, a: number, b: number): number {
@@ -69,11 +70,7 @@ export function studentTQuantile(p: number, df: number): number {
 /** Interquartile mean: mean of the sorted values after trimming ⌊n/4⌋ from each end (scipy trim_mean 0.25). */
 export function interquartileMean(values: readonly number[]): number {
   if (values.length === 0) throw new ConfigError("values", "must be non-empty");
-  const s = [...values].sort((a, b) => a - b);
-  const cut = Math.floor(s.length / 4);
-  let sum = 0;
-  for (let i = cut; i < s.length - cut; i++) sum += s[i];
-  return sum / (s.length - 2 * cut);
+  return iqm(values);
 }
 
 /** A point estimate with a confidence interval over n values. */
