@@ -169,16 +169,26 @@ export function softmaxPolicy(tree: TreeMDP, logits: ArrayLike<number>, temperat
   const p = new Float64Array(tree.size);
   p[0] = 1;
   for (let s = 0; s < tree.size; s++) {
-    const b = tree.childCount[s];
-    if (b === 0) continue;
-    const c0 = tree.childStart[s];
-    let max = -Infinity;
-    for (let c = c0; c < c0 + b; c++) max = Math.max(max, logits[c] / temperature);
-    let z = 0;
-    for (let c = c0; c < c0 + b; c++) z += p[c] = Math.exp(logits[c] / temperature - max);
-    for (let c = c0; c < c0 + b; c++) p[c] /= z;
+    if (tree.childCount[s] > 0) nodeSoftmax(tree, logits, s, temperature, p);
   }
   return p;
+}
+
+/** π(·|s) = softmax(logits[children of s] / temperature) for one node s with children, written into `out` at the child ids. */
+export function nodeSoftmax(
+  tree: TreeMDP,
+  logits: ArrayLike<number>,
+  s: number,
+  temperature: number,
+  out: Float64Array,
+): void {
+  const c0 = tree.childStart[s];
+  const b = tree.childCount[s];
+  let max = -Infinity;
+  for (let c = c0; c < c0 + b; c++) max = Math.max(max, logits[c] / temperature);
+  let z = 0;
+  for (let c = c0; c < c0 + b; c++) z += out[c] = Math.exp(logits[c] / temperature - max);
+  for (let c = c0; c < c0 + b; c++) out[c] /= z;
 }
 
 /** Reach probability of every node under per-child action probabilities π (P(root) = 1, P(c) = P(s)·π(c|s)). */

@@ -10,7 +10,7 @@
 import type { Rng } from "../lib/core/rng.ts";
 import { assertFiniteNumber, assertInteger } from "../lib/core/validate.ts";
 import { grpoAdvantages } from "../lib/estimators/advantages.ts";
-import { samplePath, softmaxPolicy, type TreeMDP } from "./tree_mdp.ts";
+import { nodeSoftmax, samplePath, softmaxPolicy, type TreeMDP } from "./tree_mdp.ts";
 
 /** Shared training budget and step size. */
 export interface TreeTrainConfig {
@@ -25,26 +25,6 @@ export interface TreeTrainConfig {
 /** Called after every iteration with its index (1-based) and a getter of the current per-child action probabilities. */
 export type TreeTrainCallback = (step: number, policy: () => Float64Array) => void;
 
-/**
- * π(·|s) = softmax(logits[children of s] / temperature) written into `out` at the child ids — the same arithmetic as
- * `softmaxPolicy`, but for one node, so training touches only the nodes on sampled paths.
- */
-function nodePolicy(
-  tree: TreeMDP,
-  logits: ArrayLike<number>,
-  s: number,
-  temperature: number,
-  out: Float64Array,
-): void {
-  const c0 = tree.childStart[s];
-  const b = tree.childCount[s];
-  let max = -Infinity;
-  for (let c = c0; c < c0 + b; c++) max = Math.max(max, logits[c] / temperature);
-  let z = 0;
-  for (let c = c0; c < c0 + b; c++) z += out[c] = Math.exp(logits[c] / temperature - max);
-  for (let c = c0; c < c0 + b; c++) out[c] /= z;
-}
-
 /** Sample a root-to-leaf path from softmax(logits/temperature), filling `pi` at the visited nodes' children. */
 function samplePathLocal(
   tree: TreeMDP,
@@ -53,7 +33,7 @@ function samplePathLocal(
   pi: Float64Array,
   rng: Rng,
 ): number[] {
-  return samplePath(tree, pi, rng, (s) => nodePolicy(tree, logits, s, temperature, pi));
+  return samplePath(tree, pi, rng, (s) => nodeSoftmax(tree, logits, s, temperature, pi));
 }
 
 function checkTrain(name: string, c: TreeTrainConfig): void {
