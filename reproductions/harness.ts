@@ -251,7 +251,10 @@ export function iqmWithCI(
   return { estimate: ci.estimate, ci: [ci.lower, ci.upper], n: scores.reduce((t, r) => t + r.length, 0) };
 }
 
-/** Claim row for "IQM of scores (tasks × runs) is > / < threshold", verdict by `directionalVerdict`. */
+/**
+ * Claim row for "IQM of scores (tasks × runs) is > / < threshold", verdict by `directionalVerdict`; with no score
+ * at all (e.g. a metric undefined in every run) the row is inconclusive with n = 0 and a NaN estimate.
+ */
 export function directionalClaim(
   claim: string,
   paper: string,
@@ -260,16 +263,12 @@ export function directionalClaim(
   opts: { threshold?: number; statistic?: string; seed?: number } = {},
 ): ClaimRow {
   const threshold = opts.threshold ?? 0;
+  const rule = `${opts.statistic ?? "IQM over runs"}; reproduced iff the 95% stratified-bootstrap CI is ${
+    direction === "greater" ? ">" : "<"
+  } ${threshold}, not reproduced iff it is entirely on the other side, else inconclusive`;
+  if (scores.every((row) => row.length === 0)) {
+    return { claim, paper, estimate: NaN, ci: [NaN, NaN], verdict: "inconclusive", rule, n: 0 };
+  }
   const { estimate, ci, n } = iqmWithCI(scores, opts.seed ?? 0);
-  return {
-    claim,
-    paper,
-    estimate,
-    ci,
-    verdict: directionalVerdict(ci, direction, threshold),
-    rule: `${opts.statistic ?? "IQM over runs"}; reproduced iff the 95% stratified-bootstrap CI is ${
-      direction === "greater" ? ">" : "<"
-    } ${threshold}, not reproduced iff it is entirely on the other side, else inconclusive`,
-    n,
-  };
+  return { claim, paper, estimate, ci, verdict: directionalVerdict(ci, direction, threshold), rule, n };
 }

@@ -379,86 +379,62 @@ export function rlcrPairedDifferences(
   return out;
 }
 
-/** `directionalClaim`, or an inconclusive row with n = 0 when no seed has the metric defined. */
-function pairedClaim(
-  claim: string,
-  paper: string,
-  diffs: number[],
-  direction: "greater" | "less",
-  opts: { statistic: string; seed: number },
-): ClaimRow {
-  if (diffs.length > 0) return directionalClaim(claim, paper, [diffs], direction, opts);
-  const base = directionalClaim(claim, paper, [[0]], direction, opts);
-  return { ...base, estimate: NaN, ci: [NaN, NaN], verdict: "inconclusive", n: 0 };
-}
-
 /** Claims table of an RLCR run; every rule below was fixed before the first run. */
 export function checkRlcrClaims(log: RunLog): ClaimRow[] {
   const c = logConfig<RlcrConfig>(log);
   const stat = (what: string) => `per-seed paired difference of held-out ${what}, IQM over seeds`;
   const d = (a: RlcrArm, b: RlcrArm, f: keyof CalibrationSummary) => rlcrPairedDifferences(log, a, b, f);
   const m = c.accuracyMargin;
-  const nonInferior = (arm: RlcrArm, label: string, seed: number): ClaimRow => {
-    const acc = d(arm, "binary", "accuracy");
-    const e = acc.length
-      ? iqmWithCI([acc], seed)
-      : { estimate: NaN, ci: [NaN, NaN] as [number, number], n: 0 };
-    return {
-      claim: `${label} loses no accuracy vs binary RL (non-inferiority: ${arm} − binary > −${m})`,
-      paper: "equal accuracy (HotpotQA 62.1 vs 63.0)",
-      estimate: e.estimate,
-      ci: e.ci,
-      verdict: e.ci[0] > -m ? "reproduced" : e.ci[1] < -m ? "not reproduced" : "inconclusive",
-      rule:
-        `${
-          stat("accuracy (all samples)")
-        }; reproduced iff the 95% stratified-bootstrap CI lies above −${m}, ` +
-        `not reproduced iff it lies below −${m}, else inconclusive`,
-      n: e.n,
-    };
-  };
+  const nonInferior = (arm: RlcrArm, label: string, seed: number): ClaimRow =>
+    directionalClaim(
+      `${label} loses no accuracy vs binary RL (non-inferiority: ${arm} − binary > −${m})`,
+      "equal accuracy (HotpotQA 62.1 vs 63.0)",
+      [d(arm, "binary", "accuracy")],
+      "greater",
+      { threshold: -m, statistic: stat("accuracy (all samples)"), seed },
+    );
   const u = c.unparsableReward;
   return [
-    pairedClaim(
+    directionalClaim(
       `RLCR (unparsable → ${u}) has lower ECE than binary-reward RL (RLCR − binary < 0)`,
       "HotpotQA ECE 0.37 → 0.03; math 0.26 → 0.10",
-      d("rlcr", "binary", "ece"),
+      [d("rlcr", "binary", "ece")],
       "less",
       { statistic: stat("ECE (10 bins, parsable samples)"), seed: 31 },
     ),
-    pairedClaim(
+    directionalClaim(
       "RLCR lowers ECE relative to the SFT start (RLCR − start < 0)",
       "calibration improves sharply",
-      d("rlcr", "start", "ece"),
+      [d("rlcr", "start", "ece")],
       "less",
       { statistic: stat("ECE (10 bins, parsable samples)"), seed: 32 },
     ),
     nonInferior("rlcr", "RLCR", 33),
-    pairedClaim(
+    directionalClaim(
       "Binary-reward RL degrades calibration vs the SFT start (binary − start ECE > 0)",
       "RLVR degrades calibration",
-      d("binary", "start", "ece"),
+      [d("binary", "start", "ece")],
       "greater",
       { statistic: stat("ECE (10 bins, parsable samples)"), seed: 34 },
     ),
-    pairedClaim(
+    directionalClaim(
       "RLCR's Brier score is lower than binary RL's (RLCR − binary < 0)",
       "Brier improves (reported metric)",
-      d("rlcr", "binary", "brier"),
+      [d("rlcr", "binary", "brier")],
       "less",
       { statistic: stat("Brier score (parsable samples)"), seed: 35 },
     ),
-    pairedClaim(
+    directionalClaim(
       "RLCR's confidence separates right from wrong answers better than binary RL's (AUROC RLCR − binary > 0)",
       "AUROC improves (reported metric)",
-      d("rlcr", "binary", "auroc"),
+      [d("rlcr", "binary", "auroc")],
       "greater",
       { statistic: stat("AUROC (parsable samples)"), seed: 36 },
     ),
-    pairedClaim(
+    directionalClaim(
       "RLCR with the paper's unparsable → 0 rule has lower ECE than binary RL (rlcr-paper − binary < 0)",
       "HotpotQA ECE 0.37 → 0.03; math 0.26 → 0.10",
-      d("rlcr-paper", "binary", "ece"),
+      [d("rlcr-paper", "binary", "ece")],
       "less",
       { statistic: stat("ECE (10 bins, parsable samples)"), seed: 37 },
     ),

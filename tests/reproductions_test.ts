@@ -4,6 +4,7 @@ import { ConfigError } from "../lib/core/validate.ts";
 import { passAtK } from "../lib/estimators/pass_at_k.ts";
 import {
   claimsMarkdown,
+  directionalClaim,
   directionalVerdict,
   evaluateTreePolicy,
   getReproduction,
@@ -188,6 +189,15 @@ Deno.test("harness: config resolution rejects unknown keys and bad presets; verd
   assert.equal(directionalVerdict([-0.1, 0.1], "greater"), "inconclusive");
   assert.equal(directionalVerdict([-0.3, -0.1], "less"), "reproduced");
   assert.equal(directionalVerdict([0.5, 0.7], "greater", 0.6), "inconclusive");
+  // No score at all (a metric undefined in every run): inconclusive, n = 0, NaN estimate — never a verdict.
+  const empty = directionalClaim("c", "p", [[], []], "greater");
+  assert.equal(empty.verdict, "inconclusive");
+  assert.equal(empty.n, 0);
+  assert.ok(Number.isNaN(empty.estimate) && empty.ci.every(Number.isNaN));
+  // Non-inferiority through the threshold: 20 scores all in [−0.02, −0.01] clear −0.05 but not 0.
+  const near = [Array.from({ length: 20 }, (_, i) => -0.01 - 0.0005 * i)];
+  assert.equal(directionalClaim("c", "p", near, "greater", { threshold: -0.05 }).verdict, "reproduced");
+  assert.equal(directionalClaim("c", "p", near, "greater").verdict, "not reproduced");
   assert.equal(rangeVerdict([0.55, 0.62], [0.6, 0.7]), "reproduced");
   assert.equal(rangeVerdict([0.4, 0.5], [0.6, 0.7]), "not reproduced");
   assert.throws(
