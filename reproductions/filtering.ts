@@ -37,10 +37,7 @@ import {
   directionalClaim,
   logConfig,
   type Reproduction,
-  resolveRunConfig,
   type Row,
-  type RunOptions,
-  runSeeds,
   type SeedContext,
   selectRows,
 } from "./harness.ts";
@@ -450,11 +447,9 @@ export const filtering: Reproduction<FilteringConfig> = {
     quick: { ...COMMON, seeds: 10, steps: 300 },
     full: { ...COMMON, seeds: 20, steps: 800, trainProblems: 4096, heldoutProblems: 1024, probeBatches: 128 },
   },
-  run(options: RunOptions<FilteringConfig> = {}): Promise<RunLog> {
-    const { preset, config } = resolveRunConfig(this, options);
-    checkConfig(config);
-    return runSeeds(this, preset, config, options, FILTERING_ARMS.length, (ctx) => runSeed(config, ctx));
-  },
+  validate: checkConfig,
+  unitsPerSeed: () => FILTERING_ARMS.length,
+  runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkFilteringClaims,
   charts: filteringCharts,
 };

@@ -26,7 +26,6 @@
  * RL steps (GRPO vs Dr.GRPO) left (a) as it is (GRPO shorter overall, no incorrect − correct gap). Run with
  * `config: {sftSteps: 400}` to see the original setting.
  */
-import { useBackend } from "../lib/core/backend.ts";
 import { tf } from "../lib/core/tf.ts";
 import type { Tensor2D } from "../lib/core/tf.ts";
 import { ConfigError } from "../lib/core/validate.ts";
@@ -50,10 +49,7 @@ import {
   logConfig,
   rangeVerdict,
   type Reproduction,
-  resolveRunConfig,
   type Row,
-  type RunOptions,
-  runSeeds,
   type SeedContext,
   selectRows,
 } from "./harness.ts";
@@ -684,19 +680,9 @@ export const grpoAblation: Reproduction<GrpoAblationConfig> = {
       curveEvery: 20,
     },
   },
-  async run(options: RunOptions<GrpoAblationConfig> = {}): Promise<RunLog> {
-    const { preset, config } = resolveRunConfig(this, options);
-    checkConfig(config);
-    if (options.backend) await useBackend(options.backend);
-    return runSeeds(
-      this,
-      preset,
-      config,
-      options,
-      2 + config.arms.length,
-      (ctx) => runSeed(config, ctx),
-    );
-  },
+  validate: checkConfig,
+  unitsPerSeed: (config) => 2 + config.arms.length,
+  runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkGrpoAblationClaims,
   charts: grpoAblationCharts,
 };

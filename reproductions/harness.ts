@@ -1,12 +1,15 @@
 /**
- * Reproduction harness: every paper reproduction implements `Reproduction` (config presets, a seeded `run`
- * returning a RunLog, `checkClaims` turning the log into claim rows with bootstrap CIs and verdicts, and
- * `charts`). `runSeeds` runs the per-seed work with seeds derived by `Rng.split`, a progress bar, and a
- * per-seed checkpoint (results/<name>/seeds/<i>.jsonl) so an interrupted run loses no finished seed.
+ * Reproduction harness: every paper reproduction implements `Reproduction` (config presets, `validate`, a
+ * seeded `runSeed` returning that seed's rows, `checkClaims` turning the log into claim rows with bootstrap CIs
+ * and verdicts, and `charts`). `runReproduction` is the one run path: it resolves the preset and overrides,
+ * validates, selects the backend for tensor reproductions, and runs the seeds with seeds derived by
+ * `Rng.split`, a progress bar, and a per-seed checkpoint (results/<name>/seeds/<i>.jsonl) so an interrupted
+ * run loses no finished seed.
  */
 import { Rng } from "../lib/core/rng.ts";
 import { assertInteger, assertOneOf, ConfigError, resolveConfig } from "../lib/core/validate.ts";
-import type { BackendName } from "../lib/core/backend.ts";
+import { type BackendName, useBackend } from "../lib/core/backend.ts";
+import { tf } from "../lib/core/tf.ts";
 import { RunLog } from "../lib/log/runlog.ts";
 import { iqm, stratifiedBootstrapCI } from "../lib/stats/mod.ts";
 import { Progress } from "../lib/viz/progress.ts";
@@ -79,6 +82,8 @@ export interface RunOptions<C extends BaseConfig = BaseConfig> {
   fresh?: boolean;
   /** Progress display: true (default) for a bar, false for none, or a ProgressLike. */
   progress?: boolean | ProgressLike;
+  /** Run only these seed indices (each in 0…seeds−1); the log holds just their rows. Default: all seeds. */
+  seedIndices?: readonly number[];
 }
 
 /** A paper reproduction (see module doc). */
@@ -91,10 +96,14 @@ export interface Reproduction<C extends BaseConfig = BaseConfig> {
   readonly paper: string;
   /** Config per preset. */
   readonly presets: Record<PresetName, C>;
-  /** True when `run` uses tfjs tensors (the CLI then activates `--backend`); tabular reproductions omit it. */
+  /** True when `runSeed` uses tfjs tensors (the run then activates a backend); tabular reproductions omit it. */
   readonly usesTensors?: boolean;
-  /** Run all seeds; the log's meta holds {reproduction, preset, config, resumedSeeds}. */
-  run(options?: RunOptions<C>): Promise<RunLog>;
+  /** Checks across fields beyond `resolveConfig`'s per-field checks; throws a ConfigError naming the field. */
+  validate(config: C): void;
+  /** Progress units one seed reports (its arms or phases). */
+  unitsPerSeed(config: C): number;
+  /** Run one seed (its rows get a `seed` column added by the harness). */
+  runSeed(config: C, ctx: SeedContext): Promise<Row[]> | Row[];
   /** Claims table from a run log. */
   checkClaims(log: RunLog): ClaimRow[];
   /** Charts from a run log. */
@@ -116,6 +125,24 @@ export function resolveRunConfig<C extends BaseConfig>(
   assertInteger(`${rep.name}.seeds`, config.seeds, { min: 1 });
   assertInteger(`${rep.name}.baseSeed`, config.baseSeed);
   return { preset, config };
+}
+
+/**
+ * The one run path of every reproduction: resolve preset + overrides, `rep.validate`, pick the tfjs backend
+ * for tensor reproductions (an explicit `backend` wins; else a non-cpu backend already active is kept; else
+ * wasm), then `runSeeds` with `rep.runSeed`. The log's meta holds {reproduction, preset, config, resumedSeeds}.
+ */
+export async function runReproduction<C extends BaseConfig>(
+  rep: Reproduction<C>,
+  options: RunOptions<C> = {},
+): Promise<RunLog> {
+  const { preset, config } = resolveRunConfig(rep, options);
+  rep.validate(config);
+  if (rep.usesTensors) {
+    if (options.backend) await useBackend(options.backend);
+    else if (tf.getBackend() === "cpu" || !tf.getBackend()) await useBackend("wasm");
+  }
+  return runSeeds(rep, preset, config, options, rep.unitsPerSeed(config), (ctx) => rep.runSeed(config, ctx));
 }
 
 /** What the per-seed function receives. */
@@ -157,7 +184,9 @@ export async function runSeeds<C extends BaseConfig>(
   fn: (ctx: SeedContext) => Promise<Row[]> | Row[],
 ): Promise<RunLog> {
   const root = new Rng(config.baseSeed);
-  const progress = makeProgress(options.progress, config.seeds * unitsPerSeed, rep.name);
+  const indices = options.seedIndices ?? Array.from({ length: config.seeds }, (_, i) => i);
+  for (const i of indices) assertInteger("seedIndices[]", i, { min: 0, max: config.seeds - 1 });
+  const progress = makeProgress(options.progress, indices.length * unitsPerSeed, rep.name);
   let resumedSeeds = 0;
   const seedDir = options.checkpointDir ? join(options.checkpointDir, "seeds") : null;
   if (seedDir) {
@@ -168,7 +197,7 @@ export async function runSeeds<C extends BaseConfig>(
     try {
       have = Deno.readTextFileSync(metaPath);
     } catch { /* first run */ }
-    if (options.fresh || have !== want) {
+    if ((options.fresh && !options.seedIndices) || have !== want) {
       for (const e of Deno.readDirSync(seedDir)) {
         if (e.name.endsWith(".jsonl")) Deno.removeSync(join(seedDir, e.name));
       }
@@ -176,9 +205,9 @@ export async function runSeeds<C extends BaseConfig>(
     }
   }
   const rows: Row[] = [];
-  for (let i = 0; i < config.seeds; i++) {
+  for (const i of indices) {
     const path = seedDir ? join(seedDir, `${i}.jsonl`) : null;
-    const cached = path ? readJsonl(path) : null;
+    const cached = path && !options.fresh ? readJsonl(path) : null;
     if (cached) {
       resumedSeeds++;
       rows.push(...cached);

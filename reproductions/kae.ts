@@ -30,10 +30,7 @@ import {
   logConfig,
   rangeVerdict,
   type Reproduction,
-  resolveRunConfig,
   type Row,
-  type RunOptions,
-  runSeeds,
   type SeedContext,
   selectRows,
 } from "./harness.ts";
@@ -447,11 +444,9 @@ export const kae: Reproduction<KaeConfig> = {
       bandwidthSweep: [1, 2, 4, 8, 16, 32],
     },
   },
-  run(options: RunOptions<KaeConfig> = {}): Promise<RunLog> {
-    const { preset, config } = resolveRunConfig(this, options);
-    checkConfig(config);
-    return runSeeds(this, preset, config, options, 2 * config.lengths.length, (ctx) => runSeed(config, ctx));
-  },
+  validate: checkConfig,
+  unitsPerSeed: (config) => 2 * config.lengths.length,
+  runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkKaeClaims,
   charts: kaeCharts,
 };

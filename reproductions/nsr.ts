@@ -51,7 +51,6 @@ import {
   type NsrTransformerConfig,
   runNsrTransformerSeed,
 } from "./nsr_transformer.ts";
-import { useBackend } from "../lib/core/backend.ts";
 import {
   type BaseConfig,
   type ChartEntry,
@@ -59,10 +58,7 @@ import {
   directionalClaim,
   logConfig,
   type Reproduction,
-  resolveRunConfig,
   type Row,
-  type RunOptions,
-  runSeeds,
   type SeedContext,
   selectRows,
 } from "./harness.ts";
@@ -640,29 +636,13 @@ export const nsr: Reproduction<NsrConfig> = {
       adamLr: 0,
     },
   },
-  async run(options: RunOptions<NsrConfig> = {}): Promise<RunLog> {
-    const { preset, config } = resolveRunConfig(this, options);
-    checkConfig(config);
-    if (config.policy === "transformer") {
-      if (options.backend) await useBackend(options.backend);
-      return await runSeeds(
-        this,
-        preset,
-        config,
-        options,
-        NSR_ARMS.length + 1,
-        (ctx) => runNsrTransformerSeed(config, NSR_ARMS, ctx),
-      );
-    }
-    return await runSeeds(
-      this,
-      preset,
-      config,
-      options,
-      NSR_ARMS.length + 1 + (config.lrSweep.length ? 1 : 0),
-      (ctx) => runSeed(config, ctx),
-    );
-  },
+  validate: checkConfig,
+  unitsPerSeed: (config) =>
+    config.policy === "transformer"
+      ? NSR_ARMS.length + 1
+      : NSR_ARMS.length + 1 + (config.lrSweep.length ? 1 : 0),
+  runSeed: (config, ctx) =>
+    config.policy === "transformer" ? runNsrTransformerSeed(config, NSR_ARMS, ctx) : runSeed(config, ctx),
   checkClaims: checkNsrClaims,
   charts: nsrCharts,
 };

@@ -9,6 +9,7 @@ import type { RunLog } from "../lib/log/runlog.ts";
 import { saveChart } from "../lib/viz/chart.ts";
 import type { BackendName } from "../lib/core/backend.ts";
 import type { BaseConfig, ChartEntry, ClaimRow, PresetName, Reproduction, RunOptions } from "./harness.ts";
+import { runReproduction } from "./harness.ts";
 
 /** The machine a run happened on. */
 export interface MachineInfo {
@@ -221,7 +222,7 @@ export async function runAndSave(
   const dir = join(options.resultsDir ?? "results", rep.name);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const log = await rep.run({
+  const log = await runReproduction(rep, {
     preset: options.preset,
     seeds: options.seeds,
     backend: options.backend,

@@ -29,8 +29,6 @@
  * "rlcr-paper" arm with its own claim rows. One dev run used RL lr 5e-4; the preset keeps the original 1e-3.
  * Rerun e.g. with `config: {levels: [0.1, 0.3, 0.5, 0.7, 0.9]}` to see the original setting.
  */
-import { useBackend } from "../lib/core/backend.ts";
-import { tf } from "../lib/core/tf.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import { auroc, brierScore, expectedCalibrationError } from "../lib/estimators/calibration.ts";
 import type { RunLog } from "../lib/log/runlog.ts";
@@ -51,10 +49,7 @@ import {
   iqmWithCI,
   logConfig,
   type Reproduction,
-  resolveRunConfig,
   type Row,
-  type RunOptions,
-  runSeeds,
   type SeedContext,
   selectRows,
 } from "./harness.ts";
@@ -550,15 +545,9 @@ export const rlcr: Reproduction<RlcrConfig> = {
       curveEvery: 20,
     },
   },
-  async run(options: RunOptions<RlcrConfig> = {}): Promise<RunLog> {
-    const { preset, config } = resolveRunConfig(this, options);
-    checkConfig(config);
-    // An explicit backend wins; otherwise keep a non-cpu backend already chosen (e.g. by the CLI's "auto"),
-    // and replace the plain-JS cpu default by wasm (several times faster for these tiny models).
-    if (options.backend) await useBackend(options.backend);
-    else if (tf.getBackend() === "cpu" || !tf.getBackend()) await useBackend("wasm");
-    return runSeeds(this, preset, config, options, 1 + RLCR_REWARDS.length, (ctx) => runSeed(config, ctx));
-  },
+  validate: checkConfig,
+  unitsPerSeed: () => 1 + RLCR_REWARDS.length,
+  runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkRlcrClaims,
   charts: rlcrCharts,
 };

@@ -19,10 +19,7 @@ import {
   iqmWithCI,
   logConfig,
   type Reproduction,
-  resolveRunConfig,
   type Row,
-  type RunOptions,
-  runSeeds,
   type SeedContext,
   selectRows,
 } from "./harness.ts";
@@ -347,18 +344,9 @@ export const rover: Reproduction<RoverConfig> = {
       curveEvery: 25,
     },
   },
-  run(options: RunOptions<RoverConfig> = {}): Promise<RunLog> {
-    const { preset, config } = resolveRunConfig(this, options);
-    checkConfig(config);
-    return runSeeds(
-      this,
-      preset,
-      config,
-      options,
-      config.depths.length * config.trainTrees,
-      (ctx) => runSeed(config, ctx),
-    );
-  },
+  validate: checkConfig,
+  unitsPerSeed: (config) => config.depths.length * config.trainTrees,
+  runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkRoverClaims,
   charts(log: RunLog): ChartEntry[] {
     return roverCharts(log);

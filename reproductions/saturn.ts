@@ -41,10 +41,7 @@ import {
   iqmWithCI,
   logConfig,
   type Reproduction,
-  resolveRunConfig,
   type Row,
-  type RunOptions,
-  runSeeds,
   type SeedContext,
   selectRows,
 } from "./harness.ts";
@@ -431,11 +428,9 @@ export const saturn: Reproduction<SaturnConfig> = {
       testSamples: 4,
     },
   },
-  run(options: RunOptions<SaturnConfig> = {}): Promise<RunLog> {
-    const { preset, config } = resolveRunConfig(this, options);
-    checkConfig(config);
-    return runSeeds(this, preset, config, options, SATURN_ARMS.length, (ctx) => runSeed(config, ctx));
-  },
+  validate: checkConfig,
+  unitsPerSeed: () => SATURN_ARMS.length,
+  runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkSaturnClaims,
   charts: saturnCharts,
 };

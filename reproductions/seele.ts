@@ -38,10 +38,7 @@ import {
   directionalClaim,
   logConfig,
   type Reproduction,
-  resolveRunConfig,
   type Row,
-  type RunOptions,
-  runSeeds,
   type SeedContext,
   selectRows,
   type Verdict,
@@ -478,18 +475,9 @@ export const seele: Reproduction<SeeleConfig> = {
       fitIterations: 100,
     },
   },
-  run(options: RunOptions<SeeleConfig> = {}): Promise<RunLog> {
-    const { preset, config } = resolveRunConfig(this, options);
-    checkConfig(config);
-    return runSeeds(
-      this,
-      preset,
-      config,
-      options,
-      seeleArms(config).length + 1,
-      (ctx) => runSeed(config, ctx),
-    );
-  },
+  validate: checkConfig,
+  unitsPerSeed: (config) => seeleArms(config).length + 1,
+  runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkSeeleClaims,
   charts: seeleCharts,
 };

@@ -1,3 +1,4 @@
+import { runReproduction } from "../reproductions/harness.ts";
 import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
@@ -120,16 +121,25 @@ Deno.test("filteringSummaries: hand-built log gives the step and rollout ratios 
   assert.deepEqual(s.final, { grpo: 0.4, dapo: 0.45, balanced: 0.6 });
 });
 
-Deno.test("registry: filtering and seele come first", () => {
+Deno.test("registry: filtering and seele come first", async () => {
   assert.deepEqual(REPRODUCTIONS.slice(0, 2).map((r) => r.name), ["filtering", "seele"]);
-  assert.throws(() => filtering.run({ preset: "smoke", config: { low: 0.9, high: 0.1 } }), ConfigError);
-  assert.throws(() => seele.run({ preset: "smoke", config: { targets: [1.5] } }), ConfigError);
-  assert.throws(() => seele.run({ preset: "smoke", config: { nope: 1 } as never }), ConfigError);
+  await assert.rejects(
+    () => runReproduction(filtering, { preset: "smoke", config: { low: 0.9, high: 0.1 } }),
+    ConfigError,
+  );
+  await assert.rejects(
+    () => runReproduction(seele, { preset: "smoke", config: { targets: [1.5] } }),
+    ConfigError,
+  );
+  await assert.rejects(
+    () => runReproduction(seele, { preset: "smoke", config: { nope: 1 } as never }),
+    ConfigError,
+  );
 });
 
 Deno.test("filtering smoke run: equal training batches, filters generate ≥ as many rollouts, claims well-formed", async () => {
   const c = filtering.presets.smoke;
-  const log = await filtering.run({ preset: "smoke", progress: false });
+  const log = await runReproduction(filtering, { preset: "smoke", progress: false });
   for (let s = 0; s < c.seeds; s++) {
     const last = (arm: string) => selectRows(log, { kind: "curve", arm, seed: s, step: c.steps })[0];
     assert.equal(last("grpo").rollouts, c.steps * c.batchSize * c.groupSize);
@@ -148,7 +158,7 @@ Deno.test("filtering smoke run: equal training batches, filters generate ≥ as 
 
 Deno.test("seele smoke run: equal rollout budget in every arm, descent rows, claims well-formed", async () => {
   const c = seele.presets.smoke;
-  const log = await seele.run({ preset: "smoke", progress: false });
+  const log = await runReproduction(seele, { preset: "smoke", progress: false });
   const budget = c.steps * c.batchSize * c.rounds * c.rolloutsPerRound;
   for (const arm of seeleArms(c)) {
     const last = selectRows(log, { kind: "curve", arm, step: c.steps });
@@ -171,8 +181,8 @@ Deno.test("seele smoke run: equal rollout budget in every arm, descent rows, cla
 
 Deno.test("filtering: the same seeds give the same log; the balanced arm trains on full batches (fill = 1)", async () => {
   const opts = { preset: "smoke" as const, seeds: 1, config: { steps: 8, probeBatches: 3 }, progress: false };
-  const a = await filtering.run(opts);
-  const b = await filtering.run(opts);
+  const a = await runReproduction(filtering, opts);
+  const b = await runReproduction(filtering, opts);
   assert.deepEqual(a.rows, b.rows);
   for (const r of selectRows(a, { kind: "curve", arm: "balanced" })) assert.equal(r.fill, 1);
 });

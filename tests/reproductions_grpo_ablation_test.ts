@@ -1,3 +1,4 @@
+import { runReproduction } from "../reproductions/harness.ts";
 import assert from "node:assert/strict";
 import { useBackend } from "../lib/core/backend.ts";
 import { Rng } from "../lib/core/rng.ts";
@@ -152,14 +153,17 @@ Deno.test("olsSlope recovers a known line; arms map to the right aggregation and
   assert.equal(armTrainerConfig("clip-higher", c).epsHigh, 0.28);
   assert.equal(armTrainerConfig("clip-symmetric", c).epsHigh, 0.2);
   assert.ok(Number(armTrainerConfig("clip-higher", c).ppoEpochs) >= 2);
-  await assert.rejects(() => grpoAblation.run({ preset: "smoke", config: { clipEpochs: 1 } }), ConfigError);
+  await assert.rejects(
+    () => runReproduction(grpoAblation, { preset: "smoke", config: { clipEpochs: 1 } }),
+    ConfigError,
+  );
   assert.equal(grpoAblation.presets.quick.seeds >= 10, true);
   await assert.rejects(
-    () => grpoAblation.run({ preset: "smoke", config: { arms: ["grpo", "bogus" as never] } }),
+    () => runReproduction(grpoAblation, { preset: "smoke", config: { arms: ["grpo", "bogus" as never] } }),
     ConfigError,
   );
   // A subset of arms: claims that need a missing arm are inconclusive with n = 0.
-  const log = await grpoAblation.run({
+  const log = await runReproduction(grpoAblation, {
     preset: "smoke",
     seeds: 1,
     config: { arms: ["grpo"] },
@@ -171,7 +175,7 @@ Deno.test("olsSlope recovers a known line; arms map to the right aggregation and
 });
 
 Deno.test("grpo-ablation smoke run: every arm trains, claims table well-formed, charts built", async () => {
-  const log = await grpoAblation.run({ preset: "smoke", progress: false });
+  const log = await runReproduction(grpoAblation, { preset: "smoke", progress: false });
   const c = grpoAblation.presets.smoke;
   for (const arm of GRPO_ABLATION_ARMS) {
     const rows = selectRows(log, { kind: "arm", arm });

@@ -1,3 +1,4 @@
+import { runReproduction } from "../reproductions/harness.ts";
 import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
@@ -147,26 +148,26 @@ Deno.test("nsrAdvantages: per-sample weights of arXiv 2506.01347 on ±1 rewards,
 
 Deno.test("nsr reproduction: config errors name the field", async () => {
   await assert.rejects(
-    () => nsr.run({ preset: "smoke", config: { observed: 99 }, progress: false }),
+    () => runReproduction(nsr, { preset: "smoke", config: { observed: 99 }, progress: false }),
     ConfigError,
   );
   await assert.rejects(
-    () => nsr.run({ preset: "smoke", config: { ks: [1, 4] }, progress: false }),
+    () => runReproduction(nsr, { preset: "smoke", config: { ks: [1, 4] }, progress: false }),
     ConfigError,
   );
   await assert.rejects(
-    () => nsr.run({ preset: "smoke", config: { evalSamples: 100 }, progress: false }),
+    () => runReproduction(nsr, { preset: "smoke", config: { evalSamples: 100 }, progress: false }),
     /evalSamples/,
   );
   const bogus = { bogus: 1 } as unknown as Partial<typeof nsr.presets.smoke>;
   await assert.rejects(
-    () => nsr.run({ preset: "smoke", config: bogus, progress: false }),
+    () => runReproduction(nsr, { preset: "smoke", config: bogus, progress: false }),
     /bogus/,
   );
 });
 
 Deno.test("nsr smoke run: claims table, paired differences, estimator vs exact, charts", async () => {
-  const log = await nsr.run({ preset: "smoke", progress: false });
+  const log = await runReproduction(nsr, { preset: "smoke", progress: false });
   const seeds = nsr.presets.smoke.seeds;
   const claims = checkNsrClaims(log);
   assert.equal(claims.length, 9);
@@ -232,7 +233,7 @@ Deno.test("transformer variant: arm → trainer config (±1 'signed' rewards wit
 Deno.test("transformer variant (tiny, cpu): SFT base + five RL arms, pass@k rows and training curves", async () => {
   await useBackend("cpu");
   const steps = 2;
-  const log = await nsr.run({
+  const log = await runReproduction(nsr, {
     preset: "smoke",
     seeds: 1,
     progress: false,

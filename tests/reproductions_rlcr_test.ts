@@ -1,3 +1,4 @@
+import { runReproduction } from "../reproductions/harness.ts";
 import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
@@ -140,7 +141,7 @@ Deno.test("checkRlcrClaims: paired differences and verdict directions on a const
 });
 
 Deno.test("rlcr smoke preset: runs, logs every arm per seed, claims table and charts", async () => {
-  const log = await rlcr.run({ preset: "smoke", progress: false });
+  const log = await runReproduction(rlcr, { preset: "smoke", progress: false });
   const evals = (log.rows as Record<string, unknown>[]).filter((r) => r.kind === "eval");
   assert.equal(evals.length, rlcr.presets.smoke.seeds * RLCR_ARMS.length);
   for (const r of evals) {
@@ -166,5 +167,8 @@ Deno.test("rlcr smoke preset: runs, logs every arm per seed, claims table and ch
     "confidence_curve",
     "accuracy_curve",
   ]);
-  await assert.rejects(rlcr.run({ preset: "smoke", config: { groupSize: 1 }, progress: false }), ConfigError);
+  await assert.rejects(
+    runReproduction(rlcr, { preset: "smoke", config: { groupSize: 1 }, progress: false }),
+    ConfigError,
+  );
 });

@@ -1,3 +1,4 @@
+import { runReproduction } from "../reproductions/harness.ts";
 import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
@@ -108,19 +109,23 @@ Deno.test("saturn: registered; config validation", async () => {
   assert.equal(getReproduction("saturn"), saturn);
   assert.ok(REPRODUCTIONS.includes(saturn));
   await assert.rejects(
-    async () => await saturn.run({ preset: "smoke", config: { groupSize: 1 }, progress: false }),
+    async () => await runReproduction(saturn, { preset: "smoke", config: { groupSize: 1 }, progress: false }),
     ConfigError,
   );
   await assert.rejects(
     async () =>
-      await saturn.run({ preset: "smoke", config: { nope: 1 } as Partial<SaturnConfig>, progress: false }),
+      await runReproduction(saturn, {
+        preset: "smoke",
+        config: { nope: 1 } as Partial<SaturnConfig>,
+        progress: false,
+      }),
     ConfigError,
   );
   for (const p of ["quick", "full"] as const) assert.ok(saturn.presets[p].seeds >= 10);
 });
 
 Deno.test("saturn smoke: budgets, ladder accounting, claims table", async () => {
-  const log = await saturn.run({ preset: "smoke", progress: false });
+  const log = await runReproduction(saturn, { preset: "smoke", progress: false });
   const c = saturn.presets.smoke;
   const budget = c.steps * c.batchSize * c.groupSize;
   for (let s = 0; s < c.seeds; s++) {

@@ -1,3 +1,4 @@
+import { runReproduction } from "../reproductions/harness.ts";
 import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
@@ -249,7 +250,7 @@ Deno.test("kaeSchedule: blocks of batchSize prompts, each kept for `revisit` con
 });
 
 Deno.test("ROVER smoke run: Theorem 3.1 holds on every tree; claims, charts and tables are well formed", async () => {
-  const log = await rover.run({ preset: "smoke", progress: false });
+  const log = await runReproduction(rover, { preset: "smoke", progress: false });
   const theorem = selectRows(log, { kind: "theorem", rewardKind: "binary" });
   assert.ok(theorem.length > 0 && theorem.every((r) => r.optimal === r.trees));
   const claims = rover.checkClaims(log);
@@ -274,7 +275,7 @@ Deno.test("ROVER smoke run: Theorem 3.1 holds on every tree; claims, charts and 
 });
 
 Deno.test("KAE run: the measured group-mean MSE matches its closed form E[V(1−V)/G] (±20%)", async () => {
-  const log = await kae.run({
+  const log = await runReproduction(kae, {
     preset: "smoke",
     seeds: 1,
     config: { lengths: [3], mseSteps: 200, g1Steps: 20 },
