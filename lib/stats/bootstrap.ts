@@ -84,13 +84,57 @@ export function stratifiedBootstrapCI(
   options?: Partial<BootstrapOptions>,
 ): ConfidenceInterval {
   const o = resolveBootstrap("stratifiedBootstrapCI", options);
+  const { estimate, reps } = stratifiedReplicates(scores, statistic, o);
+  return percentileInterval(estimate, reps, o.alpha);
+}
+
+/** A bootstrap interval plus one-sided bootstrap p-values against a threshold θ. */
+export interface BootstrapTest extends ConfidenceInterval {
+  /** p for H₁ "statistic > θ": (1 + #{replicates ≤ θ}) / (reps + 1). */
+  pGreater: number;
+  /** p for H₁ "statistic < θ": (1 + #{replicates ≥ θ}) / (reps + 1). */
+  pLess: number;
+}
+
+/**
+ * Stratified bootstrap CI with one-sided p-values against `threshold` (Efron & Tibshirani 1993, §16: the
+ * share of replicates on the null side, with the +1 correction so p is never 0); same resampling as
+ * `stratifiedBootstrapCI` (same seed → same interval).
+ */
+export function stratifiedBootstrapTest(
+  scores: ScoreInput,
+  statistic: MatrixStatistic,
+  threshold: number,
+  options?: Partial<BootstrapOptions>,
+): BootstrapTest {
+  const o = resolveBootstrap("stratifiedBootstrapTest", options);
+  assertFiniteNumber("threshold", threshold);
+  const { estimate, reps } = stratifiedReplicates(scores, statistic, o);
+  let atOrBelow = 0;
+  let atOrAbove = 0;
+  for (const r of reps) {
+    if (r <= threshold) atOrBelow++;
+    if (r >= threshold) atOrAbove++;
+  }
+  return {
+    ...percentileInterval(estimate, reps, o.alpha),
+    pGreater: (1 + atOrBelow) / (o.reps + 1),
+    pLess: (1 + atOrAbove) / (o.reps + 1),
+  };
+}
+
+function stratifiedReplicates(
+  scores: ScoreInput,
+  statistic: MatrixStatistic,
+  o: BootstrapOptions,
+): { estimate: number; reps: Float64Array } {
   checkStatistic(statistic);
   const rows = scoreRows("scores", scores);
   const rng = new Rng(o.seed);
   const estimate = evaluate(statistic, rows.map((r) => r.slice()));
   const reps = new Float64Array(o.reps);
   for (let b = 0; b < o.reps; b++) reps[b] = evaluate(statistic, resample(rows, rng));
-  return percentileInterval(estimate, reps, o.alpha);
+  return { estimate, reps };
 }
 
 /**

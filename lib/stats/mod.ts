@@ -1,4 +1,5 @@
-/** Statistics for reporting (rliable, arXiv 2108.13264): IQM, optimality gap, profiles, P(improvement), bootstrap CIs. */
+/** Statistics for reporting (rliable, arXiv 2108.13264): IQM, optimality gap, profiles, P(improvement), bootstrap CIs and tests, Holm adjustment. */
 export * from "./aggregate.ts";
 export * from "./bootstrap.ts";
 export * from "./correlation.ts";
+export * from "./multiplicity.ts";
