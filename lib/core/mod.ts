@@ -2,6 +2,6 @@
 export * from "./rng.ts";
 export * from "./validate.ts";
 export * from "./backend.ts";
-export { tf } from "./tf.ts";
+export type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D, Variable } from "./tf.ts";
 export type * from "../tasks/types.ts";
 export type * from "../curricula/types.ts";
