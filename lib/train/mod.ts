@@ -7,3 +7,4 @@ export * from "./uniform.ts";
 export * from "./sft.ts";
 export * from "./trainer.ts";
 export * from "./warm_start.ts";
+export * from "./gradient_norm.ts";
