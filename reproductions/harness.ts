@@ -240,6 +240,82 @@ export function selectRows(log: RunLog, where: Row): Row[] {
   return (log.rows as Row[]).filter((r) => keys.every((k) => r[k] === where[k]));
 }
 
+/** Rows of `log` (or a row list) grouped by their `seed` column, in ascending seed order. */
+export function rowsBySeed(rows: RunLog | readonly Row[]): Map<number, Row[]> {
+  const list = rows instanceof RunLog ? rows.rows as Row[] : rows;
+  const out = new Map<number, Row[]>();
+  for (const r of list) {
+    const s = Number(r.seed);
+    if (!Number.isInteger(s)) throw new ConfigError("row.seed", "must be an integer seed index", r.seed);
+    const g = out.get(s);
+    if (g) g.push(r);
+    else out.set(s, [r]);
+  }
+  return new Map([...out.entries()].sort((a, b) => a[0] - b[0]));
+}
+
+/**
+ * Per seed, the number in `field` of the one row matching `where` (seed → value, ascending seed; a missing or
+ * null field gives NaN); several matching rows in one seed throw a ConfigError (the selection is ambiguous).
+ */
+export function bySeed(log: RunLog | readonly Row[], where: Row, field: string): Map<number, number> {
+  const out = new Map<number, number>();
+  const keys = Object.keys(where);
+  for (const [seed, rows] of rowsBySeed(log)) {
+    const hit = rows.filter((r) => keys.every((k) => r[k] === where[k]));
+    if (hit.length > 1) {
+      throw new ConfigError(
+        "where",
+        `must select at most one row per seed (seed ${seed} has ${hit.length})`,
+        where,
+      );
+    }
+    if (hit.length === 1) {
+      const v = hit[0][field] as number | string | null | undefined;
+      out.set(seed, v === null || v === undefined ? NaN : Number(v));
+    }
+  }
+  return out;
+}
+
+/**
+ * Paired per-seed statistic f(a_s, b_s) (default the difference a_s − b_s) over the seeds present in both maps,
+ * in ascending seed order; seeds whose result is not finite are dropped. Common random numbers: a and b of one
+ * seed share the seed's start and streams, so the pairing removes the between-seed variance.
+ */
+export function pairedBySeed(
+  a: ReadonlyMap<number, number>,
+  b: ReadonlyMap<number, number>,
+  f: (a: number, b: number) => number = (x, y) => x - y,
+): number[] {
+  const out: number[] = [];
+  for (const s of [...a.keys()].sort((u, v) => u - v)) {
+    const w = b.get(s);
+    if (w === undefined) continue;
+    const v = f(a.get(s)!, w);
+    if (Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * The `scores` matrix of a claim (`directionalClaim`, `iqmWithCI`): f(rows of seed s) per seed, ascending seed,
+ * non-finite results dropped; one row (stratum) in all, or with `stratum` one row per distinct value of that
+ * field (first-seen order; strata without any finite value are dropped).
+ */
+export function seedMatrix(
+  rows: RunLog | readonly Row[],
+  f: (seedRows: Row[]) => number,
+  stratum?: string,
+): number[][] {
+  const list = rows instanceof RunLog ? rows.rows as Row[] : rows;
+  const strata = stratum === undefined
+    ? [list]
+    : [...new Set(list.map((r) => r[stratum]))].map((v) => list.filter((r) => r[stratum] === v));
+  const out = strata.map((part) => [...rowsBySeed(part).values()].map(f).filter(Number.isFinite));
+  return stratum === undefined ? out : out.filter((r) => r.length > 0);
+}
+
 /** The config a run log was produced with (its meta.config). */
 export function logConfig<C>(log: RunLog): C {
   const meta = log.meta as { config?: C };

@@ -1,7 +1,8 @@
-/** Curricula (RLVRTrainer hooks): filters, SEELE hint scaffolding, adaptive guidance, SATURN ladder; 3PL fit. */
+/** Curricula (RLVRTrainer hooks): filters, SEELE hint scaffolding, adaptive guidance, SATURN ladder; 3PL fit; per-step group statistics. */
 export * from "./filter.ts";
 export * from "./irt.ts";
 export * from "./seele.ts";
 export * from "./guidance.ts";
 export * from "./ladder.ts";
 export * from "./testbed.ts";
+export * from "./observe.ts";

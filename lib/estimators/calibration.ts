@@ -1,6 +1,7 @@
 /**
  * Calibration and discrimination metrics for verbalised confidences (as reported by RLCR, arXiv 2507.16806):
- * expected calibration error, reliability diagram, Brier score and AUROC.
+ * expected calibration error, reliability diagram, Brier score, AUROC, and their summary of a set of responses
+ * with stated (possibly unparsable) confidences.
  *
  * `conf` are probabilities in [0, 1]; `correct` / `labels` are 0/1 (or booleans). Binning is equal-width on
  * [0, 1]: bin b = [b/B, (b+1)/B) for b < B − 1, and the last bin is closed, [(B−1)/B, 1].
@@ -103,9 +104,13 @@ export function expectedCalibrationError(
   const { bins } = resolveConfig("expectedCalibrationError", BIN_DEFAULTS, options);
   assertInteger("expectedCalibrationError.bins", bins, { min: 1 });
   const y = checkConfCorrect(conf, correct);
+  return eceOfBins(binStats(conf, y, bins), conf.length);
+}
+
+function eceOfBins(rows: readonly ReliabilityBin[], n: number): number {
   let ece = 0;
-  for (const row of binStats(conf, y, bins)) {
-    if (row.count > 0) ece += (row.count / conf.length) * Math.abs(row.accuracy! - row.meanConfidence!);
+  for (const row of rows) {
+    if (row.count > 0) ece += (row.count / n) * Math.abs(row.accuracy! - row.meanConfidence!);
   }
   return ece;
 }
@@ -148,4 +153,67 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number | bool
     i = j + 1;
   }
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+/** Calibration of stated confidences (RLCR, arXiv 2507.16806): accuracy over all responses, the rest over parsable ones. */
+export interface CalibrationSummary {
+  /** Fraction correct over all responses (parsable or not). */
+  accuracy: number;
+  /** Fraction of responses with a parsable confidence. */
+  parseRate: number;
+  /** Mean stated confidence (parsable responses; NaN when none). */
+  meanConfidence: number;
+  /** ECE = Σ_b (n_b/N)·|acc_b − conf_b| over `bins` (parsable responses; NaN when none). */
+  ece: number;
+  /** Brier score (1/N) Σ (q − y)² (parsable responses; NaN when none). */
+  brier: number;
+  /** AUROC of confidence for correctness (parsable responses; NaN when one class is absent). */
+  auroc: number;
+  /** Reliability diagram of the parsable responses (the bins the ECE is computed from). */
+  bins: ReliabilityBin[];
+}
+
+/**
+ * Calibration summary of one set of responses: `conf[i]` is response i's stated confidence or null when it has
+ * none (unparsable), `correct[i]` its 0/1 correctness. Accuracy counts every response; reliability bins, ECE,
+ * Brier, AUROC and mean confidence use the parsable ones (one binning for the diagram and the ECE).
+ */
+export function calibrationSummary(
+  conf: readonly (number | null)[],
+  correct: ArrayLike<number | boolean>,
+  options?: Partial<BinOptions>,
+): CalibrationSummary {
+  const { bins } = resolveConfig("calibrationSummary", BIN_DEFAULTS, options);
+  assertInteger("calibrationSummary.bins", bins, { min: 1 });
+  const all = toBinary("correct", correct);
+  if (!Array.isArray(conf) || conf.length === 0) {
+    throw new ConfigError("conf", "must be a non-empty array", conf);
+  }
+  assertSameLength("conf", conf, "correct", all);
+  const q: number[] = [];
+  const y: number[] = [];
+  conf.forEach((c, i) => {
+    if (c !== null) {
+      q.push(c);
+      y.push(all[i]);
+    }
+  });
+  let hits = 0;
+  for (const v of all) hits += v;
+  const accuracy = hits / all.length;
+  if (q.length === 0) {
+    return { accuracy, parseRate: 0, meanConfidence: NaN, ece: NaN, brier: NaN, auroc: NaN, bins: [] };
+  }
+  const yq = checkConfCorrect(q, y);
+  const rows = binStats(q, yq, bins);
+  const pos = y.reduce((a, b) => a + b, 0);
+  return {
+    accuracy,
+    parseRate: q.length / conf.length,
+    meanConfidence: q.reduce((a, b) => a + b, 0) / q.length,
+    ece: eceOfBins(rows, q.length),
+    brier: brierScore(q, yq),
+    auroc: pos > 0 && pos < y.length ? auroc(q, yq) : NaN,
+    bins: rows,
+  };
 }

@@ -3,6 +3,7 @@
  * confidence q ∈ [0, 1] with its answer and is rewarded for correctness plus a proper scoring rule on q.
  */
 import { assertFiniteNumber, ConfigError, resolveConfig } from "../core/validate.ts";
+import type { Problem } from "../tasks/types.ts";
 
 /** Options of `rlcrReward`. */
 export interface RlcrOptions {
@@ -71,4 +72,25 @@ export function rlcrLogScoreReward(
   const q = parseConfidence(confidence);
   if (q === null) return o.unparsableReward;
   return c + Math.log(Math.max(c === 1 ? q : 1 - q, o.logFloor));
+}
+
+/** A task whose responses state a confidence: `verify` scores the answer, `confidence` parses q (null = none). */
+export interface StatedConfidenceTask {
+  /** 1 iff the response's answer is correct, else 0. */
+  verify(problem: Problem, response: readonly number[]): number;
+  /** The stated confidence q ∈ [0, 1] of a response, or null when it is unparsable. */
+  confidence(response: readonly number[]): number | null;
+}
+
+/**
+ * The RLCR reward of a response (arXiv 2507.16806) as a trainer reward function: r = 1[correct] − (q − 1[correct])²
+ * with correctness from `task.verify` and q parsed by `task.confidence` (unparsable → `unparsableReward`).
+ */
+export function rlcrTaskReward(
+  task: StatedConfidenceTask,
+  options: Partial<RlcrOptions> = {},
+): (problem: Problem, response: readonly number[]) => number {
+  const o = resolveConfig("rlcrReward", RLCR_DEFAULTS, options);
+  assertFiniteNumber("rlcrReward.unparsableReward", o.unparsableReward);
+  return (problem, response) => rlcrReward(task.verify(problem, response), task.confidence(response), o);
 }

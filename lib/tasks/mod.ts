@@ -1,7 +1,8 @@
-/** Verifiable task families (addition, SAT), their vocabularies and held-out datasets. */
+/** Verifiable task families (addition, free-length addition, confidence addition, SAT, SimChain), their vocabularies and held-out datasets. */
 export * from "./vocab.ts";
 export * from "./addition.ts";
 export * from "./sat.ts";
 export * from "./dataset.ts";
 export * from "./chain.ts";
 export * from "./confidence.ts";
+export * from "./free_length_addition.ts";

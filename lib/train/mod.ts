@@ -1,4 +1,4 @@
-/** Training: the composable RLVRTrainer loop, its config, Adam, rollouts/evaluation, SFT warm start, fair arm comparisons. */
+/** Training: the composable RLVRTrainer loop, its config, Adam, rollouts/evaluation, SFT and transformer warm start, gradient norms, fair arm comparisons. */
 export * from "./config.ts";
 export * from "./adam.ts";
 export * from "./advantages.ts";
@@ -6,4 +6,6 @@ export * from "./rollouts.ts";
 export * from "./uniform.ts";
 export * from "./sft.ts";
 export * from "./trainer.ts";
+export * from "./warm_start.ts";
+export * from "./gradient_norm.ts";
 export * from "./arms.ts";

@@ -3,6 +3,7 @@
  * spec (aggregated data inline in `data.values`). Inputs are plain records or an arquero table.
  */
 import { assertInteger, assertOneOf, ConfigError, resolveConfig } from "../core/validate.ts";
+import { expectedCalibrationError, reliabilityDiagram } from "../estimators/calibration.ts";
 import { Chart } from "./chart.ts";
 import { type IntervalEstimate, iqmBootstrapInterval, meanTInterval } from "./summary.ts";
 
@@ -297,8 +298,7 @@ export function reliabilityBins(data: ChartData, options: ReliabilityOptions = {
   assertInteger("bins", o.bins, { min: 1, max: 1000 });
   const arm = o.arm ?? (rows.some((r) => "arm" in r) ? "arm" : undefined);
   if (arm) requireField(rows, "arm", arm);
-  const acc = new Map<string, { arm: unknown; bin: number; n: number; sumC: number; sumY: number }>();
-  const totals = new Map<unknown, number>();
+  const byArm = new Map<unknown, { conf: number[]; y: number[] }>();
   rows.forEach((r, i) => {
     const c = numberAt(r, o.confidence, i);
     const y = numberAt(r, o.correct, i);
@@ -306,39 +306,39 @@ export function reliabilityBins(data: ChartData, options: ReliabilityOptions = {
     if (c < 0 || c > 1) throw new ConfigError(`data[${i}].${o.confidence}`, "must be in [0, 1]", c);
     if (y !== 0 && y !== 1) throw new ConfigError(`data[${i}].${o.correct}`, "must be 0/1 or boolean", y);
     const a = arm ? r[arm] : "";
-    const b = Math.min(o.bins - 1, Math.floor(c * o.bins));
-    const key = JSON.stringify([a, b]);
-    let g = acc.get(key);
-    if (!g) acc.set(key, g = { arm: a, bin: b, n: 0, sumC: 0, sumY: 0 });
-    g.n++;
-    g.sumC += c;
-    g.sumY += y;
-    totals.set(a, (totals.get(a) ?? 0) + 1);
+    let g = byArm.get(a);
+    if (!g) byArm.set(a, g = { conf: [], y: [] });
+    g.conf.push(c);
+    g.y.push(y);
   });
   const z = 1.959963984540054;
   const bins: ChartRow[] = [];
   const ece = new Map<unknown, number>();
-  for (
-    const g of [...acc.values()].sort((p, q) => String(p.arm).localeCompare(String(q.arm)) || p.bin - q.bin)
-  ) {
-    const p = g.sumY / g.n;
-    const conf = g.sumC / g.n;
-    const denom = 1 + z * z / g.n;
-    const mid = (p + z * z / (2 * g.n)) / denom;
-    const half = z * Math.sqrt(p * (1 - p) / g.n + z * z / (4 * g.n * g.n)) / denom;
-    const row: ChartRow = {};
-    if (arm) row[arm] = g.arm;
-    Object.assign(row, {
-      bin_lo: g.bin / o.bins,
-      bin_hi: (g.bin + 1) / o.bins,
-      confidence: conf,
-      accuracy: p,
-      acc_lo: Math.max(0, mid - half),
-      acc_hi: Math.min(1, mid + half),
-      count: g.n,
-    });
-    bins.push(row);
-    ece.set(g.arm, (ece.get(g.arm) ?? 0) + g.n / totals.get(g.arm)! * Math.abs(p - conf));
+  for (const a of [...byArm.keys()].sort((p, q) => String(p).localeCompare(String(q)))) {
+    const g = byArm.get(a)!;
+    // One binning implementation: the estimators' reliability diagram (equal-width, last bin closed).
+    const diagram = reliabilityDiagram(g.conf, g.y, { bins: o.bins });
+    for (const b of diagram) {
+      if (b.count === 0) continue;
+      const n = b.count;
+      const p = b.accuracy!;
+      const denom = 1 + z * z / n;
+      const mid = (p + z * z / (2 * n)) / denom;
+      const half = z * Math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom;
+      const row: ChartRow = {};
+      if (arm) row[arm] = a;
+      Object.assign(row, {
+        bin_lo: b.lower,
+        bin_hi: b.upper,
+        confidence: b.meanConfidence,
+        accuracy: p,
+        acc_lo: Math.max(0, mid - half),
+        acc_hi: Math.min(1, mid + half),
+        count: n,
+      });
+      bins.push(row);
+    }
+    ece.set(a, expectedCalibrationError(g.conf, g.y, { bins: o.bins }));
   }
   return { bins, ece };
 }

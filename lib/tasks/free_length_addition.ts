@@ -6,12 +6,12 @@
  * uniform number of filler tokens in [0, maxFiller], so a supervised warm start leaves the policy with a
  * spread of lengths to choose from.
  */
-import type { Rng } from "../lib/core/rng.ts";
-import { assertInteger, resolveConfig } from "../lib/core/validate.ts";
-import { AdditionTask } from "../lib/tasks/addition.ts";
-import type { AdditionOptions } from "../lib/tasks/addition.ts";
-import type { CharVocabulary } from "../lib/tasks/vocab.ts";
-import type { Problem, Task } from "../lib/tasks/types.ts";
+import type { Rng } from "../core/rng.ts";
+import { assertInteger, resolveConfig } from "../core/validate.ts";
+import { AdditionTask } from "./addition.ts";
+import type { AdditionOptions } from "./addition.ts";
+import type { CharVocabulary } from "./vocab.ts";
+import type { Problem, Task } from "./types.ts";
 
 /** Options of `FreeLengthAdditionTask`. */
 export interface FreeLengthAdditionConfig {
