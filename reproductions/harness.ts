@@ -11,7 +11,8 @@ import { assertInteger, assertOneOf, ConfigError, resolveConfig } from "../lib/c
 import { type BackendName, useBackend } from "../lib/core/backend.ts";
 import { tf } from "../lib/core/tf.ts";
 import { RunLog } from "../lib/log/runlog.ts";
-import { iqm, stratifiedBootstrapCI } from "../lib/stats/mod.ts";
+import { iqm, stratifiedBootstrapCI, stratifiedBootstrapTest } from "../lib/stats/mod.ts";
+import type { Preregistration, Tier } from "./preregistration.ts";
 import { Progress } from "../lib/viz/progress.ts";
 import type { Chart } from "../lib/viz/chart.ts";
 import { dirname, join } from "node:path";
@@ -42,6 +43,18 @@ export interface ClaimRow {
   rule: string;
   /** Number of runs (seeds × strata) behind the estimate. */
   n: number;
+  /** Stable id (`<reproduction>.<tier>.<n>`) matched against a `Preregistration`. */
+  id?: string;
+  /** `lm` (TinyTransformer through the library trainer) or `exact` (exact / linear beds); default `exact`. */
+  tier?: Tier;
+  /** True when the claim id and the run's config match a committed `Preregistration`. */
+  preregistered?: boolean;
+  /** One-sided bootstrap p-value for the claimed direction (directional claims). */
+  pValue?: number;
+  /** One-sided bootstrap p-value for the opposite direction (directional claims). */
+  pOpposite?: number;
+  /** Verdict after Holm adjustment over the reproduction's claims of the same tier. */
+  verdictHolm?: Verdict;
 }
 
 /** A named chart of a reproduction. */
@@ -98,6 +111,8 @@ export interface Reproduction<C extends BaseConfig = BaseConfig> {
   readonly presets: Record<PresetName, C>;
   /** True when `runSeed` uses tfjs tensors (the run then activates a backend); tabular reproductions omit it. */
   readonly usesTensors?: boolean;
+  /** Committed plans (claims, rules, registered preset configs, amendments), one per tier; none when absent. */
+  readonly preregistrations?: readonly Preregistration[];
   /** Checks across fields beyond `resolveConfig`'s per-field checks; throws a ConfigError naming the field. */
   validate(config: C): void;
   /** Progress units one seed reports (its arms or phases). */
@@ -374,6 +389,22 @@ export function directionalClaim(
   if (scores.every((row) => row.length === 0)) {
     return { claim, paper, estimate: NaN, ci: [NaN, NaN], verdict: "inconclusive", rule, n: 0 };
   }
-  const { estimate, ci, n } = iqmWithCI(scores, opts.seed ?? 0);
-  return { claim, paper, estimate, ci, verdict: directionalVerdict(ci, direction, threshold), rule, n };
+  const t = stratifiedBootstrapTest(scores, (m) => iqm(m), threshold, {
+    reps: 2000,
+    alpha: 0.05,
+    seed: opts.seed ?? 0,
+  });
+  const ci: [number, number] = [t.lower, t.upper];
+  const n = scores.reduce((s, r) => s + r.length, 0);
+  return {
+    claim,
+    paper,
+    estimate: t.estimate,
+    ci,
+    verdict: directionalVerdict(ci, direction, threshold),
+    rule,
+    n,
+    pValue: direction === "greater" ? t.pGreater : t.pLess,
+    pOpposite: direction === "greater" ? t.pLess : t.pGreater,
+  };
 }

@@ -17,6 +17,7 @@ import { rover } from "./rover.ts";
 
 export * from "./harness.ts";
 export * from "./report.ts";
+export * from "./preregistration.ts";
 export {
   type CalibrationSummary,
   calibrationSummary,

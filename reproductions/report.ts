@@ -10,6 +10,7 @@ import { saveChart } from "../lib/viz/chart.ts";
 import type { BackendName } from "../lib/core/backend.ts";
 import type { BaseConfig, ChartEntry, ClaimRow, PresetName, Reproduction, RunOptions } from "./harness.ts";
 import { runReproduction } from "./harness.ts";
+import { finalizeClaims, type Preregistration, TIERS } from "./preregistration.ts";
 
 /** The machine a run happened on. */
 export interface MachineInfo {
@@ -55,11 +56,13 @@ export interface ReproductionSummary {
   date: string;
   claims: ClaimRow[];
   charts: string[];
+  /** The reproduction's committed plans (registration dates, pilots and amendments), one per tier. */
+  preregistrations?: Preregistration[];
 }
 
 /** Write results/<name>/: run.csv (+ .meta.json), claims.json, charts (.svg/.html), summary.json. */
 export async function writeResults(
-  rep: Pick<Reproduction, "name" | "title" | "paper">,
+  rep: Pick<Reproduction, "name" | "title" | "paper" | "preregistrations">,
   log: RunLog,
   claims: ClaimRow[],
   charts: ChartEntry[],
@@ -91,6 +94,7 @@ export async function writeResults(
     date: new Date().toISOString(),
     claims,
     charts: charts.map((c) => c.name),
+    preregistrations: [...(rep.preregistrations ?? [])],
   };
   await Deno.writeTextFile(join(info.dir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
   return summary;
@@ -108,25 +112,75 @@ function cell(s: string): string {
   return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
-/** Markdown claims table: claim, paper, estimate, 95% CI, verdict (optionally with a reproduction column). */
+/**
+ * Markdown claims table: claim, tier, paper, estimate, 95% CI, raw and Holm-adjusted verdicts, n, whether
+ * pre-registered (optionally with a reproduction column).
+ */
 export function claimsMarkdown(claims: readonly ClaimRow[], reproduction?: string): string {
-  const head = reproduction !== undefined
-    ? "| reproduction | claim | paper | our estimate | 95% CI | verdict |\n|---|---|---|---|---|---|\n"
-    : "| claim | paper | our estimate | 95% CI | verdict |\n|---|---|---|---|---|\n";
-  return head +
-    claims.map((c) =>
-      `| ${reproduction !== undefined ? `${cell(reproduction)} | ` : ""}${cell(c.claim)} | ${
-        cell(c.paper)
-      } | ${fmt(c.estimate)} | [${fmt(c.ci[0])}, ${fmt(c.ci[1])}] | **${c.verdict}** |`
-    ).join("\n") + "\n";
+  return claimsHeader(reproduction !== undefined) + "\n" +
+    claims.map((c) => `| ${claimCells(c, reproduction).join(" | ")} |`).join("\n") + "\n";
+}
+
+function claimsHeader(withReproduction: boolean): string {
+  const cols = [
+    "claim",
+    "tier",
+    "paper",
+    "our estimate",
+    "95% CI",
+    "verdict",
+    "Holm-adjusted",
+    "n",
+    "pre-registered",
+  ];
+  if (withReproduction) cols.unshift("reproduction");
+  return `| ${cols.join(" | ")} |\n|${cols.map(() => "---").join("|")}|`;
+}
+
+function claimCells(c: ClaimRow, reproduction?: string): string[] {
+  const cells = [
+    cell(c.claim),
+    c.tier ?? "exact",
+    cell(c.paper),
+    fmt(c.estimate),
+    `[${fmt(c.ci[0])}, ${fmt(c.ci[1])}]`,
+    `**${c.verdict}**`,
+    c.verdictHolm ?? "—",
+    String(c.n),
+    c.preregistered ? "yes" : "no",
+  ];
+  if (reproduction !== undefined) cells.unshift(cell(reproduction));
+  return cells;
+}
+
+/** Counts of each verdict (raw and Holm-adjusted) per tier, as markdown table rows. */
+export function verdictCounts(claims: readonly ClaimRow[]): string {
+  const lines = [
+    "| tier | claims | reproduced | not reproduced | inconclusive | Holm: reproduced | Holm: not reproduced | Holm: inconclusive | pre-registered |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const tier of TIERS) {
+    const rows = claims.filter((c) => (c.tier ?? "exact") === tier);
+    const count = (f: (c: ClaimRow) => boolean) => rows.filter(f).length;
+    lines.push(
+      `| ${tier} | ${rows.length} | ${count((c) => c.verdict === "reproduced")} | ${
+        count((c) => c.verdict === "not reproduced")
+      } | ${count((c) => c.verdict === "inconclusive")} | ${count((c) => c.verdictHolm === "reproduced")} | ${
+        count((c) => c.verdictHolm === "not reproduced")
+      } | ${count((c) => (c.verdictHolm ?? "inconclusive") === "inconclusive")} | ${
+        count((c) => !!c.preregistered)
+      } |`,
+    );
+  }
+  return lines.join("\n") + "\n";
 }
 
 /** Plain-text claims table (for terminals and notebooks without markdown). */
 export function claimsText(claims: readonly ClaimRow[]): string {
   return claims.map((c) =>
-    `[${c.verdict}] ${c.claim}\n    paper: ${c.paper}; ours: ${fmt(c.estimate)} [${fmt(c.ci[0])}, ${
-      fmt(c.ci[1])
-    }] ` +
+    `[${c.verdict}${c.verdictHolm ? `; Holm: ${c.verdictHolm}` : ""}] ${c.claim} (${c.tier ?? "exact"} tier${
+      c.preregistered ? ", pre-registered" : ""
+    })\n    paper: ${c.paper}; ours: ${fmt(c.estimate)} [${fmt(c.ci[0])}, ${fmt(c.ci[1])}] ` +
     `(n = ${c.n})\n    rule: ${c.rule}`
   ).join("\n");
 }
@@ -145,26 +199,38 @@ export function renderReport(summaries: readonly ReproductionSummary[]): string 
     return lines.join("\n");
   }
   lines.push(
-    "Generated by `deno task reproduce`. Every verdict follows the rule stated with its claim (fixed in code " +
-      "before the runs); estimates are IQMs over runs with 95% stratified-bootstrap CIs unless the rule says otherwise.",
+    "Generated by `deno task reproduce`. Every verdict follows the rule stated with its claim. Claims come in " +
+      "two tiers: `lm` (a TinyTransformer trained by the library's RLVRTrainer on a token task) and `exact` " +
+      "(exact or linear test beds that check algorithms against ground truth). Beside each raw verdict (95% " +
+      "bootstrap CI) stands the verdict after Holm's adjustment over the reproduction's claims of the same tier; " +
+      "`pre-registered` says whether the claim, its rule and the run's hyperparameters and seeds were committed " +
+      "before the run.",
     "",
+    "## Verdict counts",
+    "",
+    verdictCounts(summaries.flatMap((s) => s.claims)),
     "## All claims",
     "",
-  );
-  const all = summaries.flatMap((s) => s.claims.map((c) => ({ s, c })));
-  lines.push(
-    "| reproduction | claim | paper | our estimate | 95% CI | verdict |",
-    "|---|---|---|---|---|---|",
-    ...all.map(({ s, c }) =>
-      `| ${s.name} (${s.preset}) | ${cell(c.claim)} | ${cell(c.paper)} | ${fmt(c.estimate)} | [${
-        fmt(c.ci[0])
-      }, ${fmt(c.ci[1])}] | **${c.verdict}** |`
+    claimsHeader(true),
+    ...summaries.flatMap((s) =>
+      s.claims.map((c) => `| ${claimCells(c, `${s.name} (${s.preset})`).join(" | ")} |`)
     ),
     "",
   );
-  const counts = new Map<string, number>();
-  for (const { c } of all) counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
-  lines.push(`Verdicts: ${[...counts].map(([v, n]) => `${n} ${v}`).join(", ")}.`, "");
+  const amendments = summaries.flatMap((s) =>
+    (s.preregistrations ?? []).flatMap((p) => p.amendments.map((a) => ({ s, p, a })))
+  );
+  lines.push("## Amendments", "");
+  if (amendments.length === 0) lines.push("None: every pre-registered plan ran as committed.", "");
+  for (const { s, p, a } of amendments) {
+    const ids = [...new Set([...Object.keys(a.before), ...Object.keys(a.after)])];
+    lines.push(
+      `- **${s.name}** (${p.tier} tier, ${a.date}): ${a.change} — ${a.reason}. Verdicts before → after: ${
+        ids.map((id) => `${id} ${a.before[id] ?? "—"} → ${a.after[id] ?? "—"}`).join("; ")
+      }.`,
+    );
+  }
+  lines.push("");
   for (const s of summaries) {
     const m = s.machine;
     lines.push(
@@ -173,6 +239,10 @@ export function renderReport(summaries: readonly ReproductionSummary[]): string 
       `Preset \`${s.preset}\`, ${s.seeds} seeds${resumedNote(s)}, wall time ${s.wallSeconds.toFixed(1)} s ` +
         `(CPU ${(s.cpuSeconds ?? 0).toFixed(1)} s) ` +
         `on ${m.cores} cores (${m.cpu}), Deno ${m.deno}, ${m.os}, backend: ${s.backend}; run ${s.date}.`,
+      "",
+      ...(s.preregistrations ?? []).map((p) =>
+        `Pre-registered (${p.tier} tier): ${p.registered}. Pilots before registration: ${p.pilots}`
+      ),
       "",
       "Decision rules:",
       "",
@@ -233,7 +303,12 @@ export async function runAndSave(
   const wallSeconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const claims = rep.checkClaims(log);
+  const claims = finalizeClaims(
+    rep.checkClaims(log),
+    rep.preregistrations ?? [],
+    log.meta.preset as PresetName,
+    log.meta.config as Record<string, unknown>,
+  );
   const cfg = log.meta.config as BaseConfig;
   const summary = await writeResults(rep, log, claims, rep.charts(log), {
     dir,

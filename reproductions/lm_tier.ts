@@ -1,0 +1,168 @@
+/**
+ * The LM tier shared by the reproductions whose mechanism shows on multi-digit addition (online difficulty
+ * filtering, SEELE, KAE): a TinyTransformer warm-started by SFT on 1…maxDigits-digit addition (so it solves
+ * most short problems and few long ones), then every arm trained by `RLVRTrainer` from that same start at
+ * every learning rate of one grid (`trainArms`: equal tuning), each arm's rate selected on a validation set and
+ * reported on a disjoint test set, at equal steps and at equal rollouts. One config fragment, one run function,
+ * one claim builder; the papers differ only in their arms.
+ */
+import { assertInteger, ConfigError } from "../lib/core/validate.ts";
+import { AdditionTask } from "../lib/tasks/addition.ts";
+import { makeDataset } from "../lib/tasks/dataset.ts";
+import type { Problem } from "../lib/tasks/types.ts";
+import { type Arm, atRolloutBudget, bestLearningRates, trainArms } from "../lib/train/arms.ts";
+import {
+  type TransformerSetup,
+  validateTransformerSetup,
+  warmStartTransformer,
+} from "../lib/train/warm_start.ts";
+import type { AdditionOptions } from "../lib/tasks/addition.ts";
+import type { RunLog } from "../lib/log/runlog.ts";
+import {
+  bySeed,
+  type ClaimRow,
+  directionalClaim,
+  pairedBySeed,
+  type Row,
+  type SeedContext,
+} from "./harness.ts";
+
+/** LM-tier settings (model + SFT from `TransformerSetup`, then the bed and the RL schedule). */
+export interface LmTierConfig extends TransformerSetup {
+  /** Largest operand digit count: problems have 1…maxDigits-digit operands. */
+  maxDigits: number;
+  /** Validation problems per digit count (select each arm's learning rate). */
+  validationPerDigit: number;
+  /** Test problems per digit count (the claims read these). */
+  testPerDigit: number;
+  /** Size of the finite training pool drawn once per seed (problems are revisited); 0 = fresh draws. */
+  trainSetSize: number;
+  /** RL steps per run. */
+  steps: number;
+  /** Evaluate validation and test accuracy every this many steps. */
+  evalEvery: number;
+  /** Problems per RL step (B). */
+  batchSize: number;
+  /** Rollouts per problem (G). */
+  groupSize: number;
+  /** Learning-rate grid every arm is trained at. */
+  learningRates: number[];
+}
+
+/** Check the LM-tier fields; errors name `<prefix>.<field>`. */
+export function validateLmTier(c: LmTierConfig, prefix: string): void {
+  validateTransformerSetup(c, prefix);
+  assertInteger(`${prefix}.maxDigits`, c.maxDigits, { min: 1, max: 6 });
+  for (const k of ["validationPerDigit", "testPerDigit", "steps", "evalEvery", "batchSize"] as const) {
+    assertInteger(`${prefix}.${k}`, c[k], { min: 1 });
+  }
+  assertInteger(`${prefix}.groupSize`, c.groupSize, { min: 2 });
+  assertInteger(`${prefix}.trainSetSize`, c.trainSetSize, { min: 0 });
+  if (!Array.isArray(c.learningRates) || c.learningRates.length === 0) {
+    throw new ConfigError(`${prefix}.learningRates`, "must be a non-empty array of rates", c.learningRates);
+  }
+}
+
+/** What the arms of one seed may use: the task and the seed's finite training pool. */
+export interface LmTierBed {
+  /** The addition task (1…maxDigits digits). */
+  task: AdditionTask;
+  /** The seed's training pool (empty when `trainSetSize` is 0). */
+  trainSet: readonly Problem[];
+}
+
+/**
+ * One seed of the LM tier: datasets, warm start, `trainArms` over `arms(bed)`; rows `kind: "lm-eval"` (every
+ * evaluation of every run) and `kind: "lm-best"` (per arm at its selected rate: final test accuracy and test
+ * accuracy at the smallest final rollout count over arms, `testAtEqualRollouts`).
+ */
+export async function runLmTier(
+  c: LmTierConfig,
+  arms: (bed: LmTierBed) => Arm<AdditionOptions>[],
+  ctx: SeedContext,
+): Promise<Row[]> {
+  const task = new AdditionTask({ minDigits: 1, maxDigits: c.maxDigits });
+  const rng = ctx.rng.split(100);
+  const digits = Array.from({ length: c.maxDigits }, (_, i) => i + 1);
+  const perDigit = (n: number, stream: number, exclude: readonly Problem[]) =>
+    digits.flatMap((d) =>
+      makeDataset(task, n, rng.split(stream).split(d).seed, {
+        sampleOptions: { digits: d },
+        exclude,
+      })
+    );
+  const validation = perDigit(c.validationPerDigit, 1, []);
+  const test = perDigit(c.testPerDigit, 2, validation);
+  const heldOut = [...validation, ...test];
+  const trainSet = c.trainSetSize > 0
+    ? makeDataset(task, c.trainSetSize, rng.split(3).seed, { exclude: heldOut })
+    : [];
+  const start = await warmStartTransformer(task, c, rng.split(4), heldOut);
+  let done = 0;
+  const totalSteps = () => c.steps * c.learningRates.length;
+  try {
+    const armList = arms({ task, trainSet });
+    const evals = await trainArms({
+      start,
+      task,
+      arms: armList,
+      learningRates: c.learningRates,
+      steps: c.steps,
+      evalEvery: c.evalEvery,
+      config: { seed: rng.split(5).seed, batchSize: c.batchSize, groupSize: c.groupSize },
+      validation,
+      test,
+      onStep: () => {
+        if (++done % totalSteps() === 0) ctx.tick(1);
+      },
+    });
+    const best = bestLearningRates(evals);
+    const finals = armList.map((a) => {
+      const lr = best.get(a.name)!;
+      return evals.filter((r) => r.arm === a.name && r.lr === lr).reduce((x, y) => (y.step > x.step ? y : x));
+    });
+    const budget = Math.min(...finals.map((r) => r.rollouts));
+    const rows: Row[] = evals.map((r) => ({ tier: "lm", kind: "lm-eval", ...r }));
+    for (const f of finals) {
+      rows.push({
+        tier: "lm",
+        kind: "lm-best",
+        arm: f.arm,
+        lr: f.lr,
+        step: f.step,
+        rollouts: f.rollouts,
+        testAccuracy: f.testAccuracy,
+        validationAccuracy: f.validationAccuracy,
+        testAtEqualRollouts: atRolloutBudget(evals, f.arm, f.lr, budget)?.testAccuracy ?? NaN,
+        rolloutBudget: budget,
+      });
+    }
+    return rows;
+  } finally {
+    start.dispose();
+  }
+}
+
+/**
+ * Claim "arm `a` beats arm `b`" on the LM tier: per-seed paired difference of `field` (`testAccuracy` at equal
+ * steps or `testAtEqualRollouts`) between the arms at their selected learning rates, mean over seeds with a 95%
+ * bootstrap CI (`directionalClaim`).
+ */
+export function lmArmClaim(
+  log: RunLog,
+  a: string,
+  b: string,
+  field: "testAccuracy" | "testAtEqualRollouts",
+  claim: string,
+  paper: string,
+): ClaimRow {
+  const diffs = pairedBySeed(
+    bySeed(log, { kind: "lm-best", arm: a }, field),
+    bySeed(log, { kind: "lm-best", arm: b }, field),
+  );
+  return directionalClaim(claim, paper, [diffs], "greater", {
+    statistic: `per-seed paired difference of held-out test accuracy (${a} − ${b}, ${
+      field === "testAccuracy" ? "equal steps" : "equal rollouts"
+    }, each arm at its validation-selected learning rate)`,
+  });
+}
