@@ -144,25 +144,25 @@ export async function runLmTier(
 }
 
 /**
- * Claim "arm `a` beats arm `b`" on the LM tier: per-seed paired difference of `field` (`testAccuracy` at equal
- * steps or `testAtEqualRollouts`) between the arms at their selected learning rates, mean over seeds with a 95%
- * bootstrap CI (`directionalClaim`).
+ * The registered claim "arm `a` beats arm `b`" on the LM tier: per-seed paired difference of `field`
+ * (`testAccuracy` at equal steps or `testAtEqualRollouts`) between the arms at their selected learning rates,
+ * mean over seeds with a 95% bootstrap CI (`directionalClaim`), tagged with the claim's id and tier `lm`.
  */
 export function lmArmClaim(
   log: RunLog,
-  a: string,
-  b: string,
-  field: "testAccuracy" | "testAtEqualRollouts",
-  claim: string,
+  registered: RegisteredClaim,
   paper: string,
+  arms: { a: string; b: string; field: "testAccuracy" | "testAtEqualRollouts" },
 ): ClaimRow {
+  const { a, b, field } = arms;
   const diffs = pairedBySeed(
     bySeed(log, { kind: "lm-best", arm: a }, field),
     bySeed(log, { kind: "lm-best", arm: b }, field),
   );
-  return directionalClaim(claim, paper, [diffs], "greater", {
+  const row = directionalClaim(registered.claim, paper, [diffs], "greater", {
     statistic: `per-seed paired difference of held-out test accuracy (${a} − ${b}, ${
       field === "testAccuracy" ? "equal steps" : "equal rollouts"
     }, each arm at its validation-selected learning rate)`,
   });
+  return { ...row, id: registered.id, tier: "lm" };
 }

@@ -1,0 +1,76 @@
+/**
+ * Pre-registration of the LM tier of the online-difficulty-filtering reproduction (Bae et al., arXiv
+ * 2504.03380), committed before its first run at these presets. Changing any registered value un-registers
+ * the claims (see reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ */
+import type { Preregistration } from "../preregistration.ts";
+import type { LmTierConfig } from "../lm_tier.ts";
+
+/** LM-tier settings of the quick preset (2 CPU cores). */
+export const FILTERING_LM_QUICK: LmTierConfig = {
+  dModel: 32,
+  nLayers: 1,
+  nHeads: 2,
+  sftSteps: 300,
+  sftBatchSize: 32,
+  sftLr: 3e-3,
+  maxDigits: 3,
+  validationPerDigit: 16,
+  testPerDigit: 32,
+  trainSetSize: 0,
+  steps: 40,
+  evalEvery: 10,
+  batchSize: 8,
+  groupSize: 8,
+  learningRates: [3e-4, 1e-3],
+};
+
+/** LM-tier settings of the smoke preset (CI: seconds; too small for verdicts). */
+export const FILTERING_LM_SMOKE: LmTierConfig = {
+  ...FILTERING_LM_QUICK,
+  dModel: 16,
+  sftSteps: 20,
+  validationPerDigit: 4,
+  testPerDigit: 4,
+  steps: 2,
+  evalEvery: 1,
+  batchSize: 2,
+  groupSize: 4,
+  learningRates: [1e-3],
+};
+
+/** Band [low, high] of the balanced filter and its cap on sampling rounds per step (LM tier). */
+export const FILTERING_LM_FILTER = { low: 0.2, high: 0.8, maxRounds: 4 };
+
+/** The committed plan. */
+export const FILTERING_LM_PREREGISTRATION: Preregistration = {
+  tier: "lm",
+  registered: "2026-11-29",
+  pilots:
+    "one seed (seed 1 of a scratch stream, not a registered seed) of SFT 300 steps + 60 RL steps at lr 3e-4 " +
+    "and 1e-3 with the default filter (16 rounds): start validation accuracy 0.115; GRPO 0.208 / 0.146, balanced " +
+    "0.250 / 0.198 at the two rates, balanced spending 7–9× GRPO's rollouts. It set the rate grid, the 4-round " +
+    "cap (cost) and 40 steps (cost); no registered seed was run before registration.",
+  claims: [
+    {
+      id: "filtering.lm.1",
+      claim:
+        "Balanced filtering (keep groups with 0.2 ≤ p̂ ≤ 0.8) beats plain GRPO on held-out accuracy at equal steps",
+      rule:
+        "per-seed paired difference of final test accuracy (balanced − GRPO), each arm at the rate of the grid " +
+        "with the best final validation accuracy; mean over seeds, 95% bootstrap CI; reproduced iff CI > 0, not " +
+        "reproduced iff CI < 0, else inconclusive; Holm over the reproduction's LM-tier claims",
+    },
+    {
+      id: "filtering.lm.2",
+      claim: "Balanced filtering beats plain GRPO on held-out accuracy at equal rollouts",
+      rule:
+        "as filtering.lm.1, with each arm's test accuracy read at the last evaluation whose rollouts do not " +
+        "exceed the smaller of the two arms' final rollout counts",
+    },
+  ],
+  presets: {
+    quick: { seeds: 10, baseSeed: 250403380, lm: FILTERING_LM_QUICK, lmFilter: FILTERING_LM_FILTER },
+  },
+  amendments: [],
+};
