@@ -18,6 +18,7 @@ import {
 } from "../lib/train/warm_start.ts";
 import type { AdditionOptions } from "../lib/tasks/addition.ts";
 import type { RunLog } from "../lib/log/runlog.ts";
+import type { RegisteredClaim } from "./preregistration.ts";
 import {
   bySeed,
   type ClaimRow,
