@@ -17,6 +17,7 @@ export interface Optimizer {
 
 /** Serializable SGD state: the number of updates applied (SGD keeps no moments). */
 export interface SgdState {
+  /** Updates applied. */
   step: number;
 }
 
