@@ -250,3 +250,48 @@ Deno.test("trainSet: must be non-empty and disjoint from exclude", () => {
   );
   policy.dispose();
 });
+
+Deno.test("checkpoint: KAE estimator state and the prompt log resume exactly; no tensor growth across steps", async () => {
+  await useBackend("cpu");
+  const dir = await Deno.makeTempDir();
+  const trainSet = makeDataset(TASK, 4, 21);
+  const config = {
+    estimator: "kae",
+    batchSize: 2,
+    groupSize: 2,
+    seed: 3,
+    logPrompts: true,
+    optimizer: "sgd" as const,
+    lr: 0.05,
+    clipC: 3,
+    klCoef: 0.01,
+    klClamp: true,
+    checkpointEvery: 2,
+    checkpointDir: dir,
+  };
+  const make = (seed: number) => {
+    const policy = tinyPolicy(seed);
+    // Pattern rewards (not the untrained policy's all-zero ones), so KAE's history changes the advantages.
+    const curriculum = new PatternGroups([[1, 0], [1, 1], [0, 1]]);
+    return { policy, trainer: new RLVRTrainer({ policy, task: TASK, trainSet, curriculum, config }) };
+  };
+  const full = make(8);
+  await full.trainer.train(2);
+  const tensors = tf.memory().numTensors;
+  await full.trainer.train(2);
+  assert.equal(tf.memory().numTensors, tensors);
+  const resumed = make(8);
+  await resumed.trainer.loadCheckpoint(`${dir}/step-000002`);
+  await resumed.trainer.train(2);
+  const strip = (rows: readonly Record<string, unknown>[]) =>
+    rows.map((r) =>
+      Object.fromEntries(Object.entries(r).filter(([k]) => !k.endsWith("Seconds") && k !== "tokensPerSecond"))
+    );
+  assert.deepEqual(strip(resumed.trainer.runLog.rows), strip(full.trainer.runLog.rows));
+  assert.deepEqual(resumed.trainer.promptLog.rows, full.trainer.promptLog.rows);
+  for (const x of [full, resumed]) {
+    x.trainer.dispose();
+    x.policy.dispose();
+  }
+  await Deno.remove(dir, { recursive: true });
+});
