@@ -363,13 +363,13 @@ Deno.test("SeeleScaffold: hint rate tracks a* on a known curve; unmerged rounds;
         rewards,
       };
     }));
-  const seele = new SeeleScaffold({ rolloutsPerRound: 64, initialHintRate: 0.2, mergeRounds: false });
+  const seele = new SeeleScaffold({ initialHintRate: 0.2, mergeRounds: false });
   const rng = new Rng(3);
   const batch = await seele.nextBatch({
     step: 0,
     rng,
     batchSize: 1,
-    groupSize: 8,
+    groupSize: 64,
     sampleProblem: () => problem,
     generate,
   });
@@ -592,13 +592,13 @@ Deno.test("runSimChain: deterministic, exact success rises under REINFORCE, budg
   const c = make();
   const rows3 = await runSimChain({
     ...c,
-    curriculum: new SeeleScaffold({ rolloutsPerRound: 2 }),
+    curriculum: new SeeleScaffold(),
     steps: 100,
     rolloutBudget: 200,
     batchSize: 4,
-    groupSize: 8,
+    groupSize: 2,
     seed: 1,
   });
-  assert.equal(rows3.length, Math.ceil(200 / 32)); // SEELE spends 4 problems × 4 rounds × 2 = 32 per step
+  assert.equal(rows3.length, Math.ceil(200 / 32)); // SEELE spends 4 problems × groupSize 2 × 4 rounds = 32 per step
   await assert.rejects(() => runSimChain({ ...c, task: make().task, curriculum: filter }), ConfigError);
 });

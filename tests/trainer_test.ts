@@ -8,9 +8,9 @@ import { AdditionTask, makeDataset } from "../lib/tasks/mod.ts";
 import type { Problem } from "../lib/tasks/types.ts";
 import {
   Adam,
-  builtinAdvantages,
   checkpointPath,
   evaluate,
+  getAdvantageEstimator,
   packSequences,
   resolveTrainerConfig,
   RLVRTrainer,
@@ -47,7 +47,7 @@ Deno.test("config: unknown keys and bad values throw naming the field", () => {
   bad({ groupSize: 1, estimator: "rloo" }, /^config\.groupSize/);
   bad({ lr: 0 }, /^config\.lr/);
   bad({ lr: -1e-3 }, /^config\.lr/);
-  bad({ estimator: "ppo" }, /^config\.estimator must be one of/);
+  bad({ estimator: "ppo" }, /^config\.estimator must be a registered advantage estimator: "grpo", "dr-grpo"/);
   bad({ aggregation: "sum" }, /^config\.aggregation/);
   bad({ batchSize: 0 }, /^config\.batchSize/);
   bad({ checkpointEvery: 5 }, /^config\.checkpointDir/);
@@ -94,11 +94,12 @@ Deno.test("packSequences: left padding, generated-token mask and hint mask on ha
 });
 
 Deno.test("builtin estimators: per-group GRPO, signed ±1, lite-ppo rejects unequal groups", () => {
-  const grpo = builtinAdvantages("grpo")([[1, 0], [1, 1, 0, 0]]);
+  const ctx = { step: 0, problems: [], groups: [] };
+  const grpo = getAdvantageEstimator("grpo")([[1, 0], [1, 1, 0, 0]], ctx);
   assert.ok(Math.abs(grpo[0][0] - 1) < 1e-5 && Math.abs(grpo[0][1] + 1) < 1e-5);
   assert.equal(grpo[1].length, 4);
-  assert.deepEqual(builtinAdvantages("signed")([[1, 0, 0.5]]), [[1, -1, 1]]);
-  assert.throws(() => builtinAdvantages("lite-ppo")([[1, 0], [1, 0, 1]]), /lite-ppo/);
+  assert.deepEqual(getAdvantageEstimator("signed")([[1, 0, 0.5]], ctx), [[1, -1, 1]]);
+  assert.throws(() => getAdvantageEstimator("lite-ppo")([[1, 0], [1, 0, 1]], ctx), /lite-ppo/);
 });
 
 Deno.test("evaluate: greedy accuracy against an oracle that answers every other problem", async () => {

@@ -3,10 +3,11 @@
  * length round(p·|y|). Rollouts run in m rounds of n; after each round a 3PL curve is fitted to all (hint
  * rate, accuracy) pairs of the problem so far and the next hint rate is p = f⁻¹(a*) (target a* = 0.5, where
  * the expected improvement a(1 − a) peaks). The final estimate is carried to the problem's next visit.
+ * n is the trainer's groupSize (`ctx.groupSize`), so a step generates batchSize × groupSize × rounds rollouts.
  * Returned groups hold all m·n rollouts of a problem (advantages over all of them) with per-rollout
  * `hintLengths`; the trainer masks hint tokens out of the RL loss (optionally adding an imitation term γ).
  */
-import { assertFiniteNumber, assertInteger, resolveConfig } from "../core/validate.ts";
+import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
 import type { Problem } from "../tasks/types.ts";
 import { fit3PL, type Fit3PLOptions, type HintAccuracyPoint, inverse3PL } from "./irt.ts";
 import { groupPassRate } from "./filter.ts";
@@ -16,7 +17,10 @@ import type { Curriculum, CurriculumBatch, CurriculumContext, RolloutGroup } fro
 export interface SeeleOptions {
   /** Rollout rounds m per problem and step (default 4). */
   rounds: number;
-  /** Rollouts n per round (default 8; null = the trainer's ctx.groupSize). */
+  /**
+   * Kept for older call sites: n is always the trainer's groupSize; when set (default null) it must equal
+   * ctx.groupSize, otherwise `nextBatch` throws.
+   */
   rolloutsPerRound: number | null;
   /** Target accuracy a* (default 0.5). */
   targetAccuracy: number;
@@ -47,7 +51,7 @@ export interface SeeleState {
 
 const SEELE_DEFAULTS: SeeleOptions = {
   rounds: 4,
-  rolloutsPerRound: 8,
+  rolloutsPerRound: null,
   targetAccuracy: 0.5,
   initialHintRate: 0.5,
   mergeRounds: true,
@@ -85,7 +89,7 @@ export class SeeleScaffold implements Curriculum {
   /** Per-problem hint rates and accounting. */
   state: SeeleState = { steps: 0, rolloutsGenerated: 0, problems: {} };
 
-  /** Defaults: m = 4, n = 8, a* = 0.5, first-visit hint rate 0.5, merged groups. */
+  /** Defaults: m = 4 rounds of n = groupSize, a* = 0.5, first-visit hint rate 0.5, merged groups. */
   constructor(options: Partial<SeeleOptions> = {}) {
     const c = resolveConfig("SeeleScaffold", SEELE_DEFAULTS, options);
     assertInteger("rounds", c.rounds, { min: 1 });
@@ -105,10 +109,17 @@ export class SeeleScaffold implements Curriculum {
     return this.state.problems[problemId]?.hintRate ?? this.options.initialHintRate;
   }
 
-  /** Sample `batchSize` problems, run m rounds of n rollouts with refitted hint rates, return the groups. */
+  /** Sample `batchSize` problems, run m rounds of n = groupSize rollouts with refitted hint rates, return the groups. */
   async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
-    const { rounds: m, targetAccuracy } = this.options;
-    const n = this.options.rolloutsPerRound ?? ctx.groupSize;
+    const { rounds: m, targetAccuracy, rolloutsPerRound } = this.options;
+    const n = ctx.groupSize;
+    if (rolloutsPerRound !== null && rolloutsPerRound !== n) {
+      throw new ConfigError(
+        "SeeleScaffold.rolloutsPerRound",
+        `must be null or equal the trainer's groupSize (${n}): n = groupSize rollouts per round`,
+        rolloutsPerRound,
+      );
+    }
     const problems = Array.from({ length: ctx.batchSize }, () => ctx.sampleProblem(ctx.rng));
     const rates = problems.map((p) => this.hintRate(p.id));
     const points: HintAccuracyPoint[][] = problems.map(() => []);

@@ -4,7 +4,8 @@
  *
  * Layout convention: a batch of rewards is flat, with the G samples of each prompt contiguous —
  * `[r(x0,y0) … r(x0,y_{G−1}), r(x1,y0) …]` — so `rewards.length` must be a multiple of `groupSize`.
- * Standard deviations are population standard deviations (divide by n, not n − 1). A group (or batch, for
+ * Standard deviations are population standard deviations (divide by n) unless `std: "unbiased"` (n − 1, as
+ * torch.std in verl and TRL) is passed. A group (or batch, for
  * batch-normalised estimators) whose rewards are all equal gets advantage exactly 0.
  * Every function returns a new `number[]` and never mutates its input.
  */
@@ -13,23 +14,32 @@ import {
   assertFiniteArray,
   assertFiniteNumber,
   assertInteger,
+  assertOneOf,
   assertSameLength,
   ConfigError,
   resolveConfig,
 } from "../core/validate.ts";
 
+/** Standard-deviation kinds: "population" √(Σ(x−x̄)²/n) or "unbiased" √(Σ(x−x̄)²/(n−1)) (torch.std). */
+export const STD_KINDS = ["population", "unbiased"] as const;
+/** A standard-deviation kind. */
+export type StdKind = typeof STD_KINDS[number];
+
 /** Options for normalised advantages: `eps` is added to the standard deviation (default 1e-6). */
 export interface StdNormOptions {
   /** Added to the std in the denominator so that zero-variance groups give 0, not NaN (default 1e-6). */
   eps: number;
+  /** Standard deviation kind (default "population"; verl and TRL use "unbiased"). */
+  std: StdKind;
 }
 
-const STD_NORM_DEFAULTS: StdNormOptions = { eps: 1e-6 };
+const STD_NORM_DEFAULTS: StdNormOptions = { eps: 1e-6, std: "population" };
 
-function resolveEps(name: string, options: Partial<StdNormOptions> | undefined): number {
+function resolveStdNorm(name: string, options: Partial<StdNormOptions> | undefined): StdNormOptions {
   const o = resolveConfig(name, STD_NORM_DEFAULTS, options);
   assertFiniteNumber(`${name}.eps`, o.eps, { min: 0 });
-  return o.eps;
+  assertOneOf(`${name}.std`, o.std, STD_KINDS);
+  return o;
 }
 
 /** Validate a flat reward batch and a group size that divides it; returns the number of groups. */
@@ -47,14 +57,20 @@ function checkGroups(rewards: ArrayLike<number>, groupSize: number, minGroupSize
   return rewards.length / groupSize;
 }
 
-/** Mean and population std of xs[start, start+len). */
-function meanStd(xs: ArrayLike<number>, start: number, len: number): [number, number] {
+/** Mean and std (population, or unbiased n − 1; 0 for a single value) of xs[start, start+len). */
+function meanStd(
+  xs: ArrayLike<number>,
+  start: number,
+  len: number,
+  kind: StdKind = "population",
+): [number, number] {
   let m = 0;
   for (let i = start; i < start + len; i++) m += xs[i];
   m /= len;
   let v = 0;
   for (let i = start; i < start + len; i++) v += (xs[i] - m) * (xs[i] - m);
-  return [m, Math.sqrt(v / len)];
+  const dof = kind === "unbiased" ? len - 1 : len;
+  return [m, dof > 0 ? Math.sqrt(v / dof) : 0];
 }
 
 /** True when xs[start, start+len) are all equal. */
@@ -63,18 +79,18 @@ function isConstant(xs: ArrayLike<number>, start: number, len: number): boolean 
   return true;
 }
 
-/** GRPO (arXiv 2402.03300): Â_i = (r_i − mean_group r) / (std_group r + eps), population std. */
+/** GRPO (arXiv 2402.03300): Â_i = (r_i − mean_group r) / (std_group r + eps), population std by default. */
 export function grpoAdvantages(
   rewards: ArrayLike<number>,
   groupSize: number,
   options?: Partial<StdNormOptions>,
 ): number[] {
-  const eps = resolveEps("grpoAdvantages", options);
+  const { eps, std } = resolveStdNorm("grpoAdvantages", options);
   const groups = checkGroups(rewards, groupSize);
   const out = new Array<number>(rewards.length);
   for (let g = 0; g < groups; g++) {
     const s = g * groupSize;
-    const [m, sd] = meanStd(rewards, s, groupSize);
+    const [m, sd] = meanStd(rewards, s, groupSize, std);
     // A group with identical rewards gets exactly 0 (not rounding noise / (tiny std), not NaN at eps = 0).
     const flat = isConstant(rewards, s, groupSize);
     for (let i = s; i < s + groupSize; i++) out[i] = flat ? 0 : (rewards[i] - m) / (sd + eps);
@@ -116,11 +132,39 @@ export function reinforcePlusPlusAdvantages(
   rewards: ArrayLike<number>,
   options?: Partial<StdNormOptions>,
 ): number[] {
-  const eps = resolveEps("reinforcePlusPlusAdvantages", options);
+  const { eps, std } = resolveStdNorm("reinforcePlusPlusAdvantages", options);
   checkGroups(rewards, 1);
-  const [m, sd] = meanStd(rewards, 0, rewards.length);
+  const [m, sd] = meanStd(rewards, 0, rewards.length, std);
   const flat = isConstant(rewards, 0, rewards.length);
   return Array.from(rewards, (r) => (flat ? 0 : (r - m) / (sd + eps)));
+}
+
+/**
+ * REINFORCE++ whitened over tokens (verl `masked_whiten`): each sequence's reward r_i repeated over its n_i
+ * response tokens, Â_i = (r_i − μ) / √(σ² + 1e-8) with μ = Σ n_i r_i / N, σ² = Σ n_i (r_i − μ)² / (N − 1),
+ * N = Σ n_i (unbiased token variance). Sequences with n_i = 0 take no part in μ, σ²; a constant batch gives 0.
+ */
+export function reinforcePlusPlusTokenAdvantages(
+  rewards: ArrayLike<number>,
+  tokenCounts: ArrayLike<number>,
+): number[] {
+  checkGroups(rewards, 1);
+  assertSameLength("rewards", rewards, "tokenCounts", tokenCounts);
+  let N = 0, s = 0;
+  for (let i = 0; i < rewards.length; i++) {
+    assertInteger(`tokenCounts[${i}]`, tokenCounts[i], { min: 0 });
+    N += tokenCounts[i];
+    s += tokenCounts[i] * rewards[i];
+  }
+  if (N < 2) {
+    throw new ConfigError("tokenCounts", "must sum to at least 2 tokens (unbiased token variance)", N);
+  }
+  const m = s / N;
+  let v = 0;
+  for (let i = 0; i < rewards.length; i++) v += tokenCounts[i] * (rewards[i] - m) * (rewards[i] - m);
+  v /= N - 1;
+  const flat = isConstant(rewards, 0, rewards.length);
+  return Array.from(rewards, (r) => (flat ? 0 : (r - m) / Math.sqrt(v + 1e-8)));
 }
 
 /**
@@ -132,9 +176,9 @@ export function litePpoAdvantages(
   groupSize: number,
   options?: Partial<StdNormOptions>,
 ): number[] {
-  const eps = resolveEps("litePpoAdvantages", options);
+  const { eps, std } = resolveStdNorm("litePpoAdvantages", options);
   const groups = checkGroups(rewards, groupSize);
-  const [, batchSd] = meanStd(rewards, 0, rewards.length);
+  const [, batchSd] = meanStd(rewards, 0, rewards.length, std);
   const out = new Array<number>(rewards.length);
   for (let g = 0; g < groups; g++) {
     const s = g * groupSize;

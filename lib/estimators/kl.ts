@@ -28,8 +28,26 @@ export function klK2(logpNew: ArrayLike<number>, logpRef: ArrayLike<number>): nu
   return Array.from(deltas(logpNew, logpRef), (d) => 0.5 * d * d);
 }
 
-/** KL estimator k3 = e^Δ − 1 − Δ, Δ = log π_ref − log π; unbiased and ≥ 0 (Schulman 2020; GRPO arXiv 2402.03300). */
-export function klK3(logpNew: ArrayLike<number>, logpRef: ArrayLike<number>): number[] {
+/** Options of `klK3`. */
+export interface KlK3Options {
+  /** verl low_var_kl clamping: Δ clipped to ±20 before, the estimate to ±10 after (default false). */
+  clamp: boolean;
+}
+
+/**
+ * KL estimator k3 = e^Δ − 1 − Δ, Δ = log π_ref − log π; unbiased and ≥ 0 (Schulman 2020; GRPO arXiv 2402.03300).
+ * With `clamp` (verl): Δ ← clip(Δ, −20, 20), k3 ← min(k3, 10).
+ */
+export function klK3(
+  logpNew: ArrayLike<number>,
+  logpRef: ArrayLike<number>,
+  options: Partial<KlK3Options> = {},
+): number[] {
+  const clamp = options.clamp ?? false;
   // expm1 keeps precision when Δ ≈ 0 (the usual case near the reference policy).
-  return Array.from(deltas(logpNew, logpRef), (d) => Math.expm1(d) - d);
+  return Array.from(deltas(logpNew, logpRef), (d) => {
+    if (!clamp) return Math.expm1(d) - d;
+    const c = Math.min(20, Math.max(-20, d));
+    return Math.min(10, Math.expm1(c) - c);
+  });
 }

@@ -35,12 +35,15 @@ function validateRow(row: unknown, where: string): RunRow {
   return out;
 }
 
-/** Rows of one run (or many) plus metadata; see module doc. */
-export class RunLog {
+/**
+ * Rows of one run (or many) plus metadata; see module doc. `Row` types the columns a producer guarantees
+ * (e.g. `RunLog<TrainerRow>`: `log.rows[i].accuracy` is `number | null`); it defaults to the untyped `RunRow`.
+ */
+export class RunLog<Row extends RunRow = RunRow> {
   /** Run metadata: config, seeds, backend, start time… (JSON-serializable). */
   readonly meta: Record<string, unknown>;
   /** Logged rows, in order. */
-  readonly rows: RunRow[] = [];
+  readonly rows: Row[] = [];
 
   /** Start an empty log with optional metadata. */
   constructor(meta: Record<string, unknown> = {}) {
@@ -51,8 +54,8 @@ export class RunLog {
   }
 
   /** Append a row (copied); a NaN/Infinity or non-scalar value throws a ConfigError naming the column. */
-  log(row: RunRow): void {
-    this.rows.push(validateRow(row, `row ${this.rows.length}`));
+  log(row: Row): void {
+    this.rows.push(validateRow(row, `row ${this.rows.length}`) as Row);
   }
 
   /** Number of rows. */
@@ -100,8 +103,11 @@ export class RunLog {
     await Deno.writeTextFile(`${path}.meta.json`, JSON.stringify(sidecar, null, 2) + "\n");
   }
 
-  /** Read a log written by `save` (meta from `<path>.meta.json` when present); types round-trip. */
-  static async load(path: string): Promise<RunLog> {
+  /**
+   * Read a log written by `save` (meta from `<path>.meta.json` when present); types round-trip. `R` asserts
+   * the row type of the writer (e.g. `RunLog.load<TrainerRow>(path)` for a trainer's log).
+   */
+  static async load<R extends RunRow = RunRow>(path: string): Promise<RunLog<R>> {
     const format = formatOf(path);
     const text = await Deno.readTextFile(path);
     let meta: Record<string, unknown> = {};
@@ -111,11 +117,11 @@ export class RunLog {
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    const log = new RunLog(meta);
+    const log = new RunLog<R>(meta);
     if (format === "csv") {
       for (const row of parseCSV(text, path).rows) {
         // CSV has every column on every line; an empty cell for a column the row never had reads as null.
-        log.log(row);
+        log.log(row as R);
       }
     } else {
       text.split("\n").forEach((line, i) => {
@@ -126,22 +132,22 @@ export class RunLog {
         } catch (e) {
           throw new ConfigError(`${path}:${i + 1}`, `must be a JSON object (${(e as Error).message})`);
         }
-        log.log(obj as RunRow);
+        log.log(obj as R);
       });
     }
     return log;
   }
 
   /** A log holding copies of the given rows (validated). */
-  static fromRows(rows: RunRow[], meta: Record<string, unknown> = {}): RunLog {
-    const log = new RunLog(meta);
+  static fromRows<R extends RunRow = RunRow>(rows: R[], meta: Record<string, unknown> = {}): RunLog<R> {
+    const log = new RunLog<R>(meta);
     for (const r of rows) log.log(r);
     return log;
   }
 
   /** All rows of the logs in order; meta is `{parts: [meta of each log]}`. */
-  static concat(logs: RunLog[]): RunLog {
-    const out = new RunLog({ parts: logs.map((l) => l.meta) });
+  static concat<R extends RunRow = RunRow>(logs: RunLog<R>[]): RunLog<R> {
+    const out = new RunLog<R>({ parts: logs.map((l) => l.meta) });
     for (const l of logs) for (const r of l.rows) out.rows.push({ ...r });
     return out;
   }

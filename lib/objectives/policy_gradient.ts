@@ -4,12 +4,16 @@
  * Per token t of sequence i, with ratio ρ = exp(logπ − logπ_old), advantage A and sample weight w_i:
  *   ℓ_it = −w_i · min(ρ·A, clip(ρ, 1 − ε_low, 1 + ε_high)·A)            (PPO-clip, arXiv 1707.06347;
  *                                                                        clip-higher ε_high > ε_low, DAPO 2503.14476)
+ *          for A < 0 with dual clip c: −w_i · max(min(ρA, clip(ρ)A), c·A)  (dual-clip PPO, arXiv 1912.09729)
  *        + β · k3_it,  k3 = exp(Δ) − 1 − Δ,  Δ = logπ_ref − logπ       (KL to the reference, GRPO 2402.03300)
  *        − c_H · H_it                                                  (entropy bonus)
  * aggregated over the mask by one of
  *   "token-mean"              Σ_it m·ℓ / Σ_it m                          (DAPO: every token weighs the same)
  *   "seq-mean-token-mean"     (1/B) Σ_i (Σ_t m·ℓ / Σ_t m)                (GRPO: per-sequence mean, then mean)
  *   "seq-mean-token-sum-norm" (1/B) Σ_i (Σ_t m·ℓ / L_max)                (Dr.GRPO 2503.20783: constant length)
+ * Conventions of other trainers (docs/CONVENTIONS.md): `emptyRows: "skip"` drops rows with an empty mask from
+ * the sequence mean (verl), `tokenSumNorm: "sum"` is Σ_i Σ_t m·ℓ / L_max (verl; B times ours), `klClamp`
+ * clamps Δ to ±20 and k3 to ±10 (verl low_var_kl).
  * plus an optional imitation term γ · (−Σ m_hint·logπ / Σ m_hint) on forced hint tokens (SEELE 2509.06923).
  */
 import { tf } from "../core/tf.ts";
@@ -26,6 +30,14 @@ import {
 export const AGGREGATIONS = ["token-mean", "seq-mean-token-mean", "seq-mean-token-sum-norm"] as const;
 /** A loss aggregation mode. */
 export type Aggregation = typeof AGGREGATIONS[number];
+/** Sequence mean of "seq-mean-token-mean": "count" every row (1/B; TRL grpo) or "skip" empty-mask rows (verl). */
+export const EMPTY_ROWS = ["count", "skip"] as const;
+/** How rows with an empty mask enter the sequence mean. */
+export type EmptyRows = typeof EMPTY_ROWS[number];
+/** "seq-mean-token-sum-norm" normaliser: "mean" = (1/B)Σ_i Σ_t/L_max (Dr.GRPO code, TRL) or "sum" = Σ_i Σ_t/L_max (verl). */
+export const TOKEN_SUM_NORMS = ["mean", "sum"] as const;
+/** Normaliser of "seq-mean-token-sum-norm". */
+export type TokenSumNorm = typeof TOKEN_SUM_NORMS[number];
 
 /** Hyperparameters of `policyGradientLoss`. */
 export interface PolicyGradientConfig {
@@ -43,6 +55,14 @@ export interface PolicyGradientConfig {
   entropyCoef: number;
   /** γ, coefficient of the imitation (cross-entropy) term on `imitationMask` tokens (default 0). */
   imitationCoef: number;
+  /** Dual-clip bound c > 1 for A < 0 (verl clip_ratio_c; arXiv 1912.09729): loss ≤ −c·A; null = off (default). */
+  clipC: number | null;
+  /** Clamp k3: Δ to ±20, the k3 value to ±10 (verl low_var_kl); default false. */
+  klClamp: boolean;
+  /** "seq-mean-token-sum-norm" normaliser (default "mean"; verl: "sum"). */
+  tokenSumNorm: TokenSumNorm;
+  /** Empty-mask rows in "seq-mean-token-mean" (default "count"; verl: "skip"). */
+  emptyRows: EmptyRows;
 }
 
 /** Defaults: symmetric PPO clip 0.2, token-mean, no KL, no entropy bonus, no imitation. */
@@ -54,6 +74,10 @@ export const POLICY_GRADIENT_DEFAULTS: PolicyGradientConfig = {
   klCoef: 0,
   entropyCoef: 0,
   imitationCoef: 0,
+  clipC: null,
+  klClamp: false,
+  tokenSumNorm: "mean",
+  emptyRows: "count",
 };
 
 /** Tensors of one policy-gradient batch; [B, T] unless noted, all float32. */
@@ -104,7 +128,23 @@ export function resolvePolicyGradientConfig(
   assertFiniteNumber(`${name}.klCoef`, c.klCoef, { min: 0 });
   assertFiniteNumber(`${name}.entropyCoef`, c.entropyCoef, { min: 0 });
   assertFiniteNumber(`${name}.imitationCoef`, c.imitationCoef, { min: 0 });
+  if (c.clipC !== null) assertFiniteNumber(`${name}.clipC`, c.clipC, { min: 1, exclusiveMin: true });
+  if (typeof c.klClamp !== "boolean") {
+    throw new ConfigError(`${name}.klClamp`, "must be true or false", c.klClamp);
+  }
+  assertOneOf(`${name}.tokenSumNorm`, c.tokenSumNorm, TOKEN_SUM_NORMS);
+  assertOneOf(`${name}.emptyRows`, c.emptyRows, EMPTY_ROWS);
   return c;
+}
+
+/** Options of `aggregateLoss` beyond the mode (conventions; module doc). */
+export interface AggregateOptions {
+  /** L_max of "seq-mean-token-sum-norm" (default: the tensor width T). */
+  maxLength?: number;
+  /** Empty-mask rows in "seq-mean-token-mean" (default "count"). */
+  emptyRows?: EmptyRows;
+  /** Normaliser of "seq-mean-token-sum-norm" (default "mean"). */
+  tokenSumNorm?: TokenSumNorm;
 }
 
 /** Aggregate a [B, T] per-token loss over `mask` by `mode` (formulas in the module doc). */
@@ -112,14 +152,22 @@ export function aggregateLoss(
   perToken: Tensor,
   mask: Tensor,
   mode: Aggregation,
-  maxLength?: number,
+  options: number | AggregateOptions = {},
 ): Tensor {
+  const o: AggregateOptions = typeof options === "number" ? { maxLength: options } : options;
   return tf.tidy(() => {
     const masked = tf.mul(perToken, mask);
     if (mode === "token-mean") return tf.div(tf.sum(masked), tf.maximum(tf.sum(mask), 1));
     const perSeq = tf.sum(masked, 1);
-    if (mode === "seq-mean-token-mean") return tf.mean(tf.div(perSeq, tf.maximum(tf.sum(mask, 1), 1)));
-    return tf.mean(tf.div(perSeq, maxLength ?? perToken.shape[1]!));
+    if (mode === "seq-mean-token-mean") {
+      const counts = tf.sum(mask, 1);
+      const seqMeans = tf.div(perSeq, tf.maximum(counts, 1));
+      if (o.emptyRows !== "skip") return tf.mean(seqMeans);
+      const nonEmpty = tf.cast(tf.greater(counts, 0), "float32");
+      return tf.div(tf.sum(tf.mul(seqMeans, nonEmpty)), tf.maximum(tf.sum(nonEmpty), 1));
+    }
+    const normed = tf.div(perSeq, o.maxLength ?? perToken.shape[1]!);
+    return o.tokenSumNorm === "sum" ? tf.sum(normed) : tf.mean(normed);
   });
 }
 
@@ -173,14 +221,21 @@ export function policyGradientLoss(
     const unclipped = tf.mul(ratio, A);
     const clipped = tf.mul(tf.clipByValue(ratio, 1 - c.epsLow, 1 + c.epsHigh), A);
     let pg = tf.neg(tf.minimum(unclipped, clipped));
+    if (c.clipC !== null) {
+      // Dual clip: for A < 0 the term is min(pg, −c·A); where −c·A binds it is constant (zero gradient).
+      const full = tf.broadcastTo(A, [B, T]);
+      pg = tf.where(tf.less(full, 0), tf.minimum(pg, tf.mul(full, -c.clipC)), pg);
+    }
     if (sampleWeights) pg = tf.mul(pg, tf.expandDims(sampleWeights, 1));
     let perToken = pg;
 
     const tokenMean = (x: Tensor) => tf.div(tf.sum(tf.mul(x, mask)), tf.maximum(tf.sum(mask), 1));
     let kl: Tensor = tf.scalar(0);
     if (refLogProbs) {
-      const delta = tf.sub(stopGradient(refLogProbs), logProbs);
-      const k3 = tf.sub(tf.sub(tf.exp(delta), 1), delta);
+      let delta = tf.sub(stopGradient(refLogProbs), logProbs);
+      if (c.klClamp) delta = tf.clipByValue(delta, -20, 20);
+      let k3 = tf.sub(tf.sub(tf.exp(delta), 1), delta);
+      if (c.klClamp) k3 = tf.clipByValue(k3, -10, 10);
       kl = tokenMean(k3);
       if (c.klCoef > 0) perToken = tf.add(perToken, tf.mul(k3, c.klCoef));
     }
@@ -189,7 +244,11 @@ export function policyGradientLoss(
       ent = tokenMean(entropy);
       if (c.entropyCoef > 0) perToken = tf.sub(perToken, tf.mul(entropy, c.entropyCoef));
     }
-    let loss = aggregateLoss(perToken, mask, c.aggregation, c.maxLength ?? T);
+    let loss = aggregateLoss(perToken, mask, c.aggregation, {
+      maxLength: c.maxLength ?? T,
+      emptyRows: c.emptyRows,
+      tokenSumNorm: c.tokenSumNorm,
+    });
     if (imitationMask && c.imitationCoef > 0) {
       const nll = tf.div(
         tf.neg(tf.sum(tf.mul(logProbs, imitationMask))),

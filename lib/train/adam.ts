@@ -86,7 +86,8 @@ export class Adam {
   }
 
   /** Restore a `state()` snapshot (shapes must match the variables). */
-  setState(s: AdamState): void {
+  setState(state: unknown): void {
+    const s = state as AdamState;
     if (!s || !Number.isInteger(s.step) || s.m?.length !== this.m.length || s.v?.length !== this.v.length) {
       throw new ConfigError("adamState", `must be {step, m, v} with ${this.m.length} moments each`, s?.step);
     }

@@ -165,9 +165,11 @@ export interface EvalResult {
   correct: number[];
   /** Mean response length (tokens, eos included). */
   meanResponseLength: number;
+  /** Greedy response token ids per problem (dataset order), e.g. for parsing stated confidences (RLCR). */
+  responses: number[][];
 }
 
-/** Greedy accuracy of `policy` on a fixed held-out set, in batches of `batchSize`. */
+/** Greedy accuracy and responses of `policy` on a fixed held-out set, in batches of `batchSize`. */
 export async function evaluate<Opts>(
   policy: SequencePolicy,
   task: Task<Opts>,
@@ -176,6 +178,7 @@ export async function evaluate<Opts>(
 ): Promise<EvalResult> {
   if (dataset.length === 0) throw new ConfigError("dataset", "must be non-empty");
   const correct: number[] = [];
+  const responses: number[][] = [];
   let length = 0;
   for (let s = 0; s < dataset.length; s += batchSize) {
     const chunk = dataset.slice(s, s + batchSize);
@@ -184,6 +187,7 @@ export async function evaluate<Opts>(
     const ys = await policy.greedy(prompts, { maxTokens, eos: task.vocab.eos });
     chunk.forEach((p, i) => {
       correct.push(task.verify(p, ys[i]));
+      responses.push(ys[i]);
       length += ys[i].length;
     });
   }
@@ -192,5 +196,6 @@ export async function evaluate<Opts>(
     n: correct.length,
     correct,
     meanResponseLength: length / correct.length,
+    responses,
   };
 }

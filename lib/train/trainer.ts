@@ -4,14 +4,19 @@
  *   for each step:
  *     1. curriculum.nextBatch(ctx)   – picks problems (task sampler) and calls `generate`, which samples
  *                                      G rollouts per problem (hints forced) and scores them (reward fn)
- *     2. estimator(rewards)          – advantages per rollout (GRPO by default)
+ *     2. estimator(rewards, ctx)     – advantages per rollout (registered by name; GRPO by default)
  *     3. objective(tensors, config)  – PPO-clip / GRPO / DAPO / Dr.GRPO loss (lib/objectives)
- *     4. Adam step                   – global-norm clipping, then update
- *     5. log                         – one RunLog row per step; checkpoint / evaluate every N steps
+ *     4. optimizer step              – global-norm clipping, then Adam (or plain SGD)
+ *     5. log                         – one `TrainerRow` per step (and, with `logPrompts`, one `PromptRow` per
+ *                                      trained group); checkpoint / evaluate every N steps
+ *
+ * Problems come from `task.sample` (fresh draws) or, with a `trainSet` part, uniformly with replacement from
+ * that finite pool, so curricula with per-problem state (SEELE, KAE, filters) revisit problems.
  *
  * Hyperparameters live in one `TrainerConfig` (lib/train/config.ts). Randomness: the trainer's Rng draws one
  * seed per step; the step's problem stream, curriculum and sampler derive from it, so a checkpoint (weights,
- * Adam moments, Rng state, step, curriculum state, RunLog rows) resumes bit-identically on the cpu backend.
+ * optimizer state, Rng state, step, curriculum and estimator state, RunLog rows) resumes bit-identically on
+ * the cpu backend.
  */
 import { Rng } from "../core/rng.ts";
 import type { RngState } from "../core/rng.ts";
@@ -31,9 +36,10 @@ import { idSet, sampleExcluding } from "../tasks/dataset.ts";
 import type { Problem, Task } from "../tasks/types.ts";
 import { Progress } from "../viz/progress.ts";
 import { Adam, clipByGlobalNorm } from "./adam.ts";
-import type { AdamState } from "./adam.ts";
-import { builtinAdvantages } from "./advantages.ts";
-import type { AdvantageFn } from "./advantages.ts";
+import { getAdvantageEstimator } from "./advantages.ts";
+import type { AdvantageContext, AdvantageFn } from "./advantages.ts";
+import { Sgd } from "./sgd.ts";
+import type { Optimizer } from "./sgd.ts";
 import { resolveTrainerConfig } from "./config.ts";
 import type { TrainerConfig } from "./config.ts";
 import { evaluate, makeGenerate, packSequences, rolloutHintLengths } from "./rollouts.ts";
@@ -58,7 +64,7 @@ export interface TrainerParts<Opts = Record<string, unknown>> {
   curriculum?: Curriculum;
   /** Reward of a response (default `task.verify`). */
   reward?: RewardFn;
-  /** Advantage estimator (default: `builtinAdvantages(config.estimator)`). */
+  /** Advantage estimator (default: `getAdvantageEstimator(config.estimator, …conventions)`). */
   estimator?: AdvantageFn;
   /** Loss function (default `policyGradientLoss`). */
   objective?: ObjectiveFn;
@@ -66,10 +72,84 @@ export interface TrainerParts<Opts = Record<string, unknown>> {
   sampleOptions?: Partial<Opts>;
   /** Problems never drawn for training (pass the held-out set). */
   exclude?: Iterable<Problem | string>;
+  /** Finite training pool: problems drawn from it uniformly with replacement (step rng) instead of task.sample. */
+  trainSet?: readonly Problem[];
   /** Held-out set evaluated every `config.evalEvery` steps. */
   evalSet?: readonly Problem[];
   /** Where step rows go (default: a new RunLog with the config as meta). */
-  runLog?: RunLog;
+  runLog?: RunLog<TrainerRow>;
+}
+
+/** The columns of one `RLVRTrainer` step row (plus `curriculum.<stat>` columns from the curriculum). */
+export interface TrainerRow extends RunRow {
+  /** Completed steps after this one. */
+  step: number;
+  /** Mean reward of the trained rollouts (null when no group was trained). */
+  reward: number | null;
+  /** Mean correctness of the trained rollouts. */
+  accuracy: number | null;
+  /** Mean over groups of p̂(1 − p̂), p̂ the group pass rate. */
+  passRateVariance: number | null;
+  /** Share of groups with p̂ = 1. */
+  allCorrectGroups: number | null;
+  /** Share of groups with p̂ = 0. */
+  noneCorrectGroups: number | null;
+  /** Mean response length (tokens, hint and eos included). */
+  responseLength: number | null;
+  /** Groups trained on. */
+  groups: number;
+  /** Loss (mean over PPO epochs). */
+  loss: number | null;
+  /** Token-mean entropy. */
+  entropy: number | null;
+  /** Token-mean k3 KL to the reference. */
+  kl: number | null;
+  /** Fraction of clipped tokens. */
+  clipFraction: number | null;
+  /** Global gradient norm before clipping. */
+  gradNorm: number | null;
+  /** Rollouts generated this step (discarded ones included). */
+  rolloutsGenerated: number;
+  /** Rollouts generated so far. */
+  rolloutsTotal: number;
+  /** Sampled tokens per second of generation. */
+  tokensPerSecond: number | null;
+  /** Seconds spent in the curriculum (rollouts). */
+  rolloutSeconds: number;
+  /** Seconds spent in the update. */
+  updateSeconds: number;
+  /** Seconds of the whole step. */
+  stepSeconds: number;
+  /** Seconds of training so far. */
+  wallSeconds: number;
+  /** Greedy held-out accuracy on `evalEvery` steps; null on the others. */
+  evalAccuracy: number | null;
+}
+
+/** One trained group of one step (`logPrompts`): the per-prompt rollout table. */
+export interface PromptRow extends RunRow {
+  /** Step (1-based, as in `TrainerRow.step`). */
+  step: number;
+  /** Problem id. */
+  problemId: string;
+  /** Problem difficulty (task scale). */
+  difficulty: number;
+  /** p̂: mean correctness of the group's rollouts. */
+  passRate: number;
+  /** Mean reward of the group's rollouts. */
+  rewardMean: number;
+  /** Rollouts in the group. */
+  rollouts: number;
+  /** Mean response length (tokens, hint and eos included). */
+  responseLengthMean: number;
+  /** Shortest response. */
+  responseLengthMin: number;
+  /** Longest response. */
+  responseLengthMax: number;
+  /** Mean forced hint length over the group's rollouts. */
+  hintLength: number;
+  /** max − min of the group's advantages (0: the group carries no signal). */
+  advantageSpread: number;
 }
 
 /** Logged columns that measure time and so differ between otherwise identical runs. */
@@ -89,6 +169,7 @@ interface CheckpointState {
   step: number;
   rng: RngState;
   curriculum: unknown;
+  estimator?: unknown;
   wallSeconds: number;
   rolloutsTotal: number;
   config: TrainerConfig;
@@ -115,17 +196,20 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
   /** The curriculum hook. */
   readonly curriculum: Curriculum;
   /** One row per step (replaced by the checkpoint's rows on `loadCheckpoint`). */
-  runLog: RunLog;
+  runLog: RunLog<TrainerRow>;
+  /** One row per trained group and step when `config.logPrompts` (else empty). */
+  promptLog: RunLog<PromptRow>;
   /** Completed optimizer steps (rollout batches). */
   step = 0;
   private rng: Rng;
-  private readonly adam: Adam;
+  private readonly optimizer: Optimizer;
   private readonly reward: RewardFn;
   private readonly estimator: AdvantageFn;
   private readonly objective: ObjectiveFn;
   private readonly pgConfig: PolicyGradientConfig;
   private readonly sampleOptions?: Partial<Opts>;
   private readonly exclude: Set<string>;
+  private readonly trainSet?: readonly Problem[];
   private readonly evalSet?: readonly Problem[];
   private reference: SequencePolicy | null = null;
   private wallSeconds = 0;
@@ -145,7 +229,12 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
     this.task = parts.task;
     this.curriculum = parts.curriculum ?? new UniformSampling();
     this.reward = parts.reward ?? ((p, y) => parts.task.verify(p, y));
-    this.estimator = parts.estimator ?? builtinAdvantages(c.estimator, c.advantageEps);
+    this.estimator = parts.estimator ?? getAdvantageEstimator(c.estimator, {
+      eps: c.advantageEps,
+      std: c.advantageStd,
+      singletonGroups: c.singletonGroups,
+      reinforceNorm: c.reinforceNorm,
+    });
     this.objective = parts.objective ?? policyGradientLoss;
     this.pgConfig = {
       epsLow: c.epsLow,
@@ -155,35 +244,46 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
       klCoef: c.klCoef,
       entropyCoef: c.entropyCoef,
       imitationCoef: c.imitationCoef,
+      clipC: c.clipC,
+      klClamp: c.klClamp,
+      tokenSumNorm: c.tokenSumNorm,
+      emptyRows: c.emptyRows,
     };
     this.sampleOptions = parts.sampleOptions;
     this.exclude = idSet(parts.exclude ?? []);
+    if (parts.trainSet !== undefined) {
+      if (!Array.isArray(parts.trainSet) || parts.trainSet.length === 0) {
+        throw new ConfigError("parts.trainSet", "must be a non-empty array of problems", parts.trainSet);
+      }
+      const leaked = parts.trainSet.find((p) => this.exclude.has(p.id));
+      if (leaked) throw new ConfigError("parts.trainSet", "must not contain excluded problems", leaked.id);
+      this.trainSet = parts.trainSet;
+    }
     this.evalSet = parts.evalSet;
     this.runLog = parts.runLog ??
-      new RunLog({ trainer: "RLVRTrainer", config: c, curriculum: this.curriculum.name });
+      new RunLog<TrainerRow>({ trainer: "RLVRTrainer", config: c, curriculum: this.curriculum.name });
+    this.promptLog = new RunLog<PromptRow>({ trainer: "RLVRTrainer", table: "prompts", config: c });
     this.rng = new Rng(c.seed);
-    this.adam = new Adam(parts.policy.variables, {
-      lr: c.lr,
-      beta1: c.beta1,
-      beta2: c.beta2,
-      eps: c.adamEps,
-    });
+    this.optimizer = c.optimizer === "sgd" ? new Sgd(parts.policy.variables, c.lr) : new Adam(
+      parts.policy.variables,
+      { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: c.adamEps },
+    );
   }
 
   /** Run `steps` more steps (checkpointing/evaluating as configured); optional terminal/Jupyter progress. */
-  async train(steps: number, options: { progress?: boolean } = {}): Promise<RunLog> {
+  async train(steps: number, options: { progress?: boolean } = {}): Promise<RunLog<TrainerRow>> {
     assertInteger("steps", steps, { min: 0 });
     const progress = options.progress ? new Progress({ total: steps, label: "RLVR" }) : null;
     for (let i = 0; i < steps; i++) {
       const row = await this.trainStep();
-      progress?.tick(1, { step: this.step, reward: row.reward as number, accuracy: row.accuracy as number });
+      progress?.tick(1, { step: this.step, reward: row.reward ?? NaN, accuracy: row.accuracy ?? NaN });
     }
     await progress?.done();
     return this.runLog;
   }
 
   /** One step of the loop (module doc); returns the logged row. */
-  async trainStep(): Promise<RunRow> {
+  async trainStep(): Promise<TrainerRow> {
     const c = this.config;
     const t0 = performance.now();
     if (c.klCoef > 0 && this.reference === null) this.reference = await this.policy.clone();
@@ -206,14 +306,15 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
       rng: stepRng.split(0),
       batchSize: c.batchSize,
       groupSize: c.groupSize,
-      sampleProblem: (rng) => sampleExcluding(this.task, rng, this.exclude, this.sampleOptions),
+      sampleProblem: (rng) => this.drawProblem(rng),
       generate,
     });
     const tRollout = performance.now();
 
     // 2. Advantages per group, then flatten to one row per rollout.
     const groups = batch.groups;
-    const advantages = groups.length ? this.estimator(groups.map((g) => g.rewards)) : [];
+    const ctx: AdvantageContext = { step: this.step, problems: groups.map((g) => g.problem), groups };
+    const advantages = groups.length ? this.estimator(groups.map((g) => g.rewards), ctx) : [];
     const rollouts = flattenGroups(groups, advantages);
 
     // 3–4. Loss and optimizer step(s).
@@ -226,7 +327,7 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
     this.wallSeconds += stepSeconds;
     this.rolloutsTotal += batch.rolloutsGenerated;
     const passRates = groups.map((g) => mean(g.correct ?? g.rewards));
-    const row: RunRow = {
+    const row: TrainerRow = {
       step: this.step,
       reward: rollouts.length ? mean(rollouts.map((r) => r.reward)) : null,
       accuracy: rollouts.length ? mean(rollouts.map((r) => r.correct)) : null,
@@ -247,12 +348,14 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
       updateSeconds: (tEnd - tRollout) / 1000,
       stepSeconds,
       wallSeconds: this.wallSeconds,
+      evalAccuracy: null,
     };
     for (const [k, v] of Object.entries(batch.stats)) row[`curriculum.${k}`] = Number.isFinite(v) ? v : null;
     if (c.evalEvery > 0 && this.step % c.evalEvery === 0) {
       row.evalAccuracy = (await this.evaluate(this.evalSet!)).accuracy;
     }
     this.runLog.log(row);
+    if (c.logPrompts) groups.forEach((g, k) => this.promptLog.log(promptRow(this.step, g, advantages[k])));
     if (c.checkpointEvery > 0 && this.step % c.checkpointEvery === 0) {
       await this.saveCheckpoint(checkpointPath(c.checkpointDir!, this.step));
     }
@@ -304,7 +407,7 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
         }, this.policy.variables);
         const raw = this.policy.variables.map((v) => grads[v.name]);
         const clipped = await clipByGlobalNorm(raw, c.maxGradNorm);
-        this.adam.apply(clipped.grads);
+        this.optimizer.apply(clipped.grads);
         const [loss, entropy, kl, clipFraction] = await Promise.all(
           [value, ...diag].map(async (t) => (await t.data())[0]),
         );
@@ -331,15 +434,21 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
     };
   }
 
-  /** Greedy accuracy of the current policy on a fixed held-out set. */
+  /** A training problem: uniform with replacement from `trainSet` when given, else a fresh `task.sample`. */
+  private drawProblem(rng: Rng): Problem {
+    if (this.trainSet) return this.trainSet[rng.int(this.trainSet.length)];
+    return sampleExcluding(this.task, rng, this.exclude, this.sampleOptions);
+  }
+
+  /** Greedy accuracy and the greedy responses of the current policy on a fixed held-out set. */
   evaluate(dataset: readonly Problem[]): Promise<EvalResult> {
     return evaluate(this.policy, this.task, dataset, this.config.evalBatchSize);
   }
 
   /**
-   * Write a checkpoint directory: policy.json (weights), optimizer.json (Adam step and moments),
-   * reference.json (KL reference, when used), state.json (step, Rng state, curriculum state, counters,
-   * config) and runlog.jsonl (rows so far).
+   * Write a checkpoint directory: policy.json (weights), optimizer.json (optimizer state),
+   * reference.json (KL reference, when used), state.json (step, Rng state, curriculum and estimator state,
+   * counters, config), runlog.jsonl (rows so far) and promptlog.jsonl (per-prompt rows, when logged).
    */
   async saveCheckpoint(dir: string): Promise<void> {
     await Deno.mkdir(dir, { recursive: true });
@@ -348,16 +457,18 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
       step: this.step,
       rng: this.rng.state,
       curriculum: this.curriculum.state,
+      estimator: estimatorState(this.estimator),
       wallSeconds: this.wallSeconds,
       rolloutsTotal: this.rolloutsTotal,
       config: this.config,
     };
     await Deno.writeTextFile(`${dir}/policy.json`, JSON.stringify(await this.policy.getWeights()));
-    await Deno.writeTextFile(`${dir}/optimizer.json`, JSON.stringify(await this.adam.state()));
+    await Deno.writeTextFile(`${dir}/optimizer.json`, JSON.stringify(await this.optimizer.state()));
     if (this.reference) {
       await Deno.writeTextFile(`${dir}/reference.json`, JSON.stringify(await this.reference.getWeights()));
     }
     await this.runLog.save(`${dir}/runlog.jsonl`);
+    if (this.config.logPrompts) await this.promptLog.save(`${dir}/promptlog.jsonl`);
     await Deno.writeTextFile(`${dir}/state.json`, JSON.stringify(state));
   }
 
@@ -368,22 +479,26 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
       throw new ConfigError("checkpoint", `must be a ${CHECKPOINT_FORMAT} directory`, dir);
     }
     this.policy.setWeights(JSON.parse(await Deno.readTextFile(`${dir}/policy.json`)));
-    this.adam.setState(JSON.parse(await Deno.readTextFile(`${dir}/optimizer.json`)) as AdamState);
+    this.optimizer.setState(JSON.parse(await Deno.readTextFile(`${dir}/optimizer.json`)));
     if (this.config.klCoef > 0) {
       this.reference ??= await this.policy.clone();
       this.reference.setWeights(JSON.parse(await Deno.readTextFile(`${dir}/reference.json`)));
     }
     this.rng = Rng.fromState(state.rng);
     this.curriculum.state = state.curriculum;
+    if (state.estimator !== undefined && "state" in this.estimator) {
+      (this.estimator as { state: unknown }).state = state.estimator;
+    }
     this.step = state.step;
     this.wallSeconds = state.wallSeconds;
     this.rolloutsTotal = state.rolloutsTotal;
-    this.runLog = await RunLog.load(`${dir}/runlog.jsonl`);
+    this.runLog = await RunLog.load<TrainerRow>(`${dir}/runlog.jsonl`);
+    if (this.config.logPrompts) this.promptLog = await RunLog.load<PromptRow>(`${dir}/promptlog.jsonl`);
   }
 
   /** Free the optimizer moments and the reference policy (the trained policy stays the caller's). */
   dispose(): void {
-    this.adam.dispose();
+    this.optimizer.dispose();
     this.reference?.dispose();
     this.reference = null;
   }
@@ -398,6 +513,30 @@ function mean(xs: readonly number[]): number {
   let s = 0;
   for (const x of xs) s += x;
   return s / xs.length;
+}
+
+/** The estimator's state when it carries one (`StatefulAdvantageFn`), else undefined. */
+function estimatorState(fn: AdvantageFn): unknown {
+  return "state" in fn ? (fn as { state: unknown }).state : undefined;
+}
+
+/** The per-prompt row of one trained group (`PromptRow`). */
+function promptRow(step: number, g: RolloutGroup, advantages: number[]): PromptRow {
+  const lengths = g.responses.map((y) => y.length);
+  const hints = rolloutHintLengths(g);
+  return {
+    step,
+    problemId: g.problem.id,
+    difficulty: g.problem.difficulty,
+    passRate: mean(g.correct ?? g.rewards),
+    rewardMean: mean(g.rewards),
+    rollouts: g.responses.length,
+    responseLengthMean: mean(lengths),
+    responseLengthMin: Math.min(...lengths),
+    responseLengthMax: Math.max(...lengths),
+    hintLength: mean(hints),
+    advantageSpread: Math.max(...advantages) - Math.min(...advantages),
+  };
 }
 
 /** One `Rollout` per response, carrying its group's advantages and per-rollout hint length. */

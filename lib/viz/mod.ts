@@ -4,3 +4,4 @@ export * from "./jupyter.ts";
 export * from "./chart.ts";
 export * from "./charts.ts";
 export * from "./progress.ts";
+export * from "./prompts.ts";
