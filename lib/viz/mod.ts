@@ -1,6 +1,8 @@
 /** Visualization: vega-lite v5 chart builders, headless SVG rendering, Jupyter display, progress. */
 export * from "./render.ts";
 export * from "./jupyter.ts";
+export * from "./embed.ts";
 export * from "./chart.ts";
 export * from "./charts.ts";
 export * from "./progress.ts";
+export * from "./live.ts";
