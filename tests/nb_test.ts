@@ -44,7 +44,7 @@ function jupyterWithDenoKernel(): boolean {
 
 Deno.test({
   name:
-    "real Deno kernel: display(chart) yields one vega-lite v5 + SVG + text bundle, nothing else; Progress updates in place",
+    "real Deno kernel: display(chart) yields one HTML + vega-lite v5 + SVG + text bundle, nothing else; Progress updates in place",
   ignore: !jupyterWithDenoKernel(),
   async fn() {
     const dir = join(ROOT, "results", "nb_test"); // inside the repo so the kernel finds deno.json
@@ -87,8 +87,13 @@ Deno.test({
     const data = chartOuts[0].data!;
     assert.deepEqual(
       Object.keys(data).sort(),
-      ["application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"].sort(),
+      ["text/html", "application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"].sort(),
     );
+    // The kernel's first chart carries vega, vega-lite and vega-embed inline (no CDN); its SVG is the fallback.
+    const html = [data["text/html"]].flat().join("");
+    assert.match(html, /class="sweetspot-chart"/);
+    assert.match(html, /vegaEmbed/);
+    assert.doesNotMatch(html, /<script[^>]*\ssrc=/);
     assert.equal(
       (data["application/vnd.vegalite.v5+json"] as { $schema: string }).$schema,
       "https://vega.github.io/schema/vega-lite/v5.json",
@@ -101,4 +106,49 @@ Deno.test({
     assert.match(Array.isArray(text) ? text.join("") : String(text), /3\/3 .*loss=2/);
     await Deno.remove(dir, { recursive: true });
   },
+});
+
+Deno.test("publish-results: REPORT.md with commit + machine header and results/<name>/*.svg, old files replaced", async () => {
+  const { publishResults, provenance } = await import("../scripts/publish_results.ts");
+  const src = await Deno.makeTempDir();
+  const out = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(src, "REPORT.md"), "# Report\n\n![curve](seele/curve.svg)\n");
+    await Deno.mkdir(join(src, "seele", "seeds"), { recursive: true });
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>';
+    await Deno.writeTextFile(join(src, "seele", "curve.svg"), svg);
+    await Deno.writeTextFile(join(src, "seele", "curve.html"), "<html></html>");
+    await Deno.writeTextFile(join(src, "seele", "seeds", "deep.svg"), svg);
+    await Deno.writeTextFile(join(out, "stale.svg"), svg);
+    const written = await publishResults({ results: src, out });
+    assert.deepEqual(written.map((p: string) => p.slice(out.length + 1)).sort(), [
+      "REPORT.md",
+      "seele/curve.svg",
+    ]);
+    assert.equal(await Deno.readTextFile(join(out, "seele", "curve.svg")), svg);
+    await assert.rejects(() => Deno.stat(join(out, "stale.svg")), Deno.errors.NotFound);
+    const report = await Deno.readTextFile(join(out, "REPORT.md"));
+    assert.ok(
+      report.endsWith("# Report\n\n![curve](seele/curve.svg)\n"),
+      "the report follows the header unchanged",
+    );
+    // Independent sources for the header: git itself and /proc/cpuinfo.
+    const head = new TextDecoder().decode(
+      new Deno.Command("git", { args: ["rev-parse", "HEAD"], cwd: ROOT, stdout: "piped" }).outputSync()
+        .stdout,
+    ).trim();
+    assert.match(report, new RegExp(`^> Published results: commit \`${head}\``));
+    const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+    if (cpuinfo) {
+      const cores = cpuinfo.split("\n").filter((l) => /^processor\s*:/.test(l)).length;
+      const model = cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1].trim();
+      assert.match(report, new RegExp(`\\(${cores} logical cores`));
+      if (model) assert.ok(report.includes(model), `header names the CPU model ${model}`);
+    }
+    assert.equal(provenance().commit, head);
+    await assert.rejects(() => publishResults({ results: join(src, "seele"), out }), /REPORT\.md/);
+  } finally {
+    await Deno.remove(src, { recursive: true });
+    await Deno.remove(out, { recursive: true });
+  }
 });

@@ -103,7 +103,9 @@ function asChart(chart: Chart | VegaLiteSpec): Chart {
 
 /** Paths written by `saveChart`. */
 export interface SavedChart {
+  /** Path of the `.svg` file. */
   svg: string;
+  /** Path of the `.html` file. */
   html: string;
 }
 

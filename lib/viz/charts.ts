@@ -70,21 +70,24 @@ function axisTitle(aggregate: ChartAggregate, y: string, level: number, n: numbe
 /** Default plot width in px: fills a notebook output (the HTML view uses the container width instead). */
 export const DEFAULT_WIDTH = 640;
 
-/** Common layout options. */
-interface Layout {
+/** Layout options shared by the chart builders. */
+export interface ChartLayout {
+  /** Chart title. */
   title?: string;
+  /** Plot width in px (default `DEFAULT_WIDTH`; interactive views fill the output width instead). */
   width?: number;
+  /** Plot height in px. */
   height?: number;
 }
 
-function frame(o: Layout): ChartRow {
+function frame(o: ChartLayout): ChartRow {
   const out: ChartRow = { width: o.width ?? DEFAULT_WIDTH, height: o.height ?? 300 };
   if (o.title) out.title = o.title;
   return out;
 }
 
 /** Options for `learningCurve`. */
-export interface LearningCurveOptions extends Layout {
+export interface LearningCurveOptions extends ChartLayout {
   /** Metric column (y axis). */
   y: string;
   /** x column: a step counter or wall-clock seconds (default "step"). */
@@ -99,8 +102,9 @@ export interface LearningCurveOptions extends Layout {
   level?: number;
   /** Bin x into this many equal-width bins before aggregating (for wall-clock x that differs per seed). */
   xBins?: number;
-  /** Axis titles (default: column names). */
+  /** x axis title (default: the column name). */
   xTitle?: string;
+  /** y axis title (default: the column name, with the aggregate and CI level). */
   yTitle?: string;
   /** Log-scale x axis with this base (default: linear). */
   xLogBase?: number;
@@ -291,7 +295,7 @@ export function passAtKCurve(data: ChartData, options: PassAtKCurveOptions = {})
 }
 
 /** Options for `reliabilityChart`. */
-export interface ReliabilityOptions extends Layout {
+export interface ReliabilityOptions extends ChartLayout {
   /** Predicted-probability column in [0, 1] (default "confidence"). */
   confidence?: string;
   /** Outcome column, boolean or 0/1 (default "correct"). */
@@ -458,15 +462,16 @@ export function reliabilityChart(data: ChartData, options: ReliabilityOptions = 
 }
 
 /** Options for `barChart`. */
-export interface BarChartOptions extends Layout {
+export interface BarChartOptions extends ChartLayout {
   /** Category column (x axis). */
   category: string;
   /** Value column (bar height). */
   value: string;
   /** Sub-group column, bars side by side with one colour each. */
   color?: string;
-  /** Given CI columns; when absent, rows sharing (category, color) are summarized with a CI. */
+  /** Given lower CI column; when lo/hi are absent, rows sharing (category, color) are summarized with a CI. */
   lo?: string;
+  /** Given upper CI column (together with `lo`). */
   hi?: string;
   /** Point estimate when summarizing rows (default "mean"). */
   aggregate?: ChartAggregate;
@@ -583,7 +588,7 @@ function labelsFit(labels: string[], width: number): boolean {
 }
 
 /** Options for `difficultyScatter`. */
-export interface DifficultyScatterOptions extends Layout {
+export interface DifficultyScatterOptions extends ChartLayout {
   /** x column (default "accuracy": the per-prompt pass rate p). */
   x?: string;
   /** y column; when absent y is the learning signal p(1 − p) computed from x, with the parabola drawn. */
@@ -592,8 +597,9 @@ export interface DifficultyScatterOptions extends Layout {
   color?: string;
   /** Size column (e.g. number of samples). */
   size?: string;
-  /** Axis titles. */
+  /** x axis title. */
   xTitle?: string;
+  /** y axis title. */
   yTitle?: string;
 }
 
@@ -658,7 +664,7 @@ export function difficultyScatter(data: ChartData, options: DifficultyScatterOpt
 }
 
 /** Options for `sweepExplorer`. */
-export interface SweepExplorerOptions extends Layout {
+export interface SweepExplorerOptions extends ChartLayout {
   /** The swept hyperparameter column; one grid point per distinct value. */
   param: string;
   /** x column (default "step"). */
