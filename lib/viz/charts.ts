@@ -386,9 +386,15 @@ export function reliabilityChart(data: ChartData, options: ReliabilityOptions = 
   const height = options.height ?? 380;
   const color = arm ? { color: { field: arm, type: "nominal", title: arm } } : {};
   const shape = arm ? { shape: { field: arm, type: "nominal", title: arm } } : {};
-  const eceText = [...ece.entries()].map(([a, e]) => (arm ? `${a}: ` : "") + `ECE ${e.toFixed(3)}`).join(
-    ", ",
-  );
+  // One subtitle line per ~width of text, so many arms wrap instead of widening the chart.
+  const eceParts = [...ece.entries()].map(([a, e]) => (arm ? `${a}: ` : "") + `ECE ${e.toFixed(3)}`);
+  const eceLines: string[] = [];
+  for (const part of eceParts) {
+    const last = eceLines.length - 1;
+    if (last >= 0 && (eceLines[last].length + 2 + part.length) * 6.5 <= width) eceLines[last] += `, ${part}`;
+    else eceLines.push(part);
+  }
+  const eceText = eceLines.length === 1 ? eceLines[0] : eceLines;
   const unit = { type: "quantitative", scale: { domain: [0, 1] } };
   return new Chart({
     title: { text: options.title ?? "Reliability diagram", subtitle: eceText },
