@@ -22,9 +22,14 @@ Deno.test("quickstart notebook: Deno kernel metadata, imports ../mod.ts, clean, 
   const all = code.map(src).join("\n");
   assert.match(all, /from "\.\.\/mod\.ts"/);
   assert.match(all, /Deno\.env\.get\("SWEETSPOT_PRESET"\)/);
-  for (const fn of ["grpoAdvantages", "rlooAdvantages", "passAtK"]) {
+  for (const fn of ["grpoAdvantages", "rlooAdvantages", "passAtK", "sweepExplorer", "liveCurve"]) {
     assert.match(all, new RegExp(`ss\\.${fn}\\(`));
   }
+  // The live run composes the pipeline from public blocks: task, policy, trainer (with its config object).
+  for (const cls of ["AdditionTask", "TinyTransformer", "RLVRTrainer"]) {
+    assert.match(all, new RegExp(`new ss\\.${cls}\\(`));
+  }
+  assert.match(all, /live\.update\(trainer\.runLog\.rows\)/);
   assert.doesNotMatch(all, /from "\.\.\/lib\//, "notebooks import the public API only");
 });
 
@@ -44,7 +49,7 @@ function jupyterWithDenoKernel(): boolean {
 
 Deno.test({
   name:
-    "real Deno kernel: display(chart) yields one HTML + vega-lite v5 + SVG + text bundle, nothing else; Progress updates in place",
+    "real Deno kernel: display(chart) yields one HTML + vega-lite v5 + SVG + text bundle, nothing else; Progress and LiveChart update in place",
   ignore: !jupyterWithDenoKernel(),
   async fn() {
     const dir = join(ROOT, "results", "nb_test"); // inside the repo so the kernel finds deno.json
@@ -58,6 +63,12 @@ Deno.test({
       `const p = new ss.Progress({ total: 3, intervalMs: 0 });\n` +
       `for (let i = 0; i < 3; i++) { p.tick(1, { loss: i }); await new Promise((r) => setTimeout(r, 5)); }\n` +
       `await p.done();`,
+      `const live = ss.liveCurve({ y: "r", intervalMs: 0 });\n` +
+      `for (let i = 1; i <= 3; i++) {\n` +
+      `  live.update(Array.from({ length: i }, (_, step) => ({ step, r: step })));\n` +
+      `  await new Promise((r) => setTimeout(r, 5));\n` +
+      `}\n` +
+      `await live.done();`,
     ];
     const nb = {
       cells: cells.map((s, i) => ({
@@ -82,7 +93,7 @@ Deno.test({
     }).output();
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
     const done = JSON.parse(await Deno.readTextFile(join(dir, "t.out.ipynb")));
-    const [chartOuts, progOuts] = (done.cells as Cell[]).map((c) => c.outputs ?? []);
+    const [chartOuts, progOuts, liveOuts] = (done.cells as Cell[]).map((c) => c.outputs ?? []);
     assert.equal(chartOuts.length, 1);
     const data = chartOuts[0].data!;
     assert.deepEqual(
@@ -104,6 +115,10 @@ Deno.test({
     assert.equal(progOuts.length, 1);
     const text = progOuts[0].data!["text/plain"];
     assert.match(Array.isArray(text) ? text.join("") : String(text), /3\/3 .*loss=2/);
+    // LiveChart: three redraws through the real kernel land in one output holding the last (3-step) curve.
+    assert.equal(liveOuts.length, 1);
+    const spec = liveOuts[0].data!["application/vnd.vegalite.v5+json"] as { data: { values: unknown[] } };
+    assert.equal(spec.data.values.length, 3);
     await Deno.remove(dir, { recursive: true });
   },
 });
