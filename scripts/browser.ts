@@ -300,6 +300,9 @@ async function runNotebook(
     }
     // One full-length screenshot: let the notebook's scroll container grow to its content.
     await page.evaluate(() => {
+      // Long outputs are shown in full, not in the notebook's scroll box.
+      // deno-lint-ignore no-explicit-any
+      for (const c of (globalThis as any).Jupyter.notebook.get_cells()) c.output_area?.unscroll_area?.();
       for (const sel of ["html", "body", "#site"]) {
         const el = document.querySelector<HTMLElement>(sel);
         if (el) Object.assign(el.style, { height: "auto", overflow: "visible" });
