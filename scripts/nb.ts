@@ -59,7 +59,7 @@ function fail(message: string, code = 1): never {
 }
 
 /** A jupyter executable whose nbconvert can execute notebooks. */
-async function findJupyter(): Promise<string> {
+export async function findJupyter(): Promise<string> {
   const chosen = Deno.env.get("SWEETSPOT_JUPYTER");
   const candidates = chosen ? [chosen] : ["/usr/bin/jupyter", "jupyter"];
   const tried: string[] = [];
@@ -94,7 +94,7 @@ async function resolveExecutable(cmd: string): Promise<string> {
 }
 
 /** Make sure the "deno" kernelspec exists and points at this deno binary; (re)install it if not. */
-async function ensureKernel(jupyter: string): Promise<string> {
+export async function ensureKernel(jupyter: string): Promise<string> {
   const list = await run(jupyter, ["kernelspec", "list", "--json"]);
   let argv0: string | undefined;
   try {
@@ -120,7 +120,7 @@ async function ensureKernel(jupyter: string): Promise<string> {
 }
 
 /** PATH with the chosen jupyter's directory first (deno jupyter --install calls `jupyter`). */
-function pathWith(jupyter: string): string {
+export function pathWith(jupyter: string): string {
   const path = Deno.env.get("PATH") ?? "";
   return jupyter.includes("/") ? `${dirname(jupyter)}:${path}` : path;
 }

@@ -22,9 +22,14 @@ Deno.test("quickstart notebook: Deno kernel metadata, imports ../mod.ts, clean, 
   const all = code.map(src).join("\n");
   assert.match(all, /from "\.\.\/mod\.ts"/);
   assert.match(all, /Deno\.env\.get\("SWEETSPOT_PRESET"\)/);
-  for (const fn of ["grpoAdvantages", "rlooAdvantages", "passAtK"]) {
+  for (const fn of ["grpoAdvantages", "rlooAdvantages", "passAtK", "sweepExplorer", "liveCurve"]) {
     assert.match(all, new RegExp(`ss\\.${fn}\\(`));
   }
+  // The live run composes the pipeline from public blocks: task, policy, trainer (with its config object).
+  for (const cls of ["AdditionTask", "TinyTransformer", "RLVRTrainer"]) {
+    assert.match(all, new RegExp(`new ss\\.${cls}\\(`));
+  }
+  assert.match(all, /live\.update\(trainer\.runLog\.rows\)/);
   assert.doesNotMatch(all, /from "\.\.\/lib\//, "notebooks import the public API only");
 });
 
@@ -44,7 +49,7 @@ function jupyterWithDenoKernel(): boolean {
 
 Deno.test({
   name:
-    "real Deno kernel: display(chart) yields one vega-lite v5 + SVG + text bundle, nothing else; Progress updates in place",
+    "real Deno kernel: display(chart) yields one HTML + vega-lite v5 + SVG + text bundle, nothing else; Progress and LiveChart update in place",
   ignore: !jupyterWithDenoKernel(),
   async fn() {
     const dir = join(ROOT, "results", "nb_test"); // inside the repo so the kernel finds deno.json
@@ -58,6 +63,12 @@ Deno.test({
       `const p = new ss.Progress({ total: 3, intervalMs: 0 });\n` +
       `for (let i = 0; i < 3; i++) { p.tick(1, { loss: i }); await new Promise((r) => setTimeout(r, 5)); }\n` +
       `await p.done();`,
+      `const live = ss.liveCurve({ y: "r", intervalMs: 0 });\n` +
+      `for (let i = 1; i <= 3; i++) {\n` +
+      `  live.update(Array.from({ length: i }, (_, step) => ({ step, r: step })));\n` +
+      `  await new Promise((r) => setTimeout(r, 5));\n` +
+      `}\n` +
+      `await live.done();`,
     ];
     const nb = {
       cells: cells.map((s, i) => ({
@@ -82,13 +93,18 @@ Deno.test({
     }).output();
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
     const done = JSON.parse(await Deno.readTextFile(join(dir, "t.out.ipynb")));
-    const [chartOuts, progOuts] = (done.cells as Cell[]).map((c) => c.outputs ?? []);
+    const [chartOuts, progOuts, liveOuts] = (done.cells as Cell[]).map((c) => c.outputs ?? []);
     assert.equal(chartOuts.length, 1);
     const data = chartOuts[0].data!;
     assert.deepEqual(
       Object.keys(data).sort(),
-      ["application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"].sort(),
+      ["text/html", "application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"].sort(),
     );
+    // The kernel's first chart carries vega, vega-lite and vega-embed inline (no CDN); its SVG is the fallback.
+    const html = [data["text/html"]].flat().join("");
+    assert.match(html, /class="sweetspot-chart"/);
+    assert.match(html, /vegaEmbed/);
+    assert.doesNotMatch(html, /<script[^>]*\ssrc=/);
     assert.equal(
       (data["application/vnd.vegalite.v5+json"] as { $schema: string }).$schema,
       "https://vega.github.io/schema/vega-lite/v5.json",
@@ -99,6 +115,55 @@ Deno.test({
     assert.equal(progOuts.length, 1);
     const text = progOuts[0].data!["text/plain"];
     assert.match(Array.isArray(text) ? text.join("") : String(text), /3\/3 .*loss=2/);
+    // LiveChart: three redraws through the real kernel land in one output holding the last (3-step) curve.
+    assert.equal(liveOuts.length, 1);
+    const spec = liveOuts[0].data!["application/vnd.vegalite.v5+json"] as { data: { values: unknown[] } };
+    assert.equal(spec.data.values.length, 3);
     await Deno.remove(dir, { recursive: true });
   },
+});
+
+Deno.test("publish-results: REPORT.md with commit + machine header and results/<name>/*.svg, old files replaced", async () => {
+  const { publishResults, provenance } = await import("../scripts/publish_results.ts");
+  const src = await Deno.makeTempDir();
+  const out = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(src, "REPORT.md"), "# Report\n\n![curve](seele/curve.svg)\n");
+    await Deno.mkdir(join(src, "seele", "seeds"), { recursive: true });
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>';
+    await Deno.writeTextFile(join(src, "seele", "curve.svg"), svg);
+    await Deno.writeTextFile(join(src, "seele", "curve.html"), "<html></html>");
+    await Deno.writeTextFile(join(src, "seele", "seeds", "deep.svg"), svg);
+    await Deno.writeTextFile(join(out, "stale.svg"), svg);
+    const written = await publishResults({ results: src, out });
+    assert.deepEqual(written.map((p: string) => p.slice(out.length + 1)).sort(), [
+      "REPORT.md",
+      "seele/curve.svg",
+    ]);
+    assert.equal(await Deno.readTextFile(join(out, "seele", "curve.svg")), svg);
+    await assert.rejects(() => Deno.stat(join(out, "stale.svg")), Deno.errors.NotFound);
+    const report = await Deno.readTextFile(join(out, "REPORT.md"));
+    assert.ok(
+      report.endsWith("# Report\n\n![curve](seele/curve.svg)\n"),
+      "the report follows the header unchanged",
+    );
+    // Independent sources for the header: git itself and /proc/cpuinfo.
+    const head = new TextDecoder().decode(
+      new Deno.Command("git", { args: ["rev-parse", "HEAD"], cwd: ROOT, stdout: "piped" }).outputSync()
+        .stdout,
+    ).trim();
+    assert.match(report, new RegExp(`^> Published results: commit \`${head}\``));
+    const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+    if (cpuinfo) {
+      const cores = cpuinfo.split("\n").filter((l) => /^processor\s*:/.test(l)).length;
+      const model = cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1].trim();
+      assert.match(report, new RegExp(`\\(${cores} logical cores`));
+      if (model) assert.ok(report.includes(model), `header names the CPU model ${model}`);
+    }
+    assert.equal(provenance().commit, head);
+    await assert.rejects(() => publishResults({ results: join(src, "seele"), out }), /REPORT\.md/);
+  } finally {
+    await Deno.remove(src, { recursive: true });
+    await Deno.remove(out, { recursive: true });
+  }
 });

@@ -3,17 +3,25 @@ import * as aq from "arquero";
 import {
   barChart,
   Chart,
+  compileToVega,
+  containerSpec,
   difficultyScatter,
   display,
+  embedHTML,
   isJupyter,
   jupyterApi,
   learningCurve,
+  LiveChart,
+  liveCurve,
   passAtKCurve,
   Progress,
   reliabilityBins,
   reliabilityChart,
   renderSVG,
   saveChart,
+  sweepExplorer,
+  sweepParamName,
+  VEGA_BROWSER_BUNDLES,
   VEGA_LITE_MIME,
   VEGA_LITE_SCHEMA,
 } from "../lib/viz/mod.ts";
@@ -25,6 +33,7 @@ import {
   studentTQuantile,
 } from "../lib/viz/summary.ts";
 import { ConfigError } from "../lib/core/validate.ts";
+import * as vega from "vega";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -162,10 +171,13 @@ Deno.test("reliabilityBins / reliabilityChart: hand-computed bins, Wilson CI, EC
   const top = s.vconcat[0].layer;
   assert.deepEqual(top[0].data.values, [{ confidence: 0, accuracy: 0 }, { confidence: 1, accuracy: 1 }]);
   assert.equal(top[0].mark.type, "line"); // diagonal
-  assert.equal(top[1].mark.type, "rule"); // whiskers
-  assert.equal(top[1].encoding.y.field, "acc_lo");
+  // No whiskers (vertical bars at every bin): a thin connecting line, then points whose size is the bin count.
+  assert.ok(top.every((l: Any) => l.mark.type !== "rule"));
+  assert.equal(top[1].mark.type, "line");
+  assert.equal(top[2].mark.type, "point");
   assert.equal(top[2].encoding.x.field, "confidence");
   assert.equal(top[2].encoding.y.field, "accuracy");
+  assert.equal(top[2].encoding.size.field, "count");
   const counts = s.vconcat[1];
   assert.equal(counts.mark.type, "bar");
   assert.equal(counts.encoding.y.field, "count");
@@ -173,6 +185,41 @@ Deno.test("reliabilityBins / reliabilityChart: hand-computed bins, Wilson CI, EC
   assert.equal(markPaths(svg, "rect").length, 3); // three count bars
   assert.equal(markPaths(svg, "symbol").length, 3); // three accuracy points
   assert.throws(() => reliabilityBins([{ confidence: 1.2, correct: 1 }]), ConfigError);
+  // Empty bins are skipped, not drawn at accuracy 0: predictions only in bins 2 and 7 give two points.
+  const sparse = reliabilityBins([
+    { confidence: 0.21, correct: 1 },
+    { confidence: 0.22, correct: 1 },
+    { confidence: 0.75, correct: 1 },
+  ]);
+  assert.deepEqual(sparse.bins.map((b) => [b.bin_lo, b.accuracy, b.count]), [[0.2, 1, 2], [0.7, 1, 1]]);
+});
+
+Deno.test("learningCurve: probability bands clipped to [0, 1], a dash pattern per arm, stroke legend symbols", () => {
+  // Two seeds at 0.9 and 1.0: mean 0.95, s = √0.005, se = 0.05, t(1) = 12.7062 → [0.3147, 1.5853] → hi clipped to 1.
+  const rows = [
+    { arm: "A", seed: 0, step: 1, acc: 0.9 },
+    { arm: "A", seed: 1, step: 1, acc: 1.0 },
+    { arm: "B", seed: 0, step: 1, acc: 0.0 },
+    { arm: "B", seed: 1, step: 1, acc: 0.1 },
+  ];
+  const v = (learningCurve(rows, { y: "acc" }).spec as Any).data.values;
+  close(v[0].acc_lo, 0.95 - 12.7062 * 0.05, 1e-3);
+  assert.equal(v[0].acc_hi, 1);
+  assert.equal(v[1].acc_lo, 0); // 0.05 − 0.635 clipped
+  close(v[1].acc_hi, 0.05 + 12.7062 * 0.05, 1e-3);
+  // bounds: null keeps the raw interval; explicit bounds clip to them; a metric outside [0, 1] is not clipped.
+  close((learningCurve(rows, { y: "acc", bounds: null }).spec as Any).data.values[0].acc_hi, 1.5853, 1e-3);
+  assert.equal(
+    (learningCurve(rows, { y: "acc", bounds: [0, 0.98] }).spec as Any).data.values[0].acc_hi,
+    0.98,
+  );
+  assert.throws(() => learningCurve(rows, { y: "acc", bounds: [1, 0] }), ConfigError);
+  const wide = rows.map((r) => ({ ...r, acc: r.acc * 3 }));
+  assert.ok((learningCurve(wide, { y: "acc" }).spec as Any).data.values[0].acc_hi > 3);
+  const line = (learningCurve(rows, { y: "acc" }).spec as Any).layer[1];
+  assert.equal(line.encoding.strokeDash.field, "arm");
+  assert.equal(line.encoding.color.legend.symbolType, "stroke");
+  assert.deepEqual(line.params, [{ name: "zoom", select: "interval", bind: "scales" }]);
 });
 
 Deno.test("passAtKCurve uses a log-k axis; barChart has CI whiskers; difficultyScatter computes p(1−p)", async () => {
@@ -212,10 +259,17 @@ Deno.test("passAtKCurve uses a log-k axis; barChart has CI whiskers; difficultyS
   assert.equal(hint.layer[0].encoding.y.field, "acc");
 });
 
-Deno.test("Chart mimebundle: vega-lite v5 + SVG + text, via Symbol.for('Jupyter.display')", async () => {
+Deno.test("Chart mimebundle: interactive HTML + vega-lite v5 + SVG + text, via Symbol.for('Jupyter.display')", async () => {
   const c = new Chart({ data: { values: [{ a: 1, b: 2 }] }, mark: "point", encoding: { x: { field: "a" } } });
   const bundle = await (c as Any)[Symbol.for("Jupyter.display")]();
-  assert.deepEqual(Object.keys(bundle).sort(), [VEGA_LITE_MIME, "image/svg+xml", "text/plain"].sort());
+  assert.deepEqual(
+    Object.keys(bundle).sort(),
+    ["text/html", VEGA_LITE_MIME, "image/svg+xml", "text/plain"].sort(),
+  );
+  assert.ok(
+    bundle["text/html"].includes(bundle["image/svg+xml"]),
+    "the HTML carries the SVG as its fallback",
+  );
   assert.equal(VEGA_LITE_MIME, "application/vnd.vegalite.v5+json");
   assert.equal(bundle[VEGA_LITE_MIME].$schema, "https://vega.github.io/schema/vega-lite/v5.json");
   assert.match(bundle["image/svg+xml"], /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -299,4 +353,142 @@ Deno.test("Progress in Jupyter: one display_id updated in place, live chart bund
   assert.match(last["text/plain"], /50\/50/);
   assert.equal(last[VEGA_LITE_MIME].data.values.length, 50);
   assert.match(last["image/svg+xml"], /^<svg/);
+});
+
+Deno.test("embedHTML: vega bundles inlined from the installed packages (no CDN), SVG fallback, container width", async () => {
+  const spec = { title: "a </script> b", width: 300, data: { values: [{ a: 1 }] }, mark: "point" };
+  const svg = await renderSVG(spec);
+  const html = embedHTML(spec, svg, { bundles: true });
+  for (const path of VEGA_BROWSER_BUNDLES) {
+    // The exact bytes of each installed build (its first kilobyte), not a copy fetched from elsewhere.
+    const src = await Deno.readTextFile(new URL(`../node_modules/${path}`, import.meta.url));
+    assert.ok(html.includes(src.slice(0, 1024)), `${path} inlined`);
+  }
+  assert.doesNotMatch(html, /<script[^>]*\ssrc=/);
+  assert.ok(html.includes(svg));
+  // Every "</script" inside the data or the bundles is escaped: the only closing tags are the two script ends.
+  assert.equal(html.match(/<\/script>/gi)!.length, 2);
+  const lean = embedHTML(spec, svg, { bundles: false });
+  assert.equal(lean.match(/<\/script>/gi)!.length, 1);
+  assert.ok(lean.length < 20_000, "later charts do not repeat the ~840 kB bundles");
+  const embedded = JSON.parse(lean.match(/var spec = (.*);\n/)![1]);
+  assert.equal(embedded.width, "container");
+  assert.equal(embedded.title, spec.title);
+  const concat = { vconcat: [{ width: 300, mark: "point" }], width: 300 };
+  assert.equal(containerSpec(concat), concat); // concatenated views keep their fixed widths
+});
+
+/** The vega-lite spec rendered headless with parameter `name` set to `value` (as the bound input would). */
+async function svgWithParam(spec: Any, name: string, value: unknown): Promise<string> {
+  const view = new vega.View(vega.parse(compileToVega(spec) as Any), { renderer: "none" });
+  try {
+    view.signal(name, value);
+    await view.runAsync();
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Line paths drawn in colour (the selected grid point), not in the grey context colour. */
+const highlighted = (svg: string) =>
+  // An empty mark group is self-closing, so markPaths can run into the next group: keep only line-mark paths.
+  markPaths(svg, "line").filter((p) =>
+    /aria-roledescription="line mark"/.test(p) && !/stroke="#ccc"/.test(p)
+  );
+
+Deno.test("sweepExplorer: a bound input selects the grid point; the filter uses the parameter", async () => {
+  const rows: Record<string, number | string>[] = [];
+  for (const lr of [0.5, 1, 2, 4]) {
+    for (const arm of ["GRPO", "RLOO"]) {
+      for (let step = 0; step <= 4; step++) rows.push({ lr, arm, step, acc: lr * step / 16 });
+    }
+  }
+  const chart = sweepExplorer(rows, { param: "lr", y: "acc", color: "arm" });
+  const s = chart.spec as Any;
+  const name = sweepParamName("lr");
+  assert.equal(name, "sweep_lr");
+  // Uneven grid → a dropdown listing the grid values, starting at the smallest.
+  assert.deepEqual(s.params, [{
+    name,
+    value: 0.5,
+    bind: { input: "select", options: [0.5, 1, 2, 4], name: "lr " },
+  }]);
+  const filter = s.layer[1].transform[0].filter as string;
+  assert.match(filter, /sweep_lr/);
+  assert.match(filter, /datum\["lr"\]/);
+  // Rendered: 8 grey context lines (4 grid points × 2 arms) and 2 coloured ones for the selected grid point.
+  for (const lr of [0.5, 4]) {
+    const svg = await svgWithParam(s, name, lr);
+    assert.equal(markPaths(svg, "line").filter((p) => /stroke="#ccc"/.test(p)).length, 8);
+    assert.equal(highlighted(svg).length, 2);
+    assert.match(svg, new RegExp(`>lr = ${lr}<`));
+  }
+  const a = highlighted(await svgWithParam(s, name, 0.5)).join();
+  const b = highlighted(await svgWithParam(s, name, 4)).join();
+  assert.notEqual(a, b, "moving the input changes the drawn lines");
+  assert.equal(highlighted(await svgWithParam(s, name, 3)).length, 0, "a value off the grid selects nothing");
+
+  // Evenly spaced grid → a slider; its floating-point positions (0.1 + 0.2) still match the grid value 0.3.
+  const even = [0.1, 0.2, 0.3].flatMap((p) => [0, 1].map((step) => ({ p, step, acc: p * step })));
+  const e = sweepExplorer(even, { param: "p", y: "acc" }).spec as Any;
+  assert.equal(e.params[0].bind.input, "range");
+  close(e.params[0].bind.step, 0.1, 1e-12);
+  assert.equal(e.params[0].bind.min, 0.1);
+  assert.equal(e.params[0].bind.max, 0.3);
+  assert.equal(highlighted(await svgWithParam(e, "sweep_p", 0.1 + 0.2)).length, 1);
+  // Strings → dropdown.
+  const named = sweepExplorer([{ est: "grpo", step: 0, acc: 1 }, { est: "rloo", step: 0, acc: 0 }], {
+    param: "est",
+    y: "acc",
+  }).spec as Any;
+  assert.deepEqual(named.params[0].bind.options, ["grpo", "rloo"]);
+  assert.throws(() => sweepExplorer(rows, { param: "lr", y: "acc", input: "range" }), ConfigError);
+  assert.throws(() => sweepExplorer(rows, { param: "nope", y: "acc" }), ConfigError);
+  assert.throws(() => sweepExplorer(rows, { param: "lr", y: "acc", initial: 3 }), ConfigError);
+  assert.deepEqual(chart.warnings, []);
+});
+
+Deno.test("LiveChart: one display id, first shown then updated in place, throttled; silent outside Jupyter", async () => {
+  const calls: { bundle: Any; opts: Any }[] = [];
+  const fake = { display: (bundle: unknown, opts: unknown) => void calls.push({ bundle, opts }) };
+  const live = liveCurve({ x: "step", y: "reward", intervalMs: 60_000, jupyter: fake });
+  assert.equal(live.active, true);
+  const rows: { step: number; reward: number }[] = [];
+  for (let step = 1; step <= 30; step++) {
+    rows.push({ step, reward: step / 30 });
+    live.update(rows);
+  }
+  await live.done();
+  // First update draws at once; the other 29 fall inside the 60 s interval; done() draws the final 30 rows.
+  assert.equal(calls.length, 2);
+  assert.equal(calls[0].opts.update, false);
+  assert.equal(calls[1].opts.update, true);
+  assert.equal(calls[0].opts.display_id, calls[1].opts.display_id);
+  assert.equal(calls[0].opts.display_id, live.displayId);
+  assert.equal(calls[0].bundle[VEGA_LITE_MIME].data.values.length, 1);
+  assert.equal(calls[1].bundle[VEGA_LITE_MIME].data.values.length, 30);
+  assert.match(calls[1].bundle["text/html"], /sweetspot-chart/);
+  await live.done(); // nothing new: no redraw
+  assert.equal(calls.length, 2);
+  // Unthrottled: every update is one redraw.
+  const each: unknown[] = [];
+  const fast = new LiveChart(
+    (r: readonly { x: number }[]) => new Chart({ data: { values: [...r] }, mark: "point" }),
+    {
+      intervalMs: 0,
+      jupyter: { display: (b: unknown) => void each.push(b) },
+    },
+  );
+  for (let i = 0; i < 5; i++) fast.update([{ x: i }]);
+  await fast.done();
+  assert.equal(each.length, 5);
+  // Outside Jupyter: inactive, updates are no-ops.
+  const off = liveCurve({ y: "reward" });
+  assert.equal(off.active, false);
+  off.update(rows);
+  await off.done();
+  assert.equal(off.renders, 0);
+  assert.throws(() => new LiveChart((() => null) as Any, { mode: "jupyter" }), ConfigError);
+  assert.throws(() => new LiveChart((() => null) as Any, { intervalMs: -1 }), ConfigError);
 });

@@ -1,8 +1,9 @@
 /**
- * `Chart`: a self-contained vega-lite v5 spec that displays itself in Jupyter (one mimebundle with the
- * vega-lite spec, a headless-rendered SVG and a text summary) and saves itself as `.svg` + `.html` elsewhere.
+ * `Chart`: a self-contained vega-lite v5 spec that displays itself in Jupyter (one mimebundle with an interactive
+ * vega-embed HTML view, the vega-lite spec, a headless-rendered SVG and a text summary) and saves itself as `.svg` + `.html` elsewhere.
  */
 import { ConfigError } from "../core/validate.ts";
+import { embedHTML } from "./embed.ts";
 import { jupyterApi, type MimeBundle } from "./jupyter.ts";
 import { renderSVG, VEGA_LITE_MIME, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./render.ts";
 
@@ -59,11 +60,16 @@ export class Chart {
     return `Chart${this.title ? ` "${this.title}"` : ""} (vega-lite v5, ${rows} data rows)`;
   }
 
-  /** Jupyter mimebundle: vega-lite v5 spec, SVG and text. */
+  /**
+   * Jupyter mimebundle: interactive HTML (a vega-embed view over the SVG fallback, see `embedHTML`), the vega-lite
+   * v5 spec, the SVG (for static viewers) and text.
+   */
   async mimeBundle(): Promise<MimeBundle> {
+    const svg = await this.toSVG();
     return {
+      "text/html": embedHTML(this.spec, svg),
       [VEGA_LITE_MIME]: this.spec,
-      "image/svg+xml": await this.toSVG(),
+      "image/svg+xml": svg,
       "text/plain": this.toString(),
     };
   }
@@ -97,7 +103,9 @@ function asChart(chart: Chart | VegaLiteSpec): Chart {
 
 /** Paths written by `saveChart`. */
 export interface SavedChart {
+  /** Path of the `.svg` file. */
   svg: string;
+  /** Path of the `.html` file. */
   html: string;
 }
 

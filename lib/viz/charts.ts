@@ -68,21 +68,27 @@ function axisTitle(aggregate: ChartAggregate, y: string, level: number, n: numbe
   return `${y} (${aggregate === "iqm" ? "IQM" : "mean"}, ${Math.round(level * 100)}% CI)`;
 }
 
-/** Common layout options. */
-interface Layout {
+/** Default plot width in px: fills a notebook output (the HTML view uses the container width instead). */
+export const DEFAULT_WIDTH = 640;
+
+/** Layout options shared by the chart builders. */
+export interface ChartLayout {
+  /** Chart title. */
   title?: string;
+  /** Plot width in px (default `DEFAULT_WIDTH`; interactive views fill the output width instead). */
   width?: number;
+  /** Plot height in px. */
   height?: number;
 }
 
-function frame(o: Layout): ChartRow {
-  const out: ChartRow = { width: o.width ?? 420, height: o.height ?? 260 };
+function frame(o: ChartLayout): ChartRow {
+  const out: ChartRow = { width: o.width ?? DEFAULT_WIDTH, height: o.height ?? 300 };
   if (o.title) out.title = o.title;
   return out;
 }
 
 /** Options for `learningCurve`. */
-export interface LearningCurveOptions extends Layout {
+export interface LearningCurveOptions extends ChartLayout {
   /** Metric column (y axis). */
   y: string;
   /** x column: a step counter or wall-clock seconds (default "step"). */
@@ -97,8 +103,9 @@ export interface LearningCurveOptions extends Layout {
   level?: number;
   /** Bin x into this many equal-width bins before aggregating (for wall-clock x that differs per seed). */
   xBins?: number;
-  /** Axis titles (default: column names). */
+  /** x axis title (default: the column name). */
   xTitle?: string;
+  /** y axis title (default: the column name, with the aggregate and CI level). */
   yTitle?: string;
   /** Log-scale x axis with this base (default: linear). */
   xLogBase?: number;
@@ -106,6 +113,11 @@ export interface LearningCurveOptions extends Layout {
   points?: boolean;
   /** Seed for the IQM bootstrap (default 0). */
   bootstrapSeed?: number;
+  /**
+   * Range the metric cannot leave; CI bands are clipped to it. Default: [0, 1] when every y value lies in
+   * [0, 1] (a probability, accuracy or pass rate), else unbounded. null = never clip.
+   */
+  bounds?: [number, number] | null;
 }
 
 const CURVE_DEFAULTS: Required<Pick<LearningCurveOptions, "y">> & LearningCurveOptions = {
@@ -121,6 +133,7 @@ const CURVE_DEFAULTS: Required<Pick<LearningCurveOptions, "y">> & LearningCurveO
   xLogBase: undefined,
   points: false,
   bootstrapSeed: 0,
+  bounds: undefined,
   title: undefined,
   width: undefined,
   height: undefined,
@@ -152,6 +165,18 @@ export function aggregateCurve(data: ChartData, options: LearningCurveOptions): 
     const w = (hi - lo) / o.xBins || 1;
     binOf = (v) => lo + (Math.min(o.xBins! - 1, Math.floor((v - lo) / w)) + 0.5) * w;
   }
+  const bounds = o.bounds === undefined
+    ? (rows.every((r, i) => {
+        const v = numberAt(r, o.y!, i);
+        return v === null || (v >= 0 && v <= 1);
+      })
+      ? [0, 1]
+      : null)
+    : o.bounds;
+  if (bounds !== null && !(Array.isArray(bounds) && bounds.length === 2 && bounds[0] <= bounds[1])) {
+    throw new ConfigError("bounds", "must be [lo, hi] with lo ≤ hi, or null", bounds);
+  }
+  const clip = (v: number) => bounds ? Math.min(bounds[1], Math.max(bounds[0], v)) : v;
   // (arm, x) -> seed -> values
   const groups = new Map<string, { arm: unknown; x: number; perSeed: Map<unknown, number[]> }>();
   rows.forEach((r, i) => {
@@ -176,8 +201,8 @@ export function aggregateCurve(data: ChartData, options: LearningCurveOptions): 
     if (arm) row[arm] = g.arm;
     row[x] = g.x;
     row[o.y] = e.center;
-    row[`${o.y}_lo`] = e.lo;
-    row[`${o.y}_hi`] = e.hi;
+    row[`${o.y}_lo`] = clip(e.lo);
+    row[`${o.y}_hi`] = clip(e.hi);
     row.n = e.n;
     out.push(row);
   }
@@ -202,9 +227,16 @@ function curveSpec(data: ChartData, options: LearningCurveOptions, defaultTitle:
     xEnc.axis = { tickCount: 6 };
   }
   const shared: ChartRow = { x: xEnc };
-  // Opaque line symbols in the legend (the merged legend would otherwise show the faint band's fill).
-  const legend = { symbolType: "stroke", symbolStrokeWidth: 3, symbolOpacity: 1 };
-  const color = (_: boolean) => arm ? { color: { field: arm, type: "nominal", title: arm, legend } } : {};
+  // Line symbols in the line colour and dash (the merged legend would otherwise show the faint band's fill);
+  // a dash pattern per arm keeps overlapping arms apart.
+  const legend = { symbolType: "stroke", symbolStrokeWidth: 2.5, symbolOpacity: 1, symbolSize: 400 };
+  const color = (line: boolean) =>
+    arm
+      ? {
+        color: { field: arm, type: "nominal", title: arm, legend },
+        ...(line ? { strokeDash: { field: arm, type: "nominal", title: arm, legend } } : {}),
+      }
+      : {};
   const yTitle = o.yTitle ?? axisTitle(o.aggregate!, o.y, o.level!, maxN);
   const tooltip = [
     ...(arm ? [{ field: arm, type: "nominal" }] : []),
@@ -226,6 +258,8 @@ function curveSpec(data: ChartData, options: LearningCurveOptions, defaultTitle:
     {
       mark: { type: "line", strokeWidth: 2, point: o.points ? { size: 30 } : false },
       encoding: { y: { field: o.y, type: "quantitative", title: yTitle }, ...color(true), tooltip },
+      // Drag to pan, wheel to zoom (interactive views only); double-click resets.
+      params: [{ name: "zoom", select: "interval", bind: "scales" }],
     },
   ];
   return new Chart({
@@ -262,7 +296,7 @@ export function passAtKCurve(data: ChartData, options: PassAtKCurveOptions = {})
 }
 
 /** Options for `reliabilityChart`. */
-export interface ReliabilityOptions extends Layout {
+export interface ReliabilityOptions extends ChartLayout {
   /** Predicted-probability column in [0, 1] (default "confidence"). */
   confidence?: string;
   /** Outcome column, boolean or 0/1 (default "correct"). */
@@ -343,17 +377,24 @@ export function reliabilityBins(data: ChartData, options: ReliabilityOptions = {
   return { bins, ece };
 }
 
-/** Reliability diagram: accuracy vs mean confidence per bin (Wilson 95% whiskers), the y = x diagonal, and a bin-count histogram below. */
+/** Reliability diagram: accuracy vs mean confidence per non-empty bin (point area ∝ count; Wilson 95% CI in the tooltip), the y = x diagonal, and a bin-count histogram below. */
 export function reliabilityChart(data: ChartData, options: ReliabilityOptions = {}): Chart {
   const { bins, ece } = reliabilityBins(data, options);
   const rows = chartRecords(data);
   const arm = options.arm ?? (rows.some((r) => "arm" in r) ? "arm" : undefined);
-  const width = options.width ?? 360;
-  const height = options.height ?? 300;
+  const width = options.width ?? 480;
+  const height = options.height ?? 380;
   const color = arm ? { color: { field: arm, type: "nominal", title: arm } } : {};
-  const eceText = [...ece.entries()].map(([a, e]) => (arm ? `${a}: ` : "") + `ECE ${e.toFixed(3)}`).join(
-    ", ",
-  );
+  const shape = arm ? { shape: { field: arm, type: "nominal", title: arm } } : {};
+  // One subtitle line per ~width of text, so many arms wrap instead of widening the chart.
+  const eceParts = [...ece.entries()].map(([a, e]) => (arm ? `${a}: ` : "") + `ECE ${e.toFixed(3)}`);
+  const eceLines: string[] = [];
+  for (const part of eceParts) {
+    const last = eceLines.length - 1;
+    if (last >= 0 && (eceLines[last].length + 2 + part.length) * 6.5 <= width) eceLines[last] += `, ${part}`;
+    else eceLines.push(part);
+  }
+  const eceText = eceLines.length === 1 ? eceLines[0] : eceLines;
   const unit = { type: "quantitative", scale: { domain: [0, 1] } };
   return new Chart({
     title: { text: options.title ?? "Reliability diagram", subtitle: eceText },
@@ -372,24 +413,28 @@ export function reliabilityChart(data: ChartData, options: ReliabilityOptions = 
             },
           },
           {
-            mark: { type: "rule", strokeWidth: 1.5, ...(arm ? {} : { color: "#4c78a8" }) },
+            mark: { type: "line", strokeWidth: 1.5, opacity: 0.7 },
             encoding: {
               x: { field: "confidence", ...unit },
-              y: { field: "acc_lo", ...unit },
-              y2: { field: "acc_hi" },
+              y: { field: "accuracy", ...unit },
               ...color,
             },
           },
           {
-            mark: { type: "line", point: { size: 40 }, strokeWidth: 2 },
+            // One point per non-empty bin, its area ∝ the bin's count (thin bins are small, not loud).
+            mark: { type: "point", filled: true, opacity: 0.85 },
             encoding: {
               x: { field: "confidence", ...unit, title: "mean predicted confidence" },
               y: { field: "accuracy", ...unit, title: "empirical accuracy" },
+              size: { field: "count", type: "quantitative", title: "count", scale: { range: [15, 300] } },
               ...color,
+              ...shape,
               tooltip: [
                 ...(arm ? [{ field: arm, type: "nominal" }] : []),
                 { field: "confidence", type: "quantitative", format: ".3f" },
                 { field: "accuracy", type: "quantitative", format: ".3f" },
+                { field: "acc_lo", type: "quantitative", format: ".3f", title: "Wilson 95% lo" },
+                { field: "acc_hi", type: "quantitative", format: ".3f", title: "Wilson 95% hi" },
                 { field: "count", type: "quantitative" },
               ],
             },
@@ -423,15 +468,16 @@ export function reliabilityChart(data: ChartData, options: ReliabilityOptions = 
 }
 
 /** Options for `barChart`. */
-export interface BarChartOptions extends Layout {
+export interface BarChartOptions extends ChartLayout {
   /** Category column (x axis). */
   category: string;
   /** Value column (bar height). */
   value: string;
   /** Sub-group column, bars side by side with one colour each. */
   color?: string;
-  /** Given CI columns; when absent, rows sharing (category, color) are summarized with a CI. */
+  /** Given lower CI column; when lo/hi are absent, rows sharing (category, color) are summarized with a CI. */
   lo?: string;
+  /** Given upper CI column (together with `lo`). */
   hi?: string;
   /** Point estimate when summarizing rows (default "mean"). */
   aggregate?: ChartAggregate;
@@ -500,7 +546,7 @@ export function barChart(data: ChartData, options: BarChartOptions): Chart {
     }
     : {};
   return new Chart({
-    ...frame({ title: o.title, width: o.width ?? 360, height: o.height }),
+    ...frame({ title: o.title, width: o.width, height: o.height }),
     data: { values },
     encoding: {
       x: {
@@ -508,7 +554,9 @@ export function barChart(data: ChartData, options: BarChartOptions): Chart {
         type: "nominal",
         title: o.category,
         // Horizontal labels while they fit; slanted beyond that.
-        axis: { labelAngle: labelsFit(values.map((r) => String(r[o.category])), o.width ?? 360) ? 0 : -40 },
+        axis: {
+          labelAngle: labelsFit(values.map((r) => String(r[o.category])), o.width ?? DEFAULT_WIDTH) ? 0 : -40,
+        },
       },
     },
     layer: [
@@ -546,7 +594,7 @@ function labelsFit(labels: string[], width: number): boolean {
 }
 
 /** Options for `difficultyScatter`. */
-export interface DifficultyScatterOptions extends Layout {
+export interface DifficultyScatterOptions extends ChartLayout {
   /** x column (default "accuracy": the per-prompt pass rate p). */
   x?: string;
   /** y column; when absent y is the learning signal p(1 − p) computed from x, with the parabola drawn. */
@@ -555,8 +603,9 @@ export interface DifficultyScatterOptions extends Layout {
   color?: string;
   /** Size column (e.g. number of samples). */
   size?: string;
-  /** Axis titles. */
+  /** x axis title. */
   xTitle?: string;
+  /** y axis title. */
   yTitle?: string;
 }
 
@@ -617,5 +666,121 @@ export function difficultyScatter(data: ChartData, options: DifficultyScatterOpt
     ...frame({ title: o.title ?? "Per-prompt difficulty", width: o.width, height: o.height }),
     data: { values: rows },
     layer,
+  });
+}
+
+/** Options for `sweepExplorer`. */
+export interface SweepExplorerOptions extends ChartLayout {
+  /** The swept hyperparameter column; one grid point per distinct value. */
+  param: string;
+  /** x column (default "step"). */
+  x?: string;
+  /** y column (the metric). */
+  y: string;
+  /** Colour column, one line per value (e.g. the arm). */
+  color?: string;
+  /** Input bound to the grid point: "range" (a slider over evenly spaced numbers), "select" (a dropdown), or "auto" (default: range when the numeric grid is evenly spaced, else select). */
+  input?: "auto" | "range" | "select";
+  /** Grid point shown first (default: the smallest value). */
+  initial?: number | string;
+}
+
+/** Name of the vega-lite parameter `sweepExplorer` binds to its input: the column name made identifier-safe. */
+export function sweepParamName(param: string): string {
+  return `sweep_${param.replace(/[^A-Za-z0-9_]/g, "_")}`;
+}
+
+/**
+ * Sweep explorer: a precomputed hyperparameter sweep (rows with a swept `param` column) as y vs x lines, one
+ * grid point at a time; a slider or dropdown (a vega-lite parameter bound to an input) picks the grid point,
+ * the other grid points stay as faint grey context, and the y scale is fixed across grid points.
+ */
+export function sweepExplorer(data: ChartData, options: SweepExplorerOptions): Chart {
+  const o = resolveConfig("sweepExplorer", {
+    param: "",
+    x: "step",
+    y: "",
+    color: undefined as string | undefined,
+    input: "auto" as "auto" | "range" | "select",
+    initial: undefined as number | string | undefined,
+    title: undefined as string | undefined,
+    width: undefined as number | undefined,
+    height: undefined as number | undefined,
+  }, options);
+  const rows = chartRecords(data);
+  if (rows.length === 0) throw new ConfigError("data", "must hold at least one row of the sweep", rows);
+  for (const k of ["param", "x", "y"] as const) requireField(rows, k, o[k]);
+  if (o.color) requireField(rows, "color", o.color);
+  assertOneOf("input", o.input, ["auto", "range", "select"] as const);
+  const raw = [...new Set(rows.map((r) => r[o.param]))].filter((v) => v !== null && v !== undefined);
+  const numeric = raw.every((v) => typeof v === "number" && Number.isFinite(v));
+  const grid = numeric ? (raw as number[]).sort((a, b) => a - b) : raw.map(String).sort();
+  const steps = numeric ? (grid as number[]).slice(1).map((v, i) => v - (grid[i] as number)) : [];
+  const even = numeric && grid.length >= 2 &&
+    steps.every((d) => Math.abs(d - steps[0]) <= 1e-9 * Math.abs(steps[0]));
+  if (o.input === "range" && !even) {
+    throw new ConfigError("input", '"range" needs an evenly spaced numeric grid; use "select"', grid);
+  }
+  const useRange = o.input === "range" || (o.input === "auto" && even);
+  const initial = o.initial ?? grid[0];
+  if (!grid.some((g) => g === initial)) {
+    throw new ConfigError("initial", `must be one of the grid values ${JSON.stringify(grid)}`, initial);
+  }
+  const name = sweepParamName(o.param);
+  const bind = useRange
+    ? { input: "range", min: grid[0], max: grid[grid.length - 1], step: steps[0], name: `${o.param} ` }
+    : { input: "select", options: grid, name: `${o.param} ` };
+  const field = `datum[${JSON.stringify(o.param)}]`;
+  // Slider values are min + k·step in floating point: compare numbers with a relative tolerance.
+  const selected = numeric ? `abs(${field} - ${name}) <= 1e-9 * max(1, abs(${name}))` : `${field} == ${name}`;
+  const values = numeric ? rows : rows.map((r) => ({ ...r, [o.param]: String(r[o.param]) }));
+  const ys = rows.map((r, i) => numberAt(r, o.y, i)).filter((v): v is number => v !== null);
+  const yScale = { domain: [Math.min(...ys), Math.max(...ys)], zero: false };
+  const detail = [
+    { field: o.param, type: numeric ? "quantitative" : "nominal" },
+    ...(o.color ? [{ field: o.color, type: "nominal" }] : []),
+  ];
+  return new Chart({
+    ...frame({ width: o.width, height: o.height }),
+    // The subtitle follows the input, so the static SVG also says which grid point it shows.
+    title: {
+      text: o.title ?? `${o.y} vs ${o.x} by ${o.param}`,
+      subtitle: { expr: `${JSON.stringify(`${o.param} = `)} + ${name}` },
+    },
+    params: [{ name, value: initial, bind }],
+    data: { values },
+    encoding: {
+      x: { field: o.x, type: "quantitative", title: o.x },
+      y: { field: o.y, type: "quantitative", title: o.y, scale: yScale },
+    },
+    layer: [
+      {
+        mark: { type: "line", color: "#ccc", strokeWidth: 1 },
+        encoding: { detail },
+      },
+      {
+        transform: [{ filter: selected }],
+        mark: { type: "line", strokeWidth: 2.5, point: { size: 20 } },
+        encoding: {
+          ...(o.color
+            ? {
+              color: { field: o.color, type: "nominal", title: o.color, legend: { symbolType: "stroke" } },
+              strokeDash: {
+                field: o.color,
+                type: "nominal",
+                title: o.color,
+                legend: { symbolType: "stroke" },
+              },
+            }
+            : {}),
+          tooltip: [
+            { field: o.param, type: numeric ? "quantitative" : "nominal" },
+            ...(o.color ? [{ field: o.color, type: "nominal" }] : []),
+            { field: o.x, type: "quantitative" },
+            { field: o.y, type: "quantitative", format: ".4~g" },
+          ],
+        },
+      },
+    ],
   });
 }

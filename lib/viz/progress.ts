@@ -14,7 +14,6 @@ import {
 } from "../core/validate.ts";
 import { Chart } from "./chart.ts";
 import { jupyterApi, type JupyterDisplayApi } from "./jupyter.ts";
-import { VEGA_LITE_MIME } from "./render.ts";
 
 /** Where progress goes: auto-detected, or forced. */
 export const PROGRESS_MODES = ["auto", "jupyter", "terminal", "final", "silent"] as const;
@@ -179,25 +178,22 @@ export class Progress {
     const first = !this.#shown;
     this.#shown = true;
     this.#pending = this.#pending.then(async () => {
-      const bundle: Record<string, unknown> = { "text/plain": text };
-      if (this.#live && rows.length > 0) {
-        const chart = liveChart(rows, this.#live, subtitle);
-        bundle[VEGA_LITE_MIME] = chart.spec;
-        bundle["image/svg+xml"] = await chart.toSVG();
-      }
+      const bundle: Record<string, unknown> = this.#live && rows.length > 0
+        ? { ...await progressChart(rows, this.#live, subtitle).mimeBundle(), "text/plain": text }
+        : { "text/plain": text };
       await this.#api!.display(bundle, { raw: true, display_id: this.#displayId, update: !first });
     }).catch(() => {});
   }
 }
 
-function liveChart(
+function progressChart(
   rows: Record<string, number | string>[],
   live: { x: string; y: string; color?: string },
   text: string,
 ) {
   return new Chart({
     title: { text: live.y, subtitle: text },
-    width: 420,
+    width: 640,
     height: 220,
     data: { values: rows },
     mark: { type: "line", strokeWidth: 2 },

@@ -1,0 +1,111 @@
+/**
+ * `deno task publish-results`: copy a finished run's results/REPORT.md and charts (results/<name>/*.svg) into
+ * docs/results/ (same relative layout, so the report's links keep working), replacing what was published
+ * before, with a header naming the commit (`git rev-parse HEAD`, marked "+ uncommitted changes" when the work
+ * tree differs) and the machine (CPU model, logical cores, OS) the numbers came from.
+ * Usage: `deno task publish-results [--results results] [--out docs/results]`.
+ */
+import { cpus, platform, release } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError } from "../lib/core/validate.ts";
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** Where the published results came from. */
+export interface Provenance {
+  /** `git rev-parse HEAD`. */
+  commit: string;
+  /** True when `git status --porcelain` lists tracked changes. */
+  dirty: boolean;
+  /** CPU model name (first core). */
+  cpu: string;
+  /** Logical cores. */
+  cores: number;
+  /** OS and kernel release. */
+  os: string;
+}
+
+function git(args: string[], cwd: string): string {
+  const out = new Deno.Command("git", { args, cwd, stdout: "piped", stderr: "piped" }).outputSync();
+  if (out.code !== 0) {
+    throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr).trim()}`);
+  }
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/** Commit and machine of this checkout and this computer. */
+export function provenance(cwd = ROOT): Provenance {
+  const list = cpus();
+  return {
+    commit: git(["rev-parse", "HEAD"], cwd),
+    dirty: git(["status", "--porcelain", "--untracked-files=no"], cwd) !== "",
+    cpu: (list[0]?.model ?? "unknown CPU").trim(),
+    cores: list.length,
+    os: `${platform()} ${release()}`,
+  };
+}
+
+/** The header put above the published report. */
+export function provenanceHeader(p: Provenance, date = new Date()): string {
+  return `> Published results: commit \`${p.commit}\`${p.dirty ? " + uncommitted changes" : ""}, ` +
+    `run on ${p.cpu} (${p.cores} logical cores, ${p.os}); published ${date.toISOString().slice(0, 10)} ` +
+    `with \`deno task publish-results\`.\n\n`;
+}
+
+/** Options for `publishResults`. */
+export interface PublishOptions {
+  /** Source directory holding REPORT.md and <name>/*.svg (default "results"). */
+  results?: string;
+  /** Destination directory, replaced entirely (default "docs/results"). */
+  out?: string;
+  /** Provenance to stamp (default: `provenance()`). */
+  provenance?: Provenance;
+}
+
+/** Copy REPORT.md (with the provenance header) and every results/<name>/*.svg into `out`; returns the copied paths. */
+export async function publishResults(options: PublishOptions = {}): Promise<string[]> {
+  const results = options.results ?? join(ROOT, "results");
+  const out = options.out ?? join(ROOT, "docs", "results");
+  const reportPath = join(results, "REPORT.md");
+  let report: string;
+  try {
+    report = await Deno.readTextFile(reportPath);
+  } catch {
+    throw new ConfigError("results", "must hold REPORT.md from `deno task reproduce`", reportPath);
+  }
+  const svgs: string[] = [];
+  for await (const dir of Deno.readDir(results)) {
+    if (!dir.isDirectory) continue;
+    for await (const f of Deno.readDir(join(results, dir.name))) {
+      if (f.isFile && f.name.endsWith(".svg")) svgs.push(join(dir.name, f.name));
+    }
+  }
+  svgs.sort();
+  await Deno.remove(out, { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  await Deno.mkdir(out, { recursive: true });
+  const written = [join(out, "REPORT.md")];
+  await Deno.writeTextFile(written[0], provenanceHeader(options.provenance ?? provenance()) + report);
+  for (const rel of svgs) {
+    await Deno.mkdir(join(out, dirname(rel)), { recursive: true });
+    await Deno.copyFile(join(results, rel), join(out, rel));
+    written.push(join(out, rel));
+  }
+  return written;
+}
+
+if (import.meta.main) {
+  const args = [...Deno.args];
+  const opt = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const p = provenance();
+  const written = await publishResults({ results: opt("--results"), out: opt("--out"), provenance: p });
+  console.log(
+    `published ${written.length - 1} charts and REPORT.md to ${dirname(written[0])} ` +
+      `(commit ${p.commit.slice(0, 12)}${p.dirty ? "+dirty" : ""}, ${p.cpu}, ${p.cores} cores)`,
+  );
+}
