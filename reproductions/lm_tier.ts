@@ -57,7 +57,7 @@ export function validateLmTier(c: LmTierConfig, prefix: string): void {
   for (const k of ["validationPerDigit", "testPerDigit", "steps", "evalEvery", "batchSize"] as const) {
     assertInteger(`${prefix}.${k}`, c[k], { min: 1 });
   }
-  assertInteger(`${prefix}.groupSize`, c.groupSize, { min: 2 });
+  assertInteger(`${prefix}.groupSize`, c.groupSize, { min: 1 });
   assertInteger(`${prefix}.trainSetSize`, c.trainSetSize, { min: 0 });
   if (!Array.isArray(c.learningRates) || c.learningRates.length === 0) {
     throw new ConfigError(`${prefix}.learningRates`, "must be a non-empty array of rates", c.learningRates);
