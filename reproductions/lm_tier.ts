@@ -75,7 +75,8 @@ export interface LmTierBed {
 /**
  * One seed of the LM tier: datasets, warm start, `trainArms` over `arms(bed)`; rows `kind: "lm-eval"` (every
  * evaluation of every run) and `kind: "lm-best"` (per arm at its selected rate: final test accuracy and test
- * accuracy at the smallest final rollout count over arms, `testAtEqualRollouts`).
+ * accuracy at the smallest final rollout count over arms, `testAtEqualRollouts`, and the last window's
+ * training accuracy).
  */
 export async function runLmTier(
   c: LmTierConfig,
@@ -134,6 +135,7 @@ export async function runLmTier(
         rollouts: f.rollouts,
         testAccuracy: f.testAccuracy,
         validationAccuracy: f.validationAccuracy,
+        trainAccuracy: f.trainAccuracy,
         testAtEqualRollouts: atRolloutBudget(evals, f.arm, f.lr, budget)?.testAccuracy ?? NaN,
         rolloutBudget: budget,
       });
