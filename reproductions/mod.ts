@@ -11,7 +11,7 @@ import { seele } from "./seele.ts";
 import { rlcr } from "./rlcr.ts";
 import { grpoAblation } from "./grpo_ablation.ts";
 import { nsr } from "./nsr.ts";
-import { kae } from "./kae.ts";
+import { kae } from "./kae/mod.ts";
 import { saturn } from "./saturn.ts";
 import { rover } from "./rover.ts";
 
@@ -31,15 +31,7 @@ export {
   rlcrPairedDifferences,
   rlcrTask,
 } from "./rlcr.ts";
-export {
-  checkKaeClaims,
-  kae,
-  KAE_BASELINES,
-  KAE_G1_ARMS,
-  kaeCharts,
-  type KaeConfig,
-  kaeSchedule,
-} from "./kae.ts";
+export { checkKaeClaims, kae, KAE_BASELINES, KAE_G1_ARMS, kaeCharts, type KaeConfig } from "./kae/mod.ts";
 export {
   checkSaturnClaims,
   saturn,

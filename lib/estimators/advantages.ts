@@ -123,6 +123,13 @@ export function reinforcePlusPlusAdvantages(
   return Array.from(rewards, (r) => (flat ? 0 : (r - m) / (sd + eps)));
 }
 
+/** REINFORCE with a batch-mean baseline: Â_i = r_i − mean_batch r (one baseline shared by every prompt). */
+export function batchMeanAdvantages(rewards: ArrayLike<number>): number[] {
+  checkGroups(rewards, 1);
+  const [m] = meanStd(rewards, 0, rewards.length);
+  return Array.from(rewards, (r) => r - m);
+}
+
 /**
  * Lite PPO ("Tricks or Traps", arXiv 2508.08221): Â_i = (r_i − mean_group r) / (std_batch r + eps) — group-level
  * mean, batch-level population std of the raw rewards.
