@@ -13,7 +13,7 @@ import { grpoAblation } from "./grpo_ablation.ts";
 import { nsr } from "./nsr.ts";
 import { kae } from "./kae/mod.ts";
 import { saturn } from "./saturn.ts";
-import { rover } from "./rover.ts";
+import { rover } from "./rover/mod.ts";
 
 export * from "./harness.ts";
 export * from "./report.ts";
@@ -54,7 +54,7 @@ export {
 } from "./nsr.ts";
 export * from "./nsr_policy.ts";
 export * from "./nsr_transformer.ts";
-export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover.ts";
+export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover/mod.ts";
 export {
   checkFilteringClaims,
   filtering,
@@ -92,8 +92,7 @@ export {
   FreeLengthAdditionTask,
 } from "./grpo_ablation_task.ts";
 export * from "./filtering_feature_chain.ts";
-export * from "./tree_mdp.ts";
-export * from "./tree_policies.ts";
+export * from "./rover/tree_policies.ts";
 
 /** Every registered reproduction, in report order (append new ones here). */
 export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [

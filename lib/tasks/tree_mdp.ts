@@ -7,8 +7,8 @@
  * Everything here is exact: values by backward recursion over the tree, policy leaf distributions by forward
  * recursion, so the ROVER theorem and diversity metrics need no Monte Carlo.
  */
-import type { Rng } from "../lib/core/rng.ts";
-import { assertFiniteNumber, assertInteger, assertOneOf, resolveConfig } from "../lib/core/validate.ts";
+import type { Rng } from "../core/rng.ts";
+import { assertFiniteNumber, assertInteger, assertOneOf, resolveConfig } from "../core/validate.ts";
 
 /** A tree MDP in flat arrays; node 0 is the root, children of a node are contiguous ids. */
 export interface TreeMDP {

@@ -25,8 +25,8 @@
 import {
   kaeAdvantageFn,
   type KaeAdvantagesResult,
-  type KaeBatchContext,
   KaeBaseline,
+  type KaeBatchContext,
   type KaeKernel,
 } from "../../lib/estimators/kae.ts";
 import { batchMeanAdvantages, drGrpoAdvantages } from "../../lib/estimators/advantages.ts";

@@ -7,10 +7,10 @@
  * - ROVER: tabular Q of the UNIFORM policy learned from the samples of softmax(Q/ρ):
  *   Q(s, a) ← Q(s, a) + α (r(s, a) + mean_{a'} Q(s', a') − Q(s, a)), backward along each sampled path.
  */
-import type { Rng } from "../lib/core/rng.ts";
-import { assertFiniteNumber, assertInteger } from "../lib/core/validate.ts";
-import { grpoAdvantages } from "../lib/estimators/advantages.ts";
-import { nodeSoftmax, samplePath, softmaxPolicy, type TreeMDP } from "./tree_mdp.ts";
+import type { Rng } from "../../lib/core/rng.ts";
+import { assertFiniteNumber, assertInteger } from "../../lib/core/validate.ts";
+import { grpoAdvantages } from "../../lib/estimators/advantages.ts";
+import { nodeSoftmax, samplePath, softmaxPolicy, type TreeMDP } from "../../lib/tasks/tree_mdp.ts";
 
 /** Shared training budget and step size. */
 export interface TreeTrainConfig {

@@ -9,8 +9,8 @@
  *    softmax policy, same sample budget per tree: expected number of distinct solutions among N samples, pass@N
  *    and pass@1 (all computed exactly from the policies' leaf distributions: pass@k = 1 − (1 − p)^k).
  */
-import { ConfigError } from "../lib/core/validate.ts";
-import type { RunLog } from "../lib/log/runlog.ts";
+import { ConfigError } from "../../lib/core/validate.ts";
+import type { RunLog } from "../../lib/log/runlog.ts";
 import {
   type BaseConfig,
   type ChartEntry,
@@ -22,7 +22,7 @@ import {
   type Row,
   type SeedContext,
   selectRows,
-} from "./harness.ts";
+} from "../harness.ts";
 import {
   evaluateTreePolicy,
   greedyWorstCaseValue,
@@ -32,9 +32,9 @@ import {
   type TreeMDP,
   type TreeMDPOptions,
   uniformPolicyValues,
-} from "./tree_mdp.ts";
+} from "../../lib/tasks/tree_mdp.ts";
 import { trainGrpoTree, trainRoverTree } from "./tree_policies.ts";
-import { roverCharts } from "./rover_charts.ts";
+import { roverCharts } from "./charts.ts";
 
 /** ROVER reproduction config (one preset per `PresetName`). */
 export interface RoverConfig extends BaseConfig {
