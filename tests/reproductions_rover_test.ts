@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
-import { ConfigError } from "../lib/core/validate.ts";
 import { passAtK } from "../lib/estimators/pass_at_k.ts";
 import {
   evaluateTreePolicy,

@@ -1,10 +1,7 @@
-import { runReproduction } from "../reproductions/harness.ts";
 import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
-import { passAtK } from "../lib/estimators/pass_at_k.ts";
 import {
-  claimsMarkdown,
   directionalClaim,
   directionalVerdict,
   getReproduction,
@@ -16,8 +13,6 @@ import {
   rover,
   type Row,
   runSeeds,
-  selectRows,
-  VERDICTS,
 } from "../reproductions/mod.ts";
 
 Deno.test("harness: config resolution rejects unknown keys and bad presets; verdict rules", () => {

@@ -25,7 +25,9 @@ export interface TabularPolicyOptions {
 
 /** JSON weights of a `TabularSoftmaxPolicy`. */
 export interface TabularWeights {
+  /** [numStates, maxActions]. */
   shape: [number, number];
+  /** θ, row-major. */
   data: number[];
 }
 
@@ -76,6 +78,7 @@ export class TabularSoftmaxPolicy implements SequencePolicy {
     t.dispose();
   }
 
+  /** θ, the one variable. */
   private get theta(): Variable {
     return this.variables[0];
   }

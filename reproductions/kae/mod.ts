@@ -180,7 +180,8 @@ async function mseExperiment(c: KaeConfig, L: number, rng: Rng): Promise<Row[]> 
   }));
   let count = 0, wcount = 0;
   let expectedGroup = 0; // Σ V(1 − V)/G: the group mean's exact expected squared error, for a sanity check
-  let run: ReturnType<typeof setup>;
+  // deno-lint-ignore prefer-const
+  let run: ReturnType<typeof setup>; // assigned below; `observe` reads it during training
   const observe = (results: KaeAdvantagesResult[], rewards: number[][], ctx: KaeBatchContext) => {
     const probs = run.policy.probabilityTable(); // the policy that drew these samples (before this step's update)
     const batchMean = rewards.flat().reduce((a, b) => a + b, 0) / rewards.flat().length;
