@@ -92,7 +92,6 @@ export {
   FreeLengthAdditionTask,
 } from "./grpo_ablation_task.ts";
 export * from "./filtering_feature_chain.ts";
-export * from "./rover/tree_policies.ts";
 
 /** Every registered reproduction, in report order (append new ones here). */
 export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [

@@ -6,21 +6,18 @@ import {
   greedyWorstCaseValue,
   optimalValues,
   reachProbabilities,
-  samplePath,
   sampleTreeMDP,
   softmaxPolicy,
   type TreeMDP,
+  TreeMDPTask,
   uniformPolicyValues,
 } from "../lib/tasks/tree_mdp.ts";
-import {
-  claimsMarkdown,
-  rover,
-  runReproduction,
-  selectRows,
-  trainGrpoTree,
-  trainRoverTree,
-  VERDICTS,
-} from "../reproductions/mod.ts";
+import { TabularSoftmaxPolicy } from "../lib/policies/tabular.ts";
+import { roverLoss } from "../lib/objectives/rover.ts";
+import { RLVRTrainer } from "../lib/train/trainer.ts";
+import { tf } from "../lib/core/tf.ts";
+import type { Tensor2D } from "../lib/core/tf.ts";
+import { claimsMarkdown, rover, runReproduction, selectRows, VERDICTS } from "../reproductions/mod.ts";
 
 /** Build a tree from nested arrays: a number is a leaf reward, an array an internal node's children. */
 type Spec = number | Spec[];
@@ -119,17 +116,44 @@ Deno.test("tree MDP: softmax policy, reach probabilities, exact pass@k and disti
   assert.ok(Math.abs(p[1] - Math.exp(2) / (Math.exp(2) + 1)) < 1e-12);
 });
 
-Deno.test("tree MDP: sampled paths follow the reach probabilities (within 4 standard errors)", () => {
+Deno.test("TreeMDPTask: prompts, states at the nodes, rewards, reference path; tabular samples follow the reach probabilities (4 SE)", async () => {
   const t = buildTree([[1, 0], [0, 0, 1]]);
-  const pi = softmaxPolicy(t, [0, 0.3, -0.2, 1, 0, 0.5, 0, -1]);
-  const reach = reachProbabilities(t, pi);
-  const rng = new Rng(3);
-  const n = 20000;
+  const task = new TreeMDPTask([buildTree(SMALL), t]);
+  assert.equal(task.maxActions, 3);
+  assert.equal(task.numStates, 8 + 8);
+  const p = task.problems()[1];
+  assert.equal(task.vocab.decode(p.prompt), "1=");
+  assert.equal(task.vocab.decode(p.solution), "AA"); // first best leaf: node 3 = child A of child A
+  const tok = (s: string) => task.vocab.encode(s);
+  assert.equal(task.reward(p, [...tok("BC"), task.vocab.eos]), 1); // node 7
+  assert.equal(task.reward(p, tok("BA")), 0);
+  assert.equal(task.reward(p, tok("B")), 0); // unfinished
+  assert.equal(task.reward(p, tok("AC")), 0); // invalid action (A has two children)
+  assert.equal(task.verify(p, tok("AA")), 1);
+  const seq = [...p.prompt, ...tok("B")];
+  assert.deepEqual(task.decision(seq, p.prompt.length), { state: 8 + 0, actions: tok("AB") });
+  assert.deepEqual(task.decision(seq, seq.length), { state: 8 + 2, actions: tok("ABC") });
+  assert.equal(task.decision([...seq, ...tok("A")], seq.length + 1), null); // leaf: eos forced
+  assert.equal(task.actionCount(8 + 2), 3);
+  // Sampling: logits per child through childLogits; the per-child π read back must equal softmaxPolicy.
+  const q = [0, 0.3, -0.2, 1, 0, 0.5, 0, -1];
+  const policy = new TabularSoftmaxPolicy(task, {
+    contextLength: task.maxSequenceLength,
+    eos: task.vocab.eos,
+    logits: task.childLogits([new Float64Array(8), q]),
+  });
+  const pi = task.childPolicy(p, policy.probabilityTable());
+  const exact = softmaxPolicy(t, q);
+  pi.forEach((x, c) => assert.ok(Math.abs(x - exact[c]) < 1e-6, `π[${c}]`));
+  const reach = reachProbabilities(t, exact);
+  const n = 8000;
+  const out = await policy.sample(Array(n).fill(p.prompt), { maxTokens: 5, seed: 3 });
   const counts = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const path = samplePath(t, pi, rng);
-    assert.equal(path.length, 2);
-    const leaf = path[1];
+  for (const y of out.responses) {
+    assert.equal(y.length, 3);
+    assert.equal(y[2], task.vocab.eos);
+    const a0 = tok("ABC").indexOf(y[0]), a1 = tok("ABC").indexOf(y[1]);
+    const leaf = t.childStart[t.childStart[0] + a0] + a1;
     counts.set(leaf, (counts.get(leaf) ?? 0) + 1);
   }
   for (const l of t.leaves) {
@@ -137,40 +161,120 @@ Deno.test("tree MDP: sampled paths follow the reach probabilities (within 4 stan
     assert.ok(Math.abs((counts.get(l) ?? 0) / n - reach[l]) < 4 * se, `leaf ${l}`);
   }
   // The exact pass@k used by the ROVER claims agrees with Chen et al.'s unbiased estimator on samples.
-  const e = evaluateTreePolicy(t, pi);
+  const e = evaluateTreePolicy(t, exact);
   const solved = (counts.get(3) ?? 0) + (counts.get(7) ?? 0); // leaves with reward 1
   for (const k of [1, 4, 16]) {
     const est = passAtK(n, solved, k);
     // pass@k is a smooth function of p: delta-method SE = k(1 − p)^{k−1} · √(p(1 − p)/n).
-    const p = e.successProbability;
-    const se = k * (1 - p) ** (k - 1) * Math.sqrt((p * (1 - p)) / n);
+    const pp = e.successProbability;
+    const se = k * (1 - pp) ** (k - 1) * Math.sqrt((pp * (1 - pp)) / n);
     assert.ok(Math.abs(est - e.passAtK(k)) < 4 * se + 1e-12, `k = ${k}: ${est} vs ${e.passAtK(k)}`);
   }
+  policy.dispose();
 });
 
-Deno.test("ROVER learner: TD with the uniform mean backup converges to Q^u on a small tree", () => {
-  const t = buildTree([[1, 0], [0, [1, 1, 0]], [0, 0]]);
-  const q = trainRoverTree(t, { steps: 400, groupSize: 4, lr: 1, temperature: 10 }, new Rng(5));
-  const vu = uniformPolicyValues(t);
-  for (let c = 1; c < t.size; c++) assert.ok(Math.abs(q[c] - vu[c]) < 1e-9, `node ${c}: ${q[c]} vs ${vu[c]}`);
+Deno.test("roverLoss: hand-computed TD loss and gradient on one path (targets: mean of the next state's Q, then r)", () => {
+  // SMALL: root → A = [1, 0], B = [0, 0, 0]. Path "AA" (root → A → leaf 3, reward 1), ρ = 0.5.
+  const task = new TreeMDPTask([buildTree(SMALL)]);
+  const p = task.problems()[0];
+  const logits = new Float64Array(task.numStates * 3);
+  logits.set([0.4, -0.2], 0 * 3); // root row: A, B
+  logits.set([1.0, 0.6], 1 * 3); // node A row
+  const policy = new TabularSoftmaxPolicy(task, {
+    contextLength: task.maxSequenceLength,
+    eos: task.vocab.eos,
+    logits,
+  });
+  const row = [...p.prompt, ...task.vocab.encode("AA"), task.vocab.eos];
+  const tokens = tf.tensor2d([row], undefined, "int32") as Tensor2D;
+  const rho = 0.5;
+  const { grads, value } = tf.variableGrads(() => {
+    const { logProbs, entropy } = policy.tokenLogProbs(tokens);
+    const T = row.length - 1;
+    const mask = tf.tensor2d([Array.from({ length: T }, (_, t) => (t >= p.prompt.length - 1 ? 1 : 0))]);
+    return roverLoss(rho)({
+      logProbs,
+      oldLogProbs: logProbs,
+      advantages: tf.tensor1d([1]),
+      mask,
+      entropy,
+      tokenLogits: () => policy.tokenLogits(tokens),
+    }).loss as tf.Scalar;
+  });
+  // Decisions: root (Q = 0.5·0.4 = 0.2, target = mean Q(A, ·) = 0.5·(1.0 + 0.6)/2 = 0.4) and A (Q = 0.5, target 1).
+  const loss = ((0.2 - 0.4) ** 2 + (0.5 - 1) ** 2) / 2;
+  assert.ok(Math.abs(value.dataSync()[0] - loss) < 1e-6, `${value.dataSync()[0]} vs ${loss}`);
+  // ∂L/∂θ(s, a) = (Q − target)·ρ (½·2 from the mean over 2 decisions and the square); targets carry no gradient.
+  const g = grads[policy.variables[0].name].dataSync();
+  const expected = new Float64Array(task.numStates * 3);
+  expected[0] = 0.5 * (0.2 - 0.4);
+  expected[3] = 0.5 * (0.5 - 1);
+  expected.forEach((e, i) => assert.ok(Math.abs(g[i] - e) < 1e-6, `θ[${i}]: ${g[i]} vs ${e}`));
+  tf.dispose([tokens, value, grads[policy.variables[0].name]]);
+  policy.dispose();
 });
 
-Deno.test("GRPO learner: zero-variance groups leave the policy unchanged; training raises success", () => {
-  const allWrong = buildTree([0, 0, 0]);
-  const logits = trainGrpoTree(allWrong, { steps: 20, groupSize: 4, lr: 1 }, new Rng(1));
-  assert.deepEqual(Array.from(logits), [0, 0, 0, 0]);
-  const t = buildTree([[1, 0, 0], [0, 0, 0], [0, 0, 0]]); // one solution, uniform p = 1/9
-  const theta = trainGrpoTree(t, { steps: 150, groupSize: 8, lr: 0.5 }, new Rng(2));
-  assert.ok(evaluateTreePolicy(t, softmaxPolicy(t, theta)).successProbability > 0.9);
+Deno.test("ROVER through RLVRTrainer: ρ·logits converge to Q^u on a small tree; greedy on them is optimal", async () => {
+  const tree = buildTree([[1, 0], [0, 0, 1], [0, 0]]);
+  const task = new TreeMDPTask([tree]);
+  const rho = 1; // ρ = 1 keeps every branch sampled, so every (s, a) is learned
+  const policy = new TabularSoftmaxPolicy(task, {
+    contextLength: task.maxSequenceLength,
+    eos: task.vocab.eos,
+  });
+  const trainer = new RLVRTrainer({
+    task,
+    policy,
+    reward: (p, y) => task.reward(p, y),
+    objective: roverLoss(rho),
+    config: { seed: 1, batchSize: 1, groupSize: 16, lr: 0.05, maxGradNorm: null, estimator: "reinforce" },
+  });
+  await trainer.train(1);
+  const before = tf.memory().numTensors;
+  await trainer.train(399);
+  assert.equal(tf.memory().numTensors, before);
+  const theta = policy.logitTable();
+  const qu = uniformPolicyValues(tree); // Q^u(s, a) = V^u(child)
+  const learned = new Float64Array(tree.size);
+  for (let c = 1; c < tree.size; c++) {
+    const s = tree.parent[c];
+    learned[c] = rho * theta[s * 3 + c - tree.childStart[s]];
+    assert.ok(Math.abs(learned[c] - qu[c]) < 0.05, `Q(${s}→${c}) = ${learned[c]} vs Q^u ${qu[c]}`);
+  }
+  assert.equal(greedyWorstCaseValue(tree, learned), 1);
+  trainer.dispose();
+  policy.dispose();
 });
 
-Deno.test("ROVER smoke run: Theorem 3.1 holds on every tree; claims, charts and tables are well formed", async () => {
+Deno.test("GRPO through RLVRTrainer on a TreeMDPTask raises the exact success probability", async () => {
+  const tree = sampleTreeMDP(new Rng(4), { depth: 3, minBranch: 2, maxBranch: 3, solutionRate: 0.2 });
+  const task = new TreeMDPTask([tree]);
+  const policy = new TabularSoftmaxPolicy(task, {
+    contextLength: task.maxSequenceLength,
+    eos: task.vocab.eos,
+  });
+  const success = () =>
+    evaluateTreePolicy(tree, task.childPolicy(task.problems()[0], policy.probabilityTable()))
+      .successProbability;
+  const before = success();
+  const trainer = new RLVRTrainer({
+    task,
+    policy,
+    reward: (p, y) => task.reward(p, y),
+    config: { seed: 2, batchSize: 1, groupSize: 8, lr: 0.1, maxGradNorm: null },
+  });
+  await trainer.train(100);
+  assert.ok(success() > before + 0.3, `${before} → ${success()}`);
+  trainer.dispose();
+  policy.dispose();
+});
+
+Deno.test("ROVER smoke run: Theorem 3.1 holds on every logged tree; claims, charts and tables are well formed", async () => {
   const log = await runReproduction(rover, { preset: "smoke", progress: false });
   const theorem = selectRows(log, { kind: "theorem", rewardKind: "binary" });
   assert.ok(theorem.length > 0 && theorem.every((r) => r.optimal === r.trees));
   const claims = rover.checkClaims(log);
-  assert.equal(claims.length, 5);
-  assert.equal(claims[0].verdict, "reproduced");
+  assert.equal(claims.length, 3);
   for (const c of claims) {
     assert.ok(VERDICTS.includes(c.verdict));
     assert.ok(c.ci[0] <= c.estimate + 1e-12 && c.estimate <= c.ci[1] + 1e-12, c.claim);

@@ -245,38 +245,6 @@ export function evaluateTreePolicy(tree: TreeMDP, policy: ArrayLike<number>): Tr
   };
 }
 
-/**
- * Sample one root-to-leaf path under per-child probabilities π; returns the visited child ids (length = depth).
- * `beforeNode(s)`, when given, runs on reaching node s, before its children's entries of π are read (lazy policies).
- */
-export function samplePath(
-  tree: TreeMDP,
-  policy: ArrayLike<number>,
-  rng: Rng,
-  beforeNode?: (s: number) => void,
-): number[] {
-  const path: number[] = [];
-  let s = 0;
-  while (tree.childCount[s] > 0) {
-    beforeNode?.(s);
-    const c0 = tree.childStart[s];
-    const b = tree.childCount[s];
-    const u = rng.uniform();
-    let acc = 0;
-    let pick = c0 + b - 1;
-    for (let c = c0; c < c0 + b; c++) {
-      acc += policy[c];
-      if (u < acc) {
-        pick = c;
-        break;
-      }
-    }
-    path.push(pick);
-    s = pick;
-  }
-  return path;
-}
-
 const ACTION_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 /**
