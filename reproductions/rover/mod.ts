@@ -315,9 +315,4 @@ export const rover: Reproduction<RoverConfig> = {
   },
 };
 
-/** Exported for tests: one tree's exact evaluation of greedy-Q^u vs optimal. */
-export function greedyUniformGap(tree: TreeMDP): number {
-  return optimalValues(tree)[0] - greedyWorstCaseValue(tree, uniformPolicyValues(tree));
-}
-
 export { checkRoverClaims, pairedDifferences };
