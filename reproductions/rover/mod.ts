@@ -36,7 +36,6 @@ import {
   optimalValues,
   sampleTreeMDP,
   softmaxPolicy,
-  type TreeMDP,
   type TreeMDPOptions,
   TreeMDPTask,
   uniformPolicyValues,
