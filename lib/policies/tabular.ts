@@ -191,6 +191,7 @@ export class TabularSoftmaxPolicy implements SequencePolicy {
     return Promise.resolve(this.rollout(prompts, opts.maxTokens, undefined, null, 1).responses);
   }
 
+  /** Sample (rng) or greedy (rng null) responses with forced prefixes; per-token log-probs (0 off decisions). */
   private rollout(
     prompts: number[][],
     maxTokens: number,

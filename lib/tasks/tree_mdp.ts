@@ -292,6 +292,7 @@ export class TreeMDPTask implements Task, TabularStates {
     this.maxSequenceLength = Math.max(...this.pool.map((p) => p.prompt.length + p.solution.length));
   }
 
+  /** Problem of tree `index`: prompt "index=", reference solution = the path to the first best leaf. */
   private build(tree: TreeMDP, index: number): Problem {
     // Reference solution: the path to the first best leaf.
     const best = tree.leaves.reduce((b, l) => (tree.reward[l] > tree.reward[b] ? l : b), tree.leaves[0]);
