@@ -11,9 +11,9 @@ import { seele } from "./seele.ts";
 import { rlcr } from "./rlcr.ts";
 import { grpoAblation } from "./grpo_ablation.ts";
 import { nsr } from "./nsr.ts";
-import { kae } from "./kae.ts";
+import { kae } from "./kae/mod.ts";
 import { saturn } from "./saturn.ts";
-import { rover } from "./rover.ts";
+import { rover } from "./rover/mod.ts";
 
 export * from "./harness.ts";
 export * from "./report.ts";
@@ -32,15 +32,7 @@ export {
   rlcrPairedDifferences,
   rlcrTask,
 } from "./rlcr.ts";
-export {
-  checkKaeClaims,
-  kae,
-  KAE_BASELINES,
-  KAE_G1_ARMS,
-  kaeCharts,
-  type KaeConfig,
-  kaeSchedule,
-} from "./kae.ts";
+export { checkKaeClaims, kae, KAE_BASELINES, KAE_G1_ARMS, kaeCharts, type KaeConfig } from "./kae/mod.ts";
 export {
   checkSaturnClaims,
   saturn,
@@ -63,7 +55,7 @@ export {
 } from "./nsr.ts";
 export * from "./nsr_policy.ts";
 export * from "./nsr_transformer.ts";
-export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover.ts";
+export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover/mod.ts";
 export {
   checkFilteringClaims,
   filtering,
@@ -101,8 +93,6 @@ export {
   FreeLengthAdditionTask,
 } from "./grpo_ablation_task.ts";
 export * from "./filtering_feature_chain.ts";
-export * from "./tree_mdp.ts";
-export * from "./tree_policies.ts";
 
 /** Every registered reproduction, in report order (append new ones here). */
 export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [

@@ -139,6 +139,13 @@ export function reinforcePlusPlusAdvantages(
   return Array.from(rewards, (r) => (flat ? 0 : (r - m) / (sd + eps)));
 }
 
+/** REINFORCE with a batch-mean baseline: Â_i = r_i − mean_batch r (one baseline shared by every prompt). */
+export function batchMeanAdvantages(rewards: ArrayLike<number>): number[] {
+  checkGroups(rewards, 1);
+  const [m] = meanStd(rewards, 0, rewards.length);
+  return Array.from(rewards, (r) => r - m);
+}
+
 /**
  * REINFORCE++ whitened over tokens (verl `masked_whiten`): each sequence's reward r_i repeated over its n_i
  * response tokens, Â_i = (r_i − μ) / √(σ² + 1e-8) with μ = Σ n_i r_i / N, σ² = Σ n_i (r_i − μ)² / (N − 1),

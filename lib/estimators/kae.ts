@@ -252,3 +252,43 @@ export class KaeBaseline {
     return this.histories.size;
   }
 }
+
+/** What the KAE estimator needs to know of a batch: the step and each group's problem (ids key the history). */
+export interface KaeBatchContext {
+  /** Training iteration t. */
+  step: number;
+  /** Problem of each group, in group order. */
+  problems: readonly { id: string }[];
+}
+
+/** Options of `kaeAdvantageFn`. */
+export interface KaeAdvantageFnOptions {
+  /** Where the step and problems come from when the trainer passes no context (e.g. `RevisitSchedule.last`). */
+  context?: () => KaeBatchContext | null;
+  /** Called with each group's KAE result (advantages, baselines, weights) and the batch context. */
+  observe?: (results: KaeAdvantagesResult[], rewards: number[][], context: KaeBatchContext) => void;
+}
+
+/**
+ * KAE as a trainer advantage estimator (arXiv 2604.28005): rewards[g] of group g → `kae.update(problem id, step,
+ * rewards[g])`. The step and problem ids come from the trainer's context argument or, without one, from
+ * `options.context`.
+ */
+export function kaeAdvantageFn(
+  kae: KaeBaseline,
+  options: KaeAdvantageFnOptions = {},
+): (rewards: number[][], ctx?: KaeBatchContext) => number[][] {
+  return (rewards, ctx) => {
+    const c = ctx ?? options.context?.();
+    if (!c || !Array.isArray(c.problems) || c.problems.length !== rewards.length) {
+      throw new ConfigError(
+        "kaeAdvantageFn context",
+        `must give the step and one problem per group (${rewards.length})`,
+        c && c.problems?.length,
+      );
+    }
+    const results = rewards.map((r, g) => kae.update(c.problems[g].id, c.step, r));
+    options.observe?.(results, rewards, c);
+    return results.map((r) => r.advantages);
+  };
+}

@@ -98,6 +98,19 @@ export interface PolicyGradientInputs {
   sampleWeights?: Tensor;
   /** 1 on forced hint tokens that get the imitation term (needed when imitationCoef > 0). */
   imitationMask?: Tensor;
+  /**
+   * Per-position logits over the actions, computed on demand (inside the gradient tape) when the policy has
+   * `tokenLogits`: for value-based objectives that read more than the taken token's log-prob (ROVER).
+   */
+  tokenLogits?: () => TokenLogits;
+}
+
+/** Logits over each target position's actions [B, T, A] and, optionally, 1 on the valid actions (default all). */
+export interface TokenLogits {
+  /** Logits [B, T, A] (A = vocabulary, or a tabular state's action slots). */
+  logits: Tensor;
+  /** 1 on valid actions [B, T, A]; all 0 where the token is no policy decision; absent = every action valid. */
+  validActions?: Tensor;
 }
 
 /** Loss and token-mean diagnostics; every field is a scalar tensor the caller owns (dispose them). */

@@ -1,3 +1,3 @@
-/** Policies: the exact tabular SoftmaxPolicy for SimChain and the TinyTransformer causal LM policy. */
-export * from "./softmax.ts";
+/** Policies: the tabular softmax policy over a task's finite state space and the TinyTransformer causal LM policy. */
+export * from "./tabular.ts";
 export * from "./transformer.ts";

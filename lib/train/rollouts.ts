@@ -4,6 +4,7 @@
  * prompt + response rows (left-padded to a common length) with masks over generated and forced tokens.
  */
 import type { Tensor2D, Variable } from "../core/tf.ts";
+import type { TokenLogits } from "../objectives/policy_gradient.ts";
 import { ConfigError } from "../core/validate.ts";
 import type { GenerateFn, RolloutGroup, RolloutRequest } from "../curricula/types.ts";
 import type { Problem, Task } from "../tasks/types.ts";
@@ -16,6 +17,8 @@ export interface SequencePolicy {
   readonly config: { contextLength: number };
   /** log π(tokens[:, t] | tokens[:, <t]) and entropies, both [B, T−1]; `valid` masks (left) padding. */
   tokenLogProbs(tokens: Tensor2D, valid?: Tensor2D): { logProbs: Tensor2D; entropy: Tensor2D };
+  /** Optional: logits over the actions at every target position [B, T−1, A] (read by value-based objectives). */
+  tokenLogits?(tokens: Tensor2D, valid?: Tensor2D): TokenLogits;
   /** Sample responses (forced tokens teacher-forced first), with per-token log-probs. */
   sample(
     prompts: number[][],

@@ -401,6 +401,7 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
             entropy,
             sampleWeights: weights,
             imitationMask: hintMask,
+            tokenLogits: this.policy.tokenLogits ? () => this.policy.tokenLogits!(tokens, valid) : undefined,
           }, this.pgConfig);
           diag = [tf.keep(out.entropy), tf.keep(out.kl), tf.keep(out.clipFraction)];
           return out.loss as tf.Scalar;

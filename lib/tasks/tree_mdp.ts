@@ -1,5 +1,5 @@
 /**
- * Random tree MDPs for the ROVER reproduction (arXiv 2509.24981): deterministic transitions, a tree-shaped
+ * Random tree MDPs (the ROVER test bed) (arXiv 2509.24981): deterministic transitions, a tree-shaped
  * state space (every node has one parent), terminal rewards at the leaves, undiscounted. Taking action a in
  * state s moves to child a of s, so the pair (s, a) is identified with the child node; tabular quantities
  * over (s, a) are stored per child node id (`q[child]`, `logits[child]`).
@@ -7,8 +7,17 @@
  * Everything here is exact: values by backward recursion over the tree, policy leaf distributions by forward
  * recursion, so the ROVER theorem and diversity metrics need no Monte Carlo.
  */
-import type { Rng } from "../lib/core/rng.ts";
-import { assertFiniteNumber, assertInteger, assertOneOf, resolveConfig } from "../lib/core/validate.ts";
+import type { Rng } from "../core/rng.ts";
+import {
+  assertFiniteNumber,
+  assertInteger,
+  assertOneOf,
+  ConfigError,
+  resolveConfig,
+} from "../core/validate.ts";
+import type { TabularDecision, TabularStates } from "./tabular.ts";
+import type { Problem, Task } from "./types.ts";
+import { CharVocabulary } from "./vocab.ts";
 
 /** A tree MDP in flat arrays; node 0 is the root, children of a node are contiguous ids. */
 export interface TreeMDP {
@@ -236,34 +245,157 @@ export function evaluateTreePolicy(tree: TreeMDP, policy: ArrayLike<number>): Tr
   };
 }
 
+const ACTION_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
 /**
- * Sample one root-to-leaf path under per-child probabilities π; returns the visited child ids (length = depth).
- * `beforeNode(s)`, when given, runs on reaching node s, before its children's entries of π are read (lazy policies).
+ * A pool of tree MDPs as a token `Task` (ROVER, arXiv 2509.24981): problem i is tree i; prompt = bos + "i="; a
+ * response is the path's action letters (child slot a of the current node = letter a) + eos; the reward is the
+ * reached leaf's terminal reward (in {0, R} for binary trees), `verify` is 1 iff it is positive. Its tabular states
+ * are the trees' nodes (row = tree offset + node id; a leaf forces eos), so `TabularSoftmaxPolicy` is the tabular
+ * tree policy. Exact extras for evaluation: `childPolicy` turns a probability table into the per-child π that
+ * `evaluateTreePolicy` reads.
  */
-export function samplePath(
-  tree: TreeMDP,
-  policy: ArrayLike<number>,
-  rng: Rng,
-  beforeNode?: (s: number) => void,
-): number[] {
-  const path: number[] = [];
-  let s = 0;
-  while (tree.childCount[s] > 0) {
-    beforeNode?.(s);
-    const c0 = tree.childStart[s];
-    const b = tree.childCount[s];
-    const u = rng.uniform();
-    let acc = 0;
-    let pick = c0 + b - 1;
-    for (let c = c0; c < c0 + b; c++) {
-      acc += policy[c];
-      if (u < acc) {
-        pick = c;
-        break;
-      }
+export class TreeMDPTask implements Task, TabularStates {
+  /** Family name "tree". */
+  readonly name = "tree";
+  /** Vocabulary: pad/bos/eos, one letter per action slot, digits and "=". */
+  readonly vocab: CharVocabulary;
+  /** The trees, by problem index. */
+  readonly trees: readonly TreeMDP[];
+  /** Longest prompt + path + eos. */
+  readonly maxSequenceLength: number;
+  /** Table rows: Σ tree sizes (one per node). */
+  readonly numStates: number;
+  /** Largest branching factor. */
+  readonly maxActions: number;
+  private readonly offsets: number[];
+  private readonly pool: Problem[];
+  private readonly letters: number[];
+  private readonly equals: number;
+
+  /** Wrap `trees` (each a `TreeMDP`, e.g. from `sampleTreeMDP`) as problems 0…n−1. */
+  constructor(trees: readonly TreeMDP[]) {
+    if (!Array.isArray(trees) || trees.length === 0) {
+      throw new ConfigError("trees", "must be a non-empty array of TreeMDPs");
     }
-    path.push(pick);
-    s = pick;
+    this.trees = trees;
+    this.maxActions = Math.max(...trees.map((t) => Math.max(...t.childCount)));
+    assertInteger("maxActions", this.maxActions, { min: 1, max: ACTION_LETTERS.length });
+    this.vocab = new CharVocabulary(ACTION_LETTERS.slice(0, this.maxActions) + "0123456789=");
+    this.letters = this.vocab.encode(ACTION_LETTERS.slice(0, this.maxActions));
+    this.equals = this.vocab.encode("=")[0];
+    this.offsets = [];
+    let off = 0;
+    for (const t of trees) this.offsets.push(off), off += t.size;
+    this.numStates = off;
+    this.pool = trees.map((t, i) => this.build(t, i));
+    this.maxSequenceLength = Math.max(...this.pool.map((p) => p.prompt.length + p.solution.length));
   }
-  return path;
+
+  /** Problem of tree `index`: prompt "index=", reference solution = the path to the first best leaf. */
+  private build(tree: TreeMDP, index: number): Problem {
+    // Reference solution: the path to the first best leaf.
+    const best = tree.leaves.reduce((b, l) => (tree.reward[l] > tree.reward[b] ? l : b), tree.leaves[0]);
+    const path: number[] = [];
+    for (let c = best; c > 0; c = tree.parent[c]) path.unshift(c - tree.childStart[tree.parent[c]]);
+    const solText = path.map((a) => ACTION_LETTERS[a]).join("");
+    return {
+      id: `tree-${index}-n${tree.size}`,
+      task: this.name,
+      difficulty: Math.max(...tree.depth),
+      prompt: [this.vocab.bos, ...this.vocab.encode(`${index}=`)],
+      solution: [...this.vocab.encode(solText), this.vocab.eos],
+      text: { prompt: `${index}=`, solution: solText },
+      meta: { index },
+    };
+  }
+
+  /** All problems (one per tree). */
+  problems(): readonly Problem[] {
+    return this.pool;
+  }
+
+  /** Draw a tree uniformly. */
+  sample(rng: Rng): Problem {
+    return this.pool[rng.int(this.pool.length)];
+  }
+
+  /** Tree index of a problem of this pool. */
+  index(problem: Problem): number {
+    const i = (problem?.meta as { index?: number } | undefined)?.index;
+    if (typeof i !== "number" || this.pool[i]?.id !== problem.id) {
+      throw new ConfigError("problem", "must be a problem of this TreeMDPTask", problem?.id);
+    }
+    return i;
+  }
+
+  /** The node reached by following `actions` (slot indices) from the root, or −1 if an action is invalid. */
+  private walk(tree: TreeMDP, tokens: readonly number[]): number {
+    let node = 0;
+    for (const tok of tokens) {
+      const a = this.letters.indexOf(tok);
+      if (a < 0 || a >= tree.childCount[node]) return -1;
+      node = tree.childStart[node] + a;
+    }
+    return node;
+  }
+
+  /** Terminal reward of the leaf a response reaches (0 for an invalid or unfinished path). */
+  reward(problem: Problem, response: readonly number[]): number {
+    const tree = this.trees[this.index(problem)];
+    const k = response.indexOf(this.vocab.eos);
+    const node = this.walk(tree, k < 0 ? response : response.slice(0, k));
+    return node >= 0 && tree.childCount[node] === 0 ? tree.reward[node] : 0;
+  }
+
+  /** 1 iff the response reaches a leaf with positive reward (a solution). */
+  verify(problem: Problem, response: readonly number[]): number {
+    return this.reward(problem, response) > 0 ? 1 : 0;
+  }
+
+  /** Actions of row `state`: the node's children. */
+  actionCount(state: number): number {
+    let i = this.offsets.length - 1;
+    while (this.offsets[i] > state) i--;
+    return this.trees[i].childCount[state - this.offsets[i]];
+  }
+
+  /** Token t of "bos i= a_1 … a_d eos" after the prompt is chosen at the node reached so far (null at a leaf). */
+  decision(sequence: readonly number[], t: number): TabularDecision | null {
+    const eq = sequence.indexOf(this.equals);
+    if (eq < 1 || t <= eq) return null;
+    let index = 0;
+    for (let i = 1; i < eq; i++) index = 10 * index + Number(this.vocab.symbols[sequence[i]]);
+    const tree = this.trees[index];
+    if (!tree) throw new ConfigError("sequence", "must start with bos + a tree index of this task", sequence);
+    const node = this.walk(tree, sequence.slice(eq + 1, t));
+    if (node < 0 || tree.childCount[node] === 0) return null;
+    return { state: this.offsets[index] + node, actions: this.letters.slice(0, tree.childCount[node]) };
+  }
+
+  /** Per-child π (root entry 1) of tree `problem` from a probability table [numStates × maxActions]. */
+  childPolicy(problem: Problem, probs: ArrayLike<number>): Float64Array {
+    const i = this.index(problem);
+    const tree = this.trees[i];
+    const A = this.maxActions;
+    const pi = new Float64Array(tree.size);
+    pi[0] = 1;
+    for (let c = 1; c < tree.size; c++) {
+      const s = tree.parent[c];
+      pi[c] = probs[(this.offsets[i] + s) * A + c - tree.childStart[s]];
+    }
+    return pi;
+  }
+
+  /** Row-major logits [numStates × maxActions] of per-child scores q[child] of every tree (e.g. V^u/ρ). */
+  childLogits(perTree: readonly ArrayLike<number>[]): Float64Array {
+    const out = new Float64Array(this.numStates * this.maxActions);
+    this.trees.forEach((tree, i) => {
+      for (let c = 1; c < tree.size; c++) {
+        const s = tree.parent[c];
+        out[(this.offsets[i] + s) * this.maxActions + c - tree.childStart[s]] = perTree[i][c];
+      }
+    });
+    return out;
+  }
 }

@@ -1,8 +1,8 @@
 /** Charts of the ROVER reproduction (arXiv 2509.24981): training curves, pass@k, the ρ trade-off, the theorem check. */
-import type { RunLog } from "../lib/log/runlog.ts";
-import { bandChart, scatterChart, summariseOverSeeds, whiskerChart } from "./charts.ts";
-import { type ChartEntry, logConfig, type Row, selectRows } from "./harness.ts";
-import type { RoverConfig } from "./rover.ts";
+import type { RunLog } from "../../lib/log/runlog.ts";
+import { bandChart, scatterChart, summariseOverSeeds, whiskerChart } from "../charts.ts";
+import { type ChartEntry, logConfig, type Row, selectRows } from "../harness.ts";
+import type { RoverConfig } from "./mod.ts";
 
 /** Per-(seed, depth, method) means over trees of a final-row metric. */
 function finalMeans(log: RunLog, metric: string): Row[] {
