@@ -324,7 +324,7 @@ export function checkFilteringClaims(log: RunLog): ClaimRow[] {
     ),
     directionalClaim(
       "Balanced filtering beats DAPO's dynamic sampling (0 < p̂ < 1) in final held-out accuracy (same steps)",
-      "— (issue 7 comparator; the paper's baseline is plain GRPO)",
+      "— (an added comparator; the paper's baseline is plain GRPO)",
       col((s) => s.final.balanced - s.final.dapo),
       "greater",
       { statistic: "per seed final held-out accuracy, balanced − DAPO, IQM", seed: 24 },

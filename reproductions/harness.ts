@@ -75,7 +75,9 @@ export interface BaseConfig {
 
 /** Anything with the Progress interface (tests pass a silent one). */
 export interface ProgressLike {
+  /** Advance by n units, showing the latest metrics. */
   tick(n?: number, metrics?: Record<string, number>): void;
+  /** Finish the display. */
   done(): void | Promise<void>;
 }
 

@@ -1,15 +1,15 @@
 /**
  * Paper reproductions: the harness (`Reproduction`, presets, seeded runs with checkpoints, claim verdicts), the
  * results/REPORT.md writer, and the registry `REPRODUCTIONS` that `deno task reproduce` and the notebooks use.
- * To add a reproduction: write reproductions/<name>.ts exporting a `Reproduction`, import it here and append
+ * To add a reproduction: write reproductions/<name>/mod.ts exporting a `Reproduction` (claims.ts, charts.ts beside it), import it here and append
  * it to `REPRODUCTIONS` (report order = notebook order).
  */
 import { ConfigError } from "../lib/core/validate.ts";
 import type { BaseConfig, Reproduction } from "./harness.ts";
 import { filtering } from "./filtering.ts";
 import { seele } from "./seele.ts";
-import { rlcr } from "./rlcr.ts";
-import { grpoAblation } from "./grpo_ablation.ts";
+import { rlcr } from "./rlcr/mod.ts";
+import { grpoAblation } from "./grpo_ablation/mod.ts";
 import { nsr } from "./nsr.ts";
 import { kae } from "./kae/mod.ts";
 import { saturn } from "./saturn.ts";
@@ -19,19 +19,17 @@ export * from "./harness.ts";
 export * from "./report.ts";
 export * from "./preregistration.ts";
 export {
-  type CalibrationSummary,
-  calibrationSummary,
-  checkRlcrClaims,
-  reliabilityRecords,
   rlcr,
   RLCR_ARMS,
   RLCR_REWARDS,
   type RlcrArm,
-  rlcrCharts,
+  rlcrArmReward,
   type RlcrConfig,
-  rlcrPairedDifferences,
   rlcrTask,
-} from "./rlcr.ts";
+  statedConfidence,
+} from "./rlcr/mod.ts";
+export { checkRlcrClaims, type RlcrMetric, rlcrMetric, rlcrPairedDifferences } from "./rlcr/claims.ts";
+export { reliabilityRecords, rlcrCharts } from "./rlcr/charts.ts";
 export { checkKaeClaims, kae, KAE_BASELINES, KAE_G1_ARMS, kaeCharts, type KaeConfig } from "./kae/mod.ts";
 export {
   checkSaturnClaims,
@@ -79,19 +77,18 @@ export {
   type SeeleConfig,
 } from "./seele.ts";
 export {
-  checkGrpoAblationClaims,
+  armTrainerConfig,
   difficultyProbe,
   GRPO_ABLATION_ARMS,
   grpoAblation,
   type GrpoAblationArm,
-  grpoAblationCharts,
   type GrpoAblationConfig,
-} from "./grpo_ablation.ts";
-export {
-  FREE_LENGTH_DEFAULTS,
-  type FreeLengthAdditionConfig,
-  FreeLengthAdditionTask,
-} from "./grpo_ablation_task.ts";
+  LENGTH_ARMS,
+  lengthByCorrectness,
+  PROBE_ESTIMATORS,
+} from "./grpo_ablation/mod.ts";
+export { checkGrpoAblationClaims, MIN_SEEDS_FOR_VERDICT } from "./grpo_ablation/claims.ts";
+export { grpoAblationCharts } from "./grpo_ablation/charts.ts";
 export * from "./filtering_feature_chain.ts";
 
 /** Every registered reproduction, in report order (append new ones here). */

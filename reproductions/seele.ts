@@ -351,7 +351,7 @@ export function checkSeeleClaims(log: RunLog): ClaimRow[] {
     ),
     directionalClaim(
       `SEELE (a* = ${mainTarget}) beats fixed-ratio hints (p = ${c.fixedHintRate} on every rollout) at equal rollout budget`,
-      "— (issue 7 comparator: adaptive vs fixed hint rate)",
+      "— (an added comparator, not in the paper: adaptive vs fixed hint rate)",
       paired(log, best, "fixed"),
       "greater",
       { statistic: stat("fixed"), seed: 32 },

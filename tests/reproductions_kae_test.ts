@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../lib/core/validate.ts";
 import { revisitBlock, RevisitSchedule } from "../lib/curricula/revisit.ts";
-import { kaeAdvantageFn, KaeBaseline } from "../lib/estimators/kae.ts";
+import { KaeBaseline } from "../lib/estimators/kae.ts";
+import { kaeEstimator } from "../lib/train/advantages.ts";
+import type { AdvantageContext } from "../lib/train/advantages.ts";
 import { batchMeanAdvantages } from "../lib/estimators/advantages.ts";
 import { TabularSoftmaxPolicy } from "../lib/policies/tabular.ts";
 import { SimChain } from "../lib/tasks/chain.ts";
@@ -17,19 +19,18 @@ Deno.test("revisitBlock: blocks of batchSize prompts, each kept for `revisit` co
   assert.throws(() => revisitBlock(0, 8, 3, 1), ConfigError);
 });
 
-Deno.test("kaeAdvantageFn: per-prompt histories keyed by the context's ids and step; hand-computed baselines", () => {
-  const fn = kaeAdvantageFn(new KaeBaseline({ kernel: "triangular", bandwidth: 2, current: "exclude" }));
-  const ctx = (step: number, ids: string[]) => ({ step, problems: ids.map((id) => ({ id })) });
+Deno.test("kaeEstimator: per-prompt histories keyed by the context's ids and step; hand-computed baselines", () => {
+  const fn = kaeEstimator(new KaeBaseline({ kernel: "triangular", bandwidth: 2, current: "exclude" }));
+  const ctx = (step: number, ids: string[]) =>
+    ({ step, problems: ids.map((id) => ({ id })), groups: [] }) as unknown as AdvantageContext;
   // Step 0: no history → baseline 0, A = r.
   assert.deepEqual(fn([[1, 0], [1, 1]], ctx(0, ["a", "b"])), [[1, 0], [1, 1]]);
   // Step 1: prompt a's history {0: [1, 0]} with K_2(1) = 0.5 → V̂ = 0.5; prompt c is new → 0.
   assert.deepEqual(fn([[1, 1], [0, 1]], ctx(1, ["a", "c"])), [[0.5, 0.5], [0, 1]]);
   // Step 2: a has {0: [1,0] w 0, 1: [1,1] w 0.5} → V̂ = 1; b has {0: [1,1] w 0} → empty → 0.
   assert.deepEqual(fn([[0, 1], [1, 0]], ctx(2, ["a", "b"])), [[-1, 0], [1, 0]]);
-  // Without a context argument it asks options.context; a missing context is a ConfigError.
-  const viaSource = kaeAdvantageFn(new KaeBaseline(), { context: () => ctx(0, ["x"]) });
-  assert.equal(viaSource([[1, 0]]).length, 1);
-  assert.throws(() => kaeAdvantageFn(new KaeBaseline())([[1]]), ConfigError);
+  // A context without one problem per group is a ConfigError.
+  assert.throws(() => kaeEstimator(new KaeBaseline())([[1]], ctx(0, [])), ConfigError);
   assert.deepEqual(batchMeanAdvantages([1, 0, 0, 1]), [0.5, -0.5, -0.5, 0.5]);
 });
 
@@ -45,8 +46,7 @@ Deno.test("RLVRTrainer + RevisitSchedule + KAE on the tabular SimChain policy: b
     task,
     policy,
     curriculum: schedule,
-    estimator: kaeAdvantageFn(new KaeBaseline(), {
-      context: () => schedule.last,
+    estimator: kaeEstimator(new KaeBaseline(), {
       observe: (_r, _w, c) => seen.push(c.problems.map((p) => p.id)),
     }),
     config: { batchSize: 2, groupSize: 4, lr: 0.05, maxGradNorm: null },

@@ -30,13 +30,8 @@
  * The G = 1 claims moved with the optimiser: Adam rescales each logit's step by its own gradient history, which
  * removes much of what a baseline buys plain SGD, and "no baseline" (A = r ≥ 0) now trains fastest.
  */
-import {
-  kaeAdvantageFn,
-  type KaeAdvantagesResult,
-  KaeBaseline,
-  type KaeBatchContext,
-  type KaeKernel,
-} from "../../lib/estimators/kae.ts";
+import { type KaeAdvantagesResult, KaeBaseline, type KaeKernel } from "../../lib/estimators/kae.ts";
+import { type AdvantageContext, type AdvantageFn, kaeEstimator } from "../../lib/train/advantages.ts";
 import { batchMeanAdvantages, drGrpoAdvantages } from "../../lib/estimators/advantages.ts";
 import { RevisitSchedule } from "../../lib/curricula/revisit.ts";
 import { TabularSoftmaxPolicy } from "../../lib/policies/tabular.ts";
@@ -152,7 +147,7 @@ function setup(
     task,
     policy,
     curriculum,
-    estimator: estimator(curriculum),
+    estimator: estimator(),
     // estimator: "reinforce" only makes G = 1 a valid config; the estimator part above computes the advantages.
     config: {
       seed: trainerSeed,
@@ -171,7 +166,7 @@ function setup(
   return { task, policy, trainer, meanSuccess, dispose };
 }
 
-type Estimator = (schedule: RevisitSchedule) => (rewards: number[][]) => number[][];
+type Estimator = () => AdvantageFn;
 
 /**
  * Experiment 1: value MSE of each baseline against the exact V_t(x), while training with KAE advantages (bandwidth
@@ -190,7 +185,7 @@ async function mseExperiment(c: KaeConfig, L: number, rng: Rng): Promise<Row[]> 
   let expectedGroup = 0; // Σ V(1 − V)/G: the group mean's exact expected squared error, for a sanity check
   // deno-lint-ignore prefer-const
   let run: ReturnType<typeof setup>; // assigned below; `observe` reads it during training
-  const observe = (results: KaeAdvantagesResult[], rewards: number[][], ctx: KaeBatchContext) => {
+  const observe = (results: KaeAdvantagesResult[], rewards: number[][], ctx: AdvantageContext) => {
     const probs = run.policy.probabilityTable(); // the policy that drew these samples (before this step's update)
     const batchMean = rewards.flat().reduce((a, b) => a + b, 0) / rewards.flat().length;
     rewards.forEach((rs, g) => {
@@ -222,7 +217,7 @@ async function mseExperiment(c: KaeConfig, L: number, rng: Rng): Promise<Row[]> 
     rng.split(0).seed,
     rng.split(1).seed,
     G,
-    (s) => kaeAdvantageFn(kae, { context: () => s.last, observe }),
+    () => kaeEstimator(kae, { observe }),
   );
   const rows: Row[] = [];
   for (let t = 0; t < c.mseSteps; t += c.curveEvery) {
@@ -260,10 +255,7 @@ async function mseExperiment(c: KaeConfig, L: number, rng: Rng): Promise<Row[]> 
 async function g1Experiment(c: KaeConfig, L: number, rng: Rng): Promise<Row[]> {
   const rows: Row[] = [];
   const estimators: Record<string, Estimator> = {
-    kae: (s) =>
-      kaeAdvantageFn(new KaeBaseline({ kernel: c.kernel, bandwidth: c.bandwidth }), {
-        context: () => s.last,
-      }),
+    kae: () => kaeEstimator(new KaeBaseline({ kernel: c.kernel, bandwidth: c.bandwidth })),
     none: () => (rs) => rs.map((r) => r.slice()),
     batchMean: () => (rs) => {
       const flat = batchMeanAdvantages(rs.flat());
