@@ -210,7 +210,9 @@ const GAE_DEFAULTS: GaeOptions = { gamma: 0.99, lambda: 0.95, lastValue: 0 };
 
 /** Result of `gae`: per-step advantages Â_t and λ-returns Â_t + V(s_t) (the critic's regression target). */
 export interface GaeResult {
+  /** Â_t per step. */
   advantages: number[];
+  /** λ-returns Â_t + V(s_t). */
   returns: number[];
 }
 

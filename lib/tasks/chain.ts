@@ -96,6 +96,7 @@ export class SimChain implements Task<SimChainSampleOptions>, TabularStates {
     return this.config.numProblems;
   }
 
+  /** Problem `index` of the pool, drawn from its own derived seed. */
   private build(index: number): Problem {
     const { length: L, options: K, seed } = this.config;
     const r = new Rng(deriveSeed(seed, index));

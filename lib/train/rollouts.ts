@@ -51,14 +51,19 @@ export interface RolloutCounters {
 
 /** Options of `makeGenerate`. */
 export interface GenerateOptions<Opts> {
+  /** The policy that samples. */
   policy: SequencePolicy;
+  /** The task (vocabulary, verifier). */
   task: Task<Opts>;
+  /** Reward of each response. */
   reward: RewardFn;
+  /** Sampling temperature. */
   temperature: number;
   /** Cap on response tokens; null = contextLength − longest prompt. */
   maxNewTokens: number | null;
   /** Returns the sampler seed of the next generate call. */
   nextSeed: () => number;
+  /** Counters this generator adds to. */
   counters: RolloutCounters;
 }
 
@@ -116,7 +121,9 @@ export function makeGenerate<Opts>(o: GenerateOptions<Opts>): GenerateFn {
 
 /** Host arrays of a packed batch: N rows of length L, masks over the L − 1 next-token targets. */
 export interface PackedBatch {
+  /** Rows (rollouts). */
   N: number;
+  /** Row length (left-padded prompt + response). */
   L: number;
   /** Token ids [N, L]: pads, then prompt, then response. */
   tokens: Int32Array;
