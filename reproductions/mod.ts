@@ -12,7 +12,7 @@ import { rlcr } from "./rlcr.ts";
 import { grpoAblation } from "./grpo_ablation.ts";
 import { nsr } from "./nsr.ts";
 import { kae } from "./kae.ts";
-import { saturn } from "./saturn.ts";
+import { saturn } from "./saturn/mod.ts";
 import { rover } from "./rover.ts";
 
 export * from "./harness.ts";
@@ -47,8 +47,8 @@ export {
   type SaturnArm,
   saturnCharts,
   type SaturnConfig,
-} from "./saturn.ts";
-export * from "./saturn_policy.ts";
+  saturnTrainerConfig,
+} from "./saturn/mod.ts";
 export {
   checkNsrClaims,
   minPassDiffs,
