@@ -1,13 +1,13 @@
 /**
  * Paper reproductions: the harness (`Reproduction`, presets, seeded runs with checkpoints, claim verdicts), the
  * results/REPORT.md writer, and the registry `REPRODUCTIONS` that `deno task reproduce` and the notebooks use.
- * To add a reproduction: write reproductions/<name>.ts exporting a `Reproduction`, import it here and append
+ * To add a reproduction: write reproductions/<name>/mod.ts (or <name>.ts) exporting a `Reproduction`, import it here and append
  * it to `REPRODUCTIONS` (report order = notebook order).
  */
 import { ConfigError } from "../lib/core/validate.ts";
 import type { BaseConfig, Reproduction } from "./harness.ts";
-import { filtering } from "./filtering.ts";
-import { seele } from "./seele.ts";
+import { filtering } from "./filtering/mod.ts";
+import { seele } from "./seele/mod.ts";
 import { rlcr } from "./rlcr.ts";
 import { grpoAblation } from "./grpo_ablation.ts";
 import { nsr } from "./nsr.ts";
@@ -64,27 +64,24 @@ export * from "./nsr_policy.ts";
 export * from "./nsr_transformer.ts";
 export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover.ts";
 export {
-  checkFilteringClaims,
   filtering,
   FILTERING_ARMS,
   type FilteringArm,
-  filteringCharts,
   type FilteringConfig,
+  filteringCurriculum,
+  filteringTrainerConfig,
+} from "./filtering/mod.ts";
+export {
+  checkFilteringClaims,
   type FilteringSeedSummary,
   filteringSummaries,
   NOT_REACHED_RATIO,
   probeCorrelations,
-} from "./filtering.ts";
-export {
-  binnedPeak,
-  checkSeeleClaims,
-  containedVerdict,
-  descentBins,
-  seele,
-  seeleArms,
-  seeleCharts,
-  type SeeleConfig,
-} from "./seele.ts";
+} from "./filtering/claims.ts";
+export { filteringCharts } from "./filtering/charts.ts";
+export { seele, seeleArms, type SeeleConfig, seeleCurriculum, seeleTrainerConfig } from "./seele/mod.ts";
+export { binnedPeak, checkSeeleClaims, containedVerdict, descentBins } from "./seele/claims.ts";
+export { seeleCharts } from "./seele/charts.ts";
 export {
   checkGrpoAblationClaims,
   difficultyProbe,

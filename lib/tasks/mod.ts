@@ -4,4 +4,5 @@ export * from "./addition.ts";
 export * from "./sat.ts";
 export * from "./dataset.ts";
 export * from "./chain.ts";
+export * from "./feature_chain.ts";
 export * from "./confidence.ts";
