@@ -10,7 +10,7 @@ import { filtering } from "./filtering/mod.ts";
 import { seele } from "./seele/mod.ts";
 import { rlcr } from "./rlcr.ts";
 import { grpoAblation } from "./grpo_ablation.ts";
-import { nsr } from "./nsr.ts";
+import { nsr } from "./nsr/mod.ts";
 import { kae } from "./kae.ts";
 import { saturn } from "./saturn/mod.ts";
 import { rover } from "./rover.ts";
@@ -51,17 +51,19 @@ export {
 } from "./saturn/mod.ts";
 export {
   checkNsrClaims,
+  checkNsrTransformerConfig,
   minPassDiffs,
   nsr,
   NSR_ARMS,
-  nsrAdvantages,
+  NSR_TRANSFORMER_DEFAULTS,
   type NsrArm,
+  nsrArmObjective,
   nsrCharts,
   type NsrConfig,
+  type NsrTransformerConfig,
   pairedPassDiffs,
-} from "./nsr.ts";
-export * from "./nsr_policy.ts";
-export * from "./nsr_transformer.ts";
+  runNsrTransformerSeed,
+} from "./nsr/mod.ts";
 export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover.ts";
 export {
   filtering,
