@@ -7,6 +7,7 @@ import {
   parseSatPrompt,
   SAT_FEATURES,
   SatAssignmentPolicy,
+  SatFeatureStepper,
   satLiteralFeatures,
 } from "../lib/policies/sat_assignment.ts";
 import { SAT_VOCAB, SatTask } from "../lib/tasks/sat.ts";
@@ -37,6 +38,24 @@ Deno.test("satLiteralFeatures: hand-derived counts on a 2-clause instance", () =
   const aTrue = satLiteralFeatures(clauses, 3, [1, -1, -1]); // clause 1 satisfied, clause 2 unit on c
   close(at(aTrue, 2, 1), [1, 0, 0.75, 0, 0, 0], 1e-12);
   close(at(aTrue, 2, 0), [0, 0, 0, 1, 0, 0.75], 1e-12);
+});
+
+Deno.test("SatFeatureStepper: incremental features equal satLiteralFeatures along random in-order assignments", () => {
+  const rng = new Rng(4);
+  for (const [n, k, l] of [[3, 8, 16], [2, 5, 12], [3, 16, 64]]) {
+    for (let rep = 0; rep < 5; rep++) {
+      const clauses = (new SatTask({ n, k, l }).sample(rng).meta as { clauses: number[][] }).clauses;
+      const stepper = new SatFeatureStepper(clauses, k);
+      const assignment = new Array<number>(k).fill(-1);
+      for (let t = 0; t < k; t++) {
+        const want = satLiteralFeatures(clauses, k, assignment).slice(2 * t * 6, (2 * t + 2) * 6);
+        close(stepper.features(t), want, 1e-12);
+        const bit = rng.int(2);
+        stepper.assign(t, bit);
+        assignment[t] = bit;
+      }
+    }
+  }
 });
 
 Deno.test("parseSatPrompt: clauses and k from the SAT task's prompt tokens (padding and bos ignored)", () => {

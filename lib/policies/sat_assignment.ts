@@ -117,14 +117,79 @@ export function parseSatPrompt(tokens: readonly number[]): { clauses: Clause[]; 
   return { clauses: clauses.filter((c) => c.length > 0), k: eq - colon - 1, end: eq };
 }
 
+/**
+ * Incremental clause bookkeeping for assigning variables one at a time: `features(v)` equals the (v, 0), (v, 1)
+ * slices of `satLiteralFeatures` for the current partial assignment, in O(occurrences of v) instead of O(l·n).
+ */
+export class SatFeatureStepper {
+  private readonly occ: number;
+  /** Occurrences of variable v: clause ids clause[start[v] … start[v+1]), sign[…] = 1 for a positive literal. */
+  private readonly start: Int32Array;
+  private readonly clause: Int32Array;
+  private readonly sign: Uint8Array;
+  private readonly satisfied: Uint8Array;
+  private readonly unassigned: Int32Array;
+
+  /** Clauses over k variables, nothing assigned. */
+  constructor(clauses: readonly Clause[], readonly k: number) {
+    let total = 0;
+    this.start = new Int32Array(k + 1);
+    for (const c of clauses) {
+      for (const lit of c) this.start[Math.abs(lit)]++;
+      total += c.length;
+    }
+    for (let v = 0; v < k; v++) this.start[v + 1] += this.start[v];
+    this.occ = Math.max(1e-9, total / k);
+    this.clause = new Int32Array(total);
+    this.sign = new Uint8Array(total);
+    const fill = this.start.slice(0, k);
+    clauses.forEach((c, ci) => {
+      for (const lit of c) {
+        const i = fill[Math.abs(lit) - 1]++;
+        this.clause[i] = ci;
+        this.sign[i] = lit > 0 ? 1 : 0;
+      }
+    });
+    this.satisfied = new Uint8Array(clauses.length);
+    this.unassigned = Int32Array.from(clauses, (c) => c.length);
+  }
+
+  /** φ(v, 0) then φ(v, 1) (2·SAT_FEATURES values) for an unassigned variable v. */
+  features(v: number): Float64Array {
+    const F = SAT_FEATURES;
+    const phi = new Float64Array(2 * F);
+    for (let i = this.start[v]; i < this.start[v + 1]; i++) {
+      const c = this.clause[i];
+      if (this.satisfied[c]) continue;
+      const u = this.unassigned[c];
+      const pos = this.sign[i] * F; // choosing this literal satisfies the clause
+      const neg = (1 - this.sign[i]) * F; // choosing its negation removes one literal from it
+      if (u === 1) phi[pos] += 1;
+      if (u === 2) phi[pos + 1] += 1;
+      phi[pos + 2] += 1 / this.occ;
+      if (u === 1) phi[neg + 3] += 1;
+      if (u === 2) phi[neg + 4] += 1;
+      phi[neg + 5] += 1 / this.occ;
+    }
+    return phi;
+  }
+
+  /** Set variable v to `bit` (0/1). */
+  assign(v: number, bit: number): void {
+    for (let i = this.start[v]; i < this.start[v + 1]; i++) {
+      this.unassigned[this.clause[i]]--;
+      if (this.sign[i] === bit) this.satisfied[this.clause[i]] = 1;
+    }
+  }
+}
+
 /** Features of the two choices (v_t = 0, v_t = 1) of every step of an assignment: [k][2·F]. */
 function stepFeatures(clauses: readonly Clause[], k: number, bits: readonly number[]): Float64Array[] {
-  const F = SAT_FEATURES;
-  const assignment = new Int8Array(k).fill(-1);
+  const stepper = new SatFeatureStepper(clauses, k);
   const out: Float64Array[] = [];
   for (let t = 0; t < bits.length && t < k; t++) {
-    out.push(satLiteralFeatures(clauses, k, assignment).slice(2 * t * F, (2 * t + 2) * F));
-    assignment[t] = bits[t];
+    out.push(stepper.features(t));
+    stepper.assign(t, bits[t]);
   }
   return out;
 }
@@ -169,15 +234,16 @@ export class SatAssignmentPolicy implements SequencePolicy {
     return Array.from(this.variables[0].dataSync());
   }
 
-  /** log π(tokens[:, t+1] | tokens[:, ≤t]) and entropies [B, T−1]; 0 outside the k bit decisions. */
+  /**
+   * log π(tokens[:, t+1] | tokens[:, ≤t]) and entropies [B, T−1]; 0 outside the k bit decisions. The logits are
+   * computed only on the column window that holds decisions (the last k + 1 columns for left-padded equal-length
+   * answers) and padded with zeros.
+   */
   tokenLogProbs(tokens: Tensor2D, _valid?: Tensor2D): { logProbs: Tensor2D; entropy: Tensor2D } {
     const [B, T] = tokens.shape;
     const host = tokens.dataSync();
     const F = SAT_FEATURES;
-    const P = B * (T - 1);
-    const phi = new Float32Array(P * 2 * F);
-    const chosen = new Float32Array(P * 2);
-    const decision = new Float32Array(P);
+    const perRow: { eq: number; bits: number[]; feats: Float64Array[] }[] = [];
     for (let b = 0; b < B; b++) {
       const row = Array.from(host.subarray(b * T, (b + 1) * T));
       // Pads (and bos) are ignored by the parser; the first "=" ends the prompt.
@@ -190,23 +256,34 @@ export class SatAssignmentPolicy implements SequencePolicy {
         }
         bits.push(t === TOK.one ? 1 : 0);
       }
-      stepFeatures(clauses, k, bits).forEach((f, j) => {
-        const pos = b * (T - 1) + eq + j; // target position predicting response token j
+      perRow.push({ eq, bits, feats: stepFeatures(clauses, k, bits) });
+    }
+    // Target position eq + j predicts response token j; decisions of all rows lie in columns [lo, hi).
+    const lo = Math.min(...perRow.map((r) => r.eq));
+    const hi = Math.max(lo + 1, ...perRow.map((r) => r.eq + r.bits.length));
+    const W = hi - lo, P = B * W;
+    const phi = new Float32Array(P * 2 * F);
+    const chosen = new Float32Array(P * 2);
+    const decision = new Float32Array(P);
+    perRow.forEach(({ eq, bits, feats }, b) => {
+      feats.forEach((f, j) => {
+        const pos = b * W + eq - lo + j;
         phi.set(f, pos * 2 * F);
         chosen[pos * 2 + bits[j]] = 1;
         decision[pos] = 1;
       });
-    }
+    });
     return tf.tidy(() => {
       const logits = tf.reshape(tf.matMul(tf.tensor2d(phi, [P * 2, F]), this.variables[0]), [P, 2]);
       const logp = tf.logSoftmax(logits);
       const mask = tf.tensor1d(decision);
       const lp = tf.mul(tf.sum(tf.mul(logp, tf.tensor2d(chosen, [P, 2])), 1), mask);
       const ent = tf.mul(tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)), mask);
-      return {
-        logProbs: tf.reshape(lp, [B, T - 1]) as Tensor2D,
-        entropy: tf.reshape(ent, [B, T - 1]) as Tensor2D,
+      const widen = (x: tf.Tensor) => {
+        const parts = [tf.zeros([B, lo]), tf.reshape(x, [B, W]), tf.zeros([B, T - 1 - hi])];
+        return tf.concat(parts.filter((t) => t.shape[1]! > 0), 1) as Tensor2D;
       };
+      return { logProbs: widen(lp), entropy: widen(ent) };
     });
   }
 
@@ -248,17 +325,13 @@ export class SatAssignmentPolicy implements SequencePolicy {
     tau = 1,
   ): { tokens: number[]; logProbs: number[] } {
     const { clauses, k } = parseSatPrompt(prompt);
-    const assignment = new Int8Array(k).fill(-1);
+    const stepper = new SatFeatureStepper(clauses, k);
     const tokens: number[] = [];
     const logProbs: number[] = [];
     for (let t = 0; t < k && tokens.length < maxTokens; t++) {
-      const f = satLiteralFeatures(clauses, k, assignment).subarray(
-        2 * t * SAT_FEATURES,
-        (2 * t + 2) * SAT_FEATURES,
-      );
-      const lp = logPolicy(f, w, tau);
+      const lp = logPolicy(stepper.features(t), w, tau);
       const bit = pick(lp, t);
-      assignment[t] = bit;
+      stepper.assign(t, bit);
       tokens.push(bit ? TOK.one : TOK.zero);
       logProbs.push(lp[bit]);
     }
