@@ -196,7 +196,8 @@ Deno.test("nsr smoke run: claims table, paired differences, estimator vs exact, 
   dMin.forEach((m, i) => assert.ok(m <= d256[i] + 1e-15));
   // The sweep trains PSR and NSR once per swept learning rate, with lr·steps fixed.
   const sweep = log.rows.filter((r) => r.kind === "sweep");
-  assert.equal(sweep.length, seeds * 2 * nsr.presets.smoke.lrSweep.length);
+  // (plus the claims' runs as the point at the preset's lr).
+  assert.equal(sweep.length, seeds * 2 * (nsr.presets.smoke.lrSweep.length + 1));
   for (const r of sweep) {
     assert.equal(
       Number(r.steps),

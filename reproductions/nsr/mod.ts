@@ -37,7 +37,7 @@
  * (lr 1) on a Float64 copy of the policy; they now train through `RLVRTrainer` with the library objective and
  * Adam at lr 0.05 — the learning rate of the previous engine's Adam comparison, chosen before this run (the trainer
  * has no SGD option on this branch, so the SGD-vs-Adam chart is gone). The lr sweep chart now sweeps Adam learning
- * rates (0.5× and 2× the preset's in quick). The task's pools and the initial W are drawn by the lib FeatureChain
+ * rates (the preset's and 2× in quick; the preset's point is the claims' runs). The task's pools and the initial W are drawn by the lib FeatureChain
  * (different random draws than before). Verdicts before/after are listed in the branch report.
  */
 import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
@@ -113,7 +113,8 @@ export interface NsrConfig extends BaseConfig {
   margin: number;
   /**
    * Sensitivity sweep (chart only, not the claims): PSR and NSR retrained at each learning rate with steps scaled so
-   * lr·steps stays at the preset's; exact held-out pass@1 / pass@256. Empty = no sweep.
+   * lr·steps stays at the preset's; exact held-out pass@1 / pass@256; the preset's own lr is always a point (the
+   * claims' runs). Empty = no sweep.
    */
   lrSweep: number[];
 }
@@ -199,34 +200,26 @@ async function runSeed(c: NsrConfig, ctx: SeedContext): Promise<Row[]> {
     initNoise: c.initNoise,
     seed: ctx.rng.split(1).seed,
   });
+  const sweepRow = (arm: string, lr: number, steps: number, policy: LinearSoftmaxPolicy): Row => {
+    const ps = heldout.map((q) => policy.successProbability(q));
+    return { kind: "sweep", arm, lr, steps, pass1: exactPassAtK(ps, 1), pass256: exactPassAtK(ps, 256) };
+  };
   const rows: Row[] = await passAtKRows(c, init, heldout, ctx, "base");
   ctx.tick(1, { arm: 0 });
   for (const [i, arm] of NSR_ARMS.entries()) {
     const { policy, rows: curve } = await trainArm(c, arm, task, init, heldout, ctx);
     rows.push(...curve, ...await passAtKRows(c, policy, heldout, ctx, arm));
+    // The sweep's point at the preset's lr is this run (same streams and steps).
+    if (c.lrSweep.length && (arm === "psr" || arm === "nsr")) rows.push(sweepRow(arm, c.lr, c.steps, policy));
     policy.dispose();
     ctx.tick(1, { arm: i + 1 });
   }
-  for (const lr of c.lrSweep) {
+  for (const lr of c.lrSweep.filter((x) => x !== c.lr)) {
     const steps = Math.max(1, Math.round((c.steps * c.lr) / lr));
+    const sc = { ...c, lr, steps, curveEvery: steps };
     for (const arm of ["psr", "nsr"] as const) {
-      const { policy } = await trainArm(
-        { ...c, lr, steps, curveEvery: steps },
-        arm,
-        task,
-        init,
-        heldout,
-        ctx,
-      );
-      const ps = heldout.map((q) => policy.successProbability(q));
-      rows.push({
-        kind: "sweep",
-        arm,
-        lr,
-        steps,
-        pass1: exactPassAtK(ps, 1),
-        pass256: exactPassAtK(ps, 256),
-      });
+      const { policy } = await trainArm(sc, arm, task, init, heldout, ctx);
+      rows.push(sweepRow(arm, lr, steps, policy));
       policy.dispose();
     }
   }
@@ -315,7 +308,7 @@ export const nsr: Reproduction<NsrConfig> = {
       evalSamples: 256,
       ks: POW2_TO_256,
       curveEvery: 20,
-      lrSweep: [0.025, 0.1],
+      lrSweep: [0.1],
     },
     full: {
       ...COMMON,
