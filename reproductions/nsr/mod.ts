@@ -37,8 +37,13 @@
  * (lr 1) on a Float64 copy of the policy; they now train through `RLVRTrainer` with the library objective and
  * Adam at lr 0.05 — the learning rate of the previous engine's Adam comparison, chosen before this run (the trainer
  * has no SGD option on this branch, so the SGD-vs-Adam chart is gone). The lr sweep chart now sweeps Adam learning
- * rates (the preset's and 2× in quick; the preset's point is the claims' runs). The task's pools and the initial W are drawn by the lib FeatureChain
- * (different random draws than before). Verdicts before/after are listed in the branch report.
+ * rates (the preset's and 2× in quick; the preset's point is the claims' runs). The task's pools and the initial
+ * W are drawn by the lib FeatureChain (different random draws than before). Quick preset, previous → this engine (IQM of paired per-seed differences,
+ * 95% CI, 10 seeds): one verdict changed — "NSR beats PSR at pass@256": −0.051 [−0.077, −0.028] (not reproduced)
+ * → +0.046 [+0.025, +0.074] (reproduced), as the previous engine's exploratory Adam run suggested. Same verdicts,
+ * other numbers: PSR − base at pass@256 −0.031 → −0.127; NSR − GRPO at pass@256 +0.015 → +0.043; the rest
+ * within ±0.01 (NSR keeps pass@256: −0.084 → −0.084, not reproduced; W-REINFORCE across k: −0.087 → −0.094, not
+ * reproduced).
  */
 import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
 import { sampledPassAtK } from "../../lib/estimators/pass_at_k.ts";
