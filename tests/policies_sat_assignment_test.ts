@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
+import { sampledPassAtK } from "../lib/estimators/pass_at_k.ts";
 import type { Tensor2D } from "../lib/core/tf.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
@@ -78,7 +79,7 @@ Deno.test("SatAssignmentPolicy at w = 0: exact success = satisfying assignments 
   assert.ok(Math.abs(policy.successProbability(p) - 0.25) < 1e-12);
   assert.ok(Math.abs(policy.successProbability(q) - 7 / 8) < 1e-12);
   const N = 4000;
-  const pass = await policy.passAt1(task, [q], N, 7);
+  const pass = (await sampledPassAtK(policy, task, [q], { n: N, ks: [1], nextSeed: () => 7 })).passAtK[0];
   assert.ok(Math.abs(pass - 7 / 8) < 4 * Math.sqrt((7 / 64) / N), `pass ${pass}`);
   const { responses, logProbs } = await policy.sample([q.prompt], { maxTokens: 10, seed: 1 });
   assert.equal(responses[0].length, 4); // 3 bits + eos

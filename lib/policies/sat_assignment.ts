@@ -23,7 +23,7 @@ import type { Tensor2D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
 import { assertFiniteArray, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
 import { type Clause, SAT_VARIABLES, SAT_VOCAB } from "../tasks/sat.ts";
-import type { Problem, Task } from "../tasks/types.ts";
+import type { Problem } from "../tasks/types.ts";
 import type { SequencePolicy } from "../train/rollouts.ts";
 
 /** Number of per-literal features φ (see the module doc). */
@@ -366,22 +366,6 @@ export class SatAssignmentPolicy implements SequencePolicy {
     };
     walk(0, 0);
     return total;
-  }
-
-  /** Monte-Carlo pass@1: mean `task.verify` reward of `samples` sampled assignments per problem. */
-  async passAt1(
-    task: Task<unknown>,
-    problems: readonly Problem[],
-    samples: number,
-    seed: number,
-  ): Promise<number> {
-    assertInteger("samples", samples, { min: 1 });
-    if (problems.length === 0) throw new ConfigError("problems", "must be non-empty");
-    const prompts = problems.flatMap((p) => Array.from({ length: samples }, () => p.prompt));
-    const { responses } = await this.sample(prompts, { maxTokens: this.config.contextLength, seed });
-    let s = 0;
-    responses.forEach((y, i) => s += task.verify(problems[Math.floor(i / samples)], y));
-    return s / responses.length;
   }
 
   /** JSON weights `{ w: number[] }`. */

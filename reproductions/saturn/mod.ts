@@ -29,6 +29,7 @@
  */
 import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
 import { SatLadder, type SatLevel } from "../../lib/curricula/ladder.ts";
+import { sampledPassAtK } from "../../lib/estimators/pass_at_k.ts";
 import { SAT_FEATURE_NAMES, SatAssignmentPolicy } from "../../lib/policies/sat_assignment.ts";
 import { satDifficulty, SatTask } from "../../lib/tasks/sat.ts";
 import type { Problem } from "../../lib/tasks/types.ts";
@@ -93,6 +94,9 @@ async function runArm(arm: SaturnArm, c: SaturnConfig, test: Problem[], ctx: See
   const marks = Array.from({ length: c.checkpoints + 1 }, (_, j) => Math.round((j * budget) / c.checkpoints));
   const valRng = ctx.rng.split(1 + i).split(1);
   let used = 0;
+  /** Sampled pass@1 (`sampledPassAtK` with k = 1: the mean verifier reward of n samples per problem). */
+  const pass1 = async (problems: Problem[], n: number, seed: number) =>
+    (await sampledPassAtK(policy, task, problems, { n, ks: [1], nextSeed: () => seed })).passAtK[0];
   const ladder = new SatLadder<SatLevel>({
     levels: c.levels,
     threshold: c.threshold,
@@ -101,7 +105,7 @@ async function runArm(arm: SaturnArm, c: SaturnConfig, test: Problem[], ctx: See
     evaluate: (lv) => {
       const val = Array.from({ length: c.valProblems }, () => task.sample(valRng, lv));
       used += c.valProblems;
-      return policy.passAt1(task, val, 1, valRng.tfSeed());
+      return pass1(val, 1, valRng.tfSeed());
     },
   });
   const trainer = new RLVRTrainer({
@@ -117,7 +121,7 @@ async function runArm(arm: SaturnArm, c: SaturnConfig, test: Problem[], ctx: See
   const score = async (upTo: number) => {
     for (; next < marks.length && marks[next] <= upTo; next++) {
       // Same evaluation streams in both arms (common random numbers).
-      const pass = await policy.passAt1(task, test, c.testSamples, ctx.rng.split(100 + next).seed);
+      const pass = await pass1(test, c.testSamples, ctx.rng.split(100 + next).seed);
       rows.push({ kind: "curve", arm, rollouts: marks[next], checkpoint: next, pass });
     }
   };
