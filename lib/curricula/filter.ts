@@ -170,8 +170,9 @@ export class DynamicSampling extends PassRateFilter {
 
 /** Options of `BandMixture`. */
 export interface BandMixtureOptions {
-  /** Band [low, high] of the filtered groups (default [0.2, 0.8], as `BalancedDifficultyFilter`). */
+  /** Lower edge of the band of the filtered groups (default 0.2, as `BalancedDifficultyFilter`). */
   low: number;
+  /** Upper edge of the band (default 0.8). */
   high: number;
   /** Fraction λ of band groups; null = λ ~ U(0, 1) drawn per batch from ctx.rng (default null). */
   fraction: number | null;

@@ -145,6 +145,7 @@ export class LinearSoftmaxPolicy implements SequencePolicy {
     return this.probsAt(w, m.features, step * this.d, temperature);
   }
 
+  /** softmax(W x_{1:o} / τ) for host weights `w` and features x from `off`. */
   private probsAt(w: ArrayLike<number>, x: Float64Array, off: number, temperature = 1): Float64Array {
     const K = this.K, o = this.observed;
     const p = new Float64Array(K);
@@ -183,6 +184,7 @@ export class LinearSoftmaxPolicy implements SequencePolicy {
     return Promise.resolve(this.decode(prompts, opts.maxTokens, undefined, null, 1).responses);
   }
 
+  /** L letters (forced, sampled with `rng`, or argmax when rng is null) then eos, truncated to maxTokens. */
   private decode(
     prompts: number[][],
     maxTokens: number,
@@ -324,11 +326,13 @@ export interface FeatureChainSetup {
   dim: number;
   /** Options per step K. */
   options: number;
-  /** Chain lengths are uniform on [minLength, maxLength]. */
+  /** Smallest chain length L. */
   minLength: number;
+  /** Largest chain length L (lengths are uniform on [minLength, maxLength]). */
   maxLength: number;
-  /** Initial W = initSignal·M + N(0, initNoise²). */
+  /** Initial W = initSignal·M + N(0, initNoise²): the multiple of the teacher M. */
   initSignal: number;
+  /** Initial W: the std of the Gaussian noise. */
   initNoise: number;
   /** Training pool size (pool "train"). */
   trainProblems: number;

@@ -44,8 +44,9 @@ export interface FeatureChainSampleOptions {
 
 /** Chain data of a FeatureChain problem (`Problem.meta`). */
 export interface FeatureChainMeta extends Record<string, unknown> {
-  /** Pool name ("train", "heldout", …) and index in it. */
+  /** Pool name ("train", "heldout", …). */
   pool: string;
+  /** Index in the pool. */
   index: number;
   /** Serial number of the problem in this task (written in the prompt). */
   serial: number;
@@ -152,6 +153,7 @@ export class FeatureChain implements Task<FeatureChainSampleOptions> {
     return this.problemAt(o.pool, o.start + rng.int(o.size));
   }
 
+  /** Build problem `index` of `pool` from its own Rng (length, features, teacher's answers, tokens). */
   private build(pool: string, index: number, r: Rng): Problem {
     const { minLength, maxLength, dim: d } = this.config;
     const serial = this.bySerial.length;
