@@ -98,7 +98,6 @@ export {
   type FreeLengthAdditionConfig,
   FreeLengthAdditionTask,
 } from "./grpo_ablation_task.ts";
-export * from "./filtering_feature_chain.ts";
 export * from "./tree_mdp.ts";
 export * from "./tree_policies.ts";
 
