@@ -79,6 +79,11 @@ function isConstant(xs: ArrayLike<number>, start: number, len: number): boolean 
   return true;
 }
 
+/** Signed (±1) rewards of arXiv 2506.01347: Â_i = +1 if r_i > 0 else −1 (REINFORCE without a baseline). */
+export function signedAdvantages(rewards: ArrayLike<number>): number[] {
+  return Array.from(rewards, (r) => (r > 0 ? 1 : -1));
+}
+
 /** GRPO (arXiv 2402.03300): Â_i = (r_i − mean_group r) / (std_group r + eps), population std by default. */
 export function grpoAdvantages(
   rewards: ArrayLike<number>,

@@ -18,6 +18,7 @@
  */
 import { tf } from "../core/tf.ts";
 import type { Tensor } from "../core/tf.ts";
+import { signedAdvantages } from "../estimators/advantages.ts";
 import {
   assertFiniteNumber,
   assertInteger,
@@ -304,4 +305,15 @@ export function sampleWeights(correct: ArrayLike<number>, mode: SampleWeighting,
     );
   }
   return out;
+}
+
+/**
+ * Effective per-sample advantages of PSR / NSR / W-REINFORCE (arXiv 2506.01347): A_i = w_i · r_i with ±1 rewards
+ * r_i = `signedAdvantages(correct)` and w_i = `sampleWeights(correct, mode, λ)` — what `RLVRTrainer` optimises with
+ * `estimator: "signed"` and `sampleWeighting: mode` (the weights multiply the PPO term). PSR: [+1 | 0],
+ * NSR: [0 | −1], W-REINFORCE: [λ | −1], none: [+1 | −1] for [correct | wrong].
+ */
+export function nsrAdvantages(correct: ArrayLike<number>, mode: SampleWeighting, lambda = 0.1): number[] {
+  const w = sampleWeights(correct, mode, lambda);
+  return signedAdvantages(correct).map((r, i) => (w[i] === 0 ? 0 : w[i] * r)); // no −0 for unweighted samples
 }
