@@ -161,7 +161,7 @@ Deno.test("LinearSoftmaxPolicy.tokenLogProbs: log softmax(W x_s)[a_s] at each le
   }
 });
 
-Deno.test("LinearSoftmaxPolicy: ∇_W Σ_s log π(a_s|x_s) = Σ_s (e_{a_s} − π_s) x_sᵀ (tf gradient vs closed form)", () => {
+Deno.test("LinearSoftmaxPolicy: ∇_W Σ_s log π(a_s|x_s) = Σ_s (e_{a_s} − π_s) x_sᵀ (tf gradient vs closed form and finite differences)", () => {
   const p = new LinearSoftmaxPolicy(task, { initSignal: 0.5, initNoise: 0.5, seed: 9 });
   const W = p.weights();
   const q = pool.find((x) => task.meta(x).length >= 3)!;
@@ -183,6 +183,18 @@ Deno.test("LinearSoftmaxPolicy: ∇_W Σ_s log π(a_s|x_s) = Σ_s (e_{a_s} − �
     }
   }
   want.forEach((w, i) => close(got[i], w, 1e-4, `dW[${i}]`));
+  // …and both agree with central finite differences of the masked Σ log π (float32 forward, ε = 1e-2).
+  const f = (w: number[]) => {
+    p.setWeights({ observed: 5, W: w });
+    return tf.tidy(() => tf.sum(tf.mul(p.tokenLogProbs(tokens, valid).logProbs, mask)).dataSync()[0]);
+  };
+  const base = Array.from(W);
+  for (let i = 0; i < 15; i++) {
+    const up = base.slice(), dn = base.slice();
+    up[i] += 1e-2;
+    dn[i] -= 1e-2;
+    close((f(up) - f(dn)) / 2e-2, want[i], 2e-3, `finite difference dW[${i}]`);
+  }
   tf.dispose([tokens, valid, mask, value, grads[p.W.name]]);
   p.dispose();
 });
