@@ -53,6 +53,42 @@ export interface LmTierConfig extends TransformerSetup {
 }
 
 /**
+ * LM-tier settings of the `quick` presets (2 CPU cores): a d = 32, one-block TinyTransformer, 300 SFT steps on
+ * 1–3-digit addition, 40 RL steps of 8 problems × 8 rollouts, 16 + 32 held-out problems per digit count.
+ */
+export const LM_TIER_QUICK: LmTierConfig = {
+  dModel: 32,
+  nLayers: 1,
+  nHeads: 2,
+  sftSteps: 300,
+  sftBatchSize: 32,
+  sftLr: 3e-3,
+  maxDigits: 3,
+  validationPerDigit: 16,
+  testPerDigit: 32,
+  trainSetSize: 0,
+  steps: 40,
+  evalEvery: 10,
+  batchSize: 8,
+  groupSize: 8,
+  learningRates: [3e-4, 1e-3],
+};
+
+/** LM-tier settings of the `smoke` presets (CI: seconds; far too small for verdicts). */
+export const LM_TIER_SMOKE: LmTierConfig = {
+  ...LM_TIER_QUICK,
+  dModel: 16,
+  sftSteps: 20,
+  validationPerDigit: 4,
+  testPerDigit: 4,
+  steps: 2,
+  evalEvery: 1,
+  batchSize: 2,
+  groupSize: 4,
+  learningRates: [1e-3],
+};
+
+/**
  * LM-tier settings of the `full` presets (a GPU through webgpu, or a many-core CPU): a wider, deeper model,
  * longer SFT, more RL steps and problems. Not run at this size yet; tests exercise it at a tiny step count.
  */
