@@ -223,7 +223,15 @@ export async function executeJobs(
   await Deno.mkdir(dir, { recursive: true });
   const listPath = join(dir, "jobs.json");
   await Deno.writeTextFile(listPath, JSON.stringify(list, null, 1) + "\n");
-  const writeDirs = [...new Set([dir, ...list.runs.map((r) => r.checkpointDir)])];
+  const writeDirs = [...new Set([dir, ...list.runs.map((r) => dirname(r.checkpointDir))])];
+  const comma = writeDirs.find((d) => d.includes(","));
+  if (comma) {
+    throw new ConfigError(
+      "results folder",
+      "must not contain a comma (it is passed in --allow-write=…)",
+      comma,
+    );
+  }
   const cmd = workerCommand(listPath, writeDirs);
   if (options.env) cmd.env = { ...cmd.env, ...options.env };
   const t0 = performance.now();

@@ -71,10 +71,10 @@ export function gridPoints(grid: Grid): GridPoint[] {
   return points;
 }
 
-/** A file-name-safe, stable key of a point, e.g. `steps=40_lr=0.3` (used as its checkpoint folder). */
+/** A file-name-safe, stable key of a point, e.g. `steps=40_lr=0.3`, `[3,5]` → `[3+5]` (its checkpoint folder; no commas, so it fits a permission list). */
 export function pointKey(point: GridPoint): string {
   const parts = Object.entries(point).map(([k, v]) =>
     `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`
   );
-  return (parts.join("_") || "base").replace(/[^A-Za-z0-9=._,+-]/g, "-");
+  return (parts.join("_") || "base").replace(/,/g, "+").replace(/[^A-Za-z0-9=._+[\]-]/g, "-");
 }
