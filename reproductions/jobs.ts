@@ -93,13 +93,13 @@ export const SEED_SECONDS: Readonly<Record<string, number>> = {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Environment variables a worker may read (the fault-injection hook and tfjs's flags). */
-export const WORKER_ENV = [KILL_JOB_ENV, "TF_CPP_MIN_LOG_LEVEL", "NODE_ENV", "TFJS_DEBUG"] as const;
+/** Environment variables a worker may read: only the fault-injection hook. */
+export const WORKER_ENV = [KILL_JOB_ENV] as const;
 
 /**
  * The worker command for a job list: this Deno running reproductions/jobs.ts with the repository's deno.json
- * and narrow permissions (read anywhere, write only `writeDirs`, env `WORKER_ENV`, ffi for native matmul,
- * sys for cpus/hostname).
+ * and narrow permissions: read anywhere, write only `writeDirs`, env `WORKER_ENV`, ffi (native matmul of the
+ * transformer); no run, net or sys.
  */
 export function workerCommand(listPath: string, writeDirs: readonly string[]): WorkerCommand {
   return {
@@ -111,7 +111,6 @@ export function workerCommand(listPath: string, writeDirs: readonly string[]): W
       `--allow-write=${writeDirs.join(",")}`,
       `--allow-env=${WORKER_ENV.join(",")}`,
       "--allow-ffi",
-      "--allow-sys=hostname,osRelease,cpus",
       join(ROOT, "reproductions", "jobs.ts"),
       listPath,
     ],

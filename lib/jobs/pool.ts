@@ -16,9 +16,18 @@ export interface PoolJob {
   cost?: number;
 }
 
-/** The command that starts one worker subprocess: `Deno.execPath()` (default) with `args`. */
+/**
+ * This Deno's executable for subprocesses: `Deno.execPath()` when run permission covers it, else `deno` (e.g.
+ * `--allow-run=deno` names the PATH entry, which may be a symlink to the same binary).
+ */
+export function denoExecutable(): string {
+  const exec = Deno.execPath();
+  return Deno.permissions.querySync({ name: "run", command: exec }).state === "granted" ? exec : "deno";
+}
+
+/** The command that starts one worker subprocess: `denoExecutable()` (default) with `args`. */
 export interface WorkerCommand {
-  /** Executable (default: this Deno, `Deno.execPath()`). */
+  /** Executable (default: this Deno, `denoExecutable()`). */
   command?: string;
   /** Arguments, e.g. ["run", "--allow-read", …, "worker.ts", "jobs.json"]. */
   args: string[];
@@ -117,7 +126,7 @@ class Worker {
   readonly pid: number;
 
   constructor(cmd: WorkerCommand) {
-    this.#child = new Deno.Command(cmd.command ?? Deno.execPath(), {
+    this.#child = new Deno.Command(cmd.command ?? denoExecutable(), {
       args: cmd.args,
       cwd: cmd.cwd,
       env: cmd.env,
