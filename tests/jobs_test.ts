@@ -7,17 +7,10 @@ import { slurmArrayScript } from "../lib/jobs/slurm.ts";
 import { KILL_JOB_ENV } from "../lib/jobs/worker.ts";
 import { executeJobs, gatherRun, planJobs } from "../reproductions/jobs.ts";
 import { sweep } from "../reproductions/sweep.ts";
+import { taskFlags } from "./task_flags.ts";
 import { getReproduction, runReproduction } from "../reproductions/mod.ts";
 
 const ROOT = resolve(new URL(".", import.meta.url).pathname, "..");
-
-/** The `deno run` flags of a deno.json task (everything between `deno run` and the script path). */
-export function taskFlags(task: string): string[] {
-  const cmd = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json"))).tasks[task] as string;
-  const m = cmd.match(/deno run (.*?) scripts\//);
-  assert.ok(m, `task ${task} runs a script: ${cmd}`);
-  return m[1].split(/\s+/);
-}
 
 async function reproduceCli(cwd: string, args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
