@@ -17,6 +17,8 @@ import { rover } from "./rover.ts";
 
 export * from "./harness.ts";
 export * from "./report.ts";
+export * from "./jobs.ts";
+export * from "./sweep.ts";
 export {
   type CalibrationSummary,
   calibrationSummary,

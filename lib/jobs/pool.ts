@@ -93,10 +93,15 @@ export const JOB_MARKER = "\u001eSWEETSPOT_JOB ";
 
 /** A worker's answer for one job (the JSON after `JOB_MARKER`). */
 export interface JobAnswer {
+  /** Job index. */
   index: number;
+  /** True when the job finished without throwing. */
   ok: boolean;
+  /** The thrown error's message. */
   error?: string;
+  /** Wall seconds in the worker. */
   seconds: number;
+  /** CPU seconds (user + system) in the worker. */
   cpuSeconds?: number;
 }
 
