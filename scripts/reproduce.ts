@@ -59,8 +59,8 @@ const USAGE = `usage: deno task reproduce [name...] [--preset ${PRESET_NAMES.joi
   --backend tfjs backend for reproductions that use tensors (default auto)
   --out     results directory (default results)
   --fresh   ignore per-seed checkpoints in <out>/<name>/seeds/
-  --jobs    run the seeds of all selected reproductions as jobs on N worker processes (default 1: in this
-            process; the results are identical)
+  --jobs    run the seeds of all selected reproductions as jobs on N worker processes (default: one per
+            core; 1 runs them in this process; the results are identical)
   --executor local (default) | slurm: submit the jobs as one SLURM job array (sbatch --array) and wait
   --partition, --account, --time, --cpus-per-task  SLURM options of the array
   --shared-dir  folder for jobs.json, the sbatch script and task logs, visible to every node (default <out>/jobs)
@@ -82,9 +82,9 @@ export function slurmOptions(values: Record<string, string | boolean | undefined
   };
 }
 
-/** Parse `--jobs` (default 1). */
+/** Parse `--jobs` (default: one per core, `navigator.hardwareConcurrency`). */
 export function jobsFlag(v: string | undefined): number {
-  if (v === undefined) return 1;
+  if (v === undefined) return navigator.hardwareConcurrency;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError("--jobs", "must be an integer ≥ 1", v);
   return n;
