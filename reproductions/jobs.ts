@@ -12,7 +12,14 @@ import { type BackendName, useBackend } from "../lib/core/backend.ts";
 import { tf } from "../lib/core/tf.ts";
 import { assertInteger, assertOneOf, ConfigError } from "../lib/core/validate.ts";
 import type { RunLog } from "../lib/log/runlog.ts";
-import { type JobResult, type PoolEvent, runPool, type WorkerCommand } from "../lib/jobs/pool.ts";
+import {
+  JOB_MARKER,
+  type JobAnswer,
+  type JobResult,
+  type PoolEvent,
+  runPool,
+  type WorkerCommand,
+} from "../lib/jobs/pool.ts";
 import { KILL_JOB_ENV, serveJobs } from "../lib/jobs/worker.ts";
 import { slurmArrayScript, type SlurmOptions, submitSlurmArray } from "../lib/jobs/slurm.ts";
 import type { GridPoint } from "../lib/jobs/grid.ts";
@@ -288,6 +295,25 @@ export function missingSeeds(list: JobList, dir: string): string[] {
     } catch { /* no logs */ }
     out.push(`${job.name} failed (job ${k}): ${why}`);
   });
+  return out;
+}
+
+/**
+ * Per-job times of a SLURM array, read from the answer line (`JOB_MARKER` + JSON) each task printed to
+ * `<dir>/logs/<array id>_<index>.out`: job index → {seconds, cpuSeconds}; jobs without a log are absent.
+ */
+export function jobTimesFromLogs(dir: string): Record<number, { s: number; cpu: number }> {
+  const out: Record<number, { s: number; cpu: number }> = {};
+  try {
+    for (const e of Deno.readDirSync(join(dir, "logs"))) {
+      for (const line of Deno.readTextFileSync(join(dir, "logs", e.name)).split("\n")) {
+        const at = line.indexOf(JOB_MARKER);
+        if (at < 0) continue;
+        const a = JSON.parse(line.slice(at + JOB_MARKER.length)) as JobAnswer;
+        if (a.ok) out[a.index] = { s: a.seconds, cpu: a.cpuSeconds ?? 0 };
+      }
+    }
+  } catch { /* no logs */ }
   return out;
 }
 

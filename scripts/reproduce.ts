@@ -17,6 +17,7 @@ import {
   type ExecutorName,
   EXECUTORS,
   type JobList,
+  jobTimesFromLogs,
   missingSeeds,
   planJobs,
   readJobList,
@@ -96,9 +97,10 @@ async function collectReproduce(
   dir: string,
   backendLabel: string | undefined,
   execution: string,
-  times: Record<number, { s: number; cpu: number }> = {},
+  times: Record<number, { s: number; cpu: number }> = jobTimesFromLogs(dir),
+  poolFailures?: string[],
 ) {
-  const failures = missingSeeds(list, dir);
+  const failures = poolFailures ?? missingSeeds(list, dir);
   const out = String(list.command.out ?? "results");
   for (const [r, spec] of list.runs.entries()) {
     const rep = getReproduction(spec.reproduction);
@@ -220,7 +222,14 @@ async function main(argv: string[]): Promise<void> {
     const times: Record<number, { s: number; cpu: number }> = {};
     for (const r of res.results) times[r.index] = { s: r.seconds, cpu: r.cpuSeconds ?? 0 };
     const execution = executor === "slurm" ? `in SLURM array ${res.slurmJobId}` : `on ${jobs} local workers`;
-    failures = await collectReproduce(list, dir, backendLabel, execution, times);
+    failures = await collectReproduce(
+      list,
+      dir,
+      backendLabel,
+      execution,
+      executor === "slurm" ? undefined : times,
+      executor === "slurm" ? undefined : res.failures,
+    );
     console.log(`\n${list.jobs.length} jobs in ${res.seconds.toFixed(1)} s wall`);
   } else {
     for (const rep of reps) {

@@ -166,6 +166,11 @@ Deno.test({
         await Deno.readTextFile(join(tmp, "slurm", "results", "kae", "claims.json")),
         await Deno.readTextFile(join(tmp, "local", "results", "kae", "claims.json")),
       );
+      const summary = JSON.parse(
+        await Deno.readTextFile(join(tmp, "slurm", "results", "kae", "summary.json")),
+      );
+      assert.match(summary.execution, /^2 seed jobs in SLURM array \d+$/);
+      assert.ok(summary.wallSeconds > 0, "job times are read from the array tasks' logs");
       const logs = [...Deno.readDirSync(join(tmp, "slurm", "results", "jobs", "logs"))].map((e) => e.name);
       assert.equal(logs.length, 2, `one log per array task: ${logs}`);
       // --collect rebuilds the same claims from the shared folder.
