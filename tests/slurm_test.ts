@@ -40,11 +40,10 @@ async function sh(cmd: string, args: string[], env?: Record<string, string>) {
   };
 }
 
-function freePort(): number {
-  const l = Deno.listen({ port: 0, hostname: "127.0.0.1" });
-  const p = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return p;
+/** Two ports for slurmctld/slurmd derived from this process id (the test task has no network permission to probe). */
+function ports(): [number, number] {
+  const p = 20000 + 2 * (Deno.pid % 15000);
+  return [p, p + 1];
 }
 
 Deno.test({
@@ -83,6 +82,7 @@ Deno.test({
         `--seed-file=${join(mdir, "munged.seed")}`,
       ]);
       const host = Deno.hostname();
+      const [ctldPort, dPort] = ports();
       const conf = join(tmp, "slurm.conf");
       await Deno.mkdir(join(tmp, "state"));
       await Deno.mkdir(join(tmp, "spool"));
@@ -91,8 +91,8 @@ Deno.test({
         [
           "ClusterName=sweetspot",
           `SlurmctldHost=${host}`,
-          `SlurmctldPort=${freePort()}`,
-          `SlurmdPort=${freePort()}`,
+          `SlurmctldPort=${ctldPort}`,
+          `SlurmdPort=${dPort}`,
           "AuthType=auth/munge",
           "CredType=cred/munge",
           `AuthInfo=socket=${socket}`,
