@@ -115,8 +115,10 @@ function defaultStatus(): PoolStatusLine {
   const enc = new TextEncoder();
   let last = "";
   return (line) => {
-    if (line === last) return;
-    last = line;
+    // Off a terminal, one line per finished job (the part before "running" changes), not per start.
+    const key = tty ? line : line.replace(/, \d+ running/, "");
+    if (key === last) return;
+    last = key;
     Deno.stderr.writeSync(enc.encode(tty ? `\r\x1b[2K${line}` : `${line}\n`));
   };
 }
