@@ -99,6 +99,12 @@ export interface RunOptions<C extends BaseConfig = BaseConfig> {
   progress?: boolean | ProgressLike;
   /** Run only these seed indices (each in 0…seeds−1); the log holds just their rows. Default: all seeds. */
   seedIndices?: readonly number[];
+  /**
+   * Run the seeds as jobs on this many worker subprocesses (lib/jobs `runPool`; registered reproductions only).
+   * Each job writes its seed's checkpoint; the rows are then gathered from the checkpoints, so the log equals a
+   * sequential run's. Default 1 (in this process).
+   */
+  jobs?: number;
 }
 
 /** A paper reproduction (see module doc). */
@@ -148,11 +154,17 @@ export function resolveRunConfig<C extends BaseConfig>(
  * The one run path of every reproduction: resolve preset + overrides, `rep.validate`, pick the tfjs backend
  * for tensor reproductions (an explicit `backend` wins; else a non-cpu backend already active is kept; else
  * wasm), then `runSeeds` with `rep.runSeed`. The log's meta holds {reproduction, preset, config, resumedSeeds}.
+ * With `jobs` > 1 the seeds run on a pool of worker subprocesses first (reproductions/jobs.ts).
  */
 export async function runReproduction<C extends BaseConfig>(
   rep: Reproduction<C>,
   options: RunOptions<C> = {},
 ): Promise<RunLog> {
+  if (options.jobs !== undefined && options.jobs !== 1) {
+    assertInteger("jobs", options.jobs, { min: 1 });
+    const { runReproductionPooled } = await import("./jobs.ts");
+    return runReproductionPooled(rep, options);
+  }
   const { preset, config } = resolveRunConfig(rep, options);
   rep.validate(config);
   if (rep.usesTensors) {
@@ -206,21 +218,7 @@ export async function runSeeds<C extends BaseConfig>(
   const progress = makeProgress(options.progress, indices.length * unitsPerSeed, rep.name);
   let resumedSeeds = 0;
   const seedDir = options.checkpointDir ? join(options.checkpointDir, "seeds") : null;
-  if (seedDir) {
-    Deno.mkdirSync(seedDir, { recursive: true });
-    const metaPath = join(seedDir, "config.json");
-    const want = JSON.stringify({ preset, config: { ...config, seeds: undefined } });
-    let have: string | null = null;
-    try {
-      have = Deno.readTextFileSync(metaPath);
-    } catch { /* first run */ }
-    if ((options.fresh && !options.seedIndices) || have !== want) {
-      for (const e of Deno.readDirSync(seedDir)) {
-        if (e.name.endsWith(".jsonl")) Deno.removeSync(join(seedDir, e.name));
-      }
-      Deno.writeTextFileSync(metaPath, want);
-    }
-  }
+  if (options.checkpointDir) prepareCheckpoints(options.checkpointDir, preset, config, options);
   const rows: Row[] = [];
   for (const i of indices) {
     const path = seedDir ? join(seedDir, `${i}.jsonl`) : null;
@@ -236,7 +234,10 @@ export async function runSeeds<C extends BaseConfig>(
       used += n;
       progress.tick(n, metrics);
     };
-    const seedRows = (await fn({ index: i, rng: root.split(i), tick })).map((r) => ({ seed: i, ...r }));
+    // Rows pass through their JSON form, so a computed seed equals the same seed read back from its checkpoint.
+    const seedRows = (await fn({ index: i, rng: root.split(i), tick })).map((r) =>
+      JSON.parse(JSON.stringify({ seed: i, ...r })) as Row
+    );
     if (used < unitsPerSeed) progress.tick(unitsPerSeed - used);
     if (path) {
       Deno.mkdirSync(dirname(path), { recursive: true });
@@ -249,6 +250,43 @@ export async function runSeeds<C extends BaseConfig>(
   const log = new RunLog({ reproduction: rep.name, preset, config, resumedSeeds });
   for (const r of rows) log.log(r);
   return log;
+}
+
+/**
+ * Make `<dir>/seeds/` hold checkpoints of this run only: when its config.json differs from (preset, config
+ * without `seeds`) — or `fresh` is set and no `seedIndices` — every `<i>.jsonl` is removed and config.json
+ * rewritten. Returns the seed indices (< config.seeds) whose checkpoints are present afterwards. A pool's
+ * coordinator calls it once before starting jobs, so concurrent jobs of one run never clear each other's seeds.
+ */
+export function prepareCheckpoints(
+  dir: string,
+  preset: PresetName,
+  config: BaseConfig,
+  options: { fresh?: boolean; seedIndices?: readonly number[] } = {},
+): number[] {
+  const seedDir = join(dir, "seeds");
+  Deno.mkdirSync(seedDir, { recursive: true });
+  const metaPath = join(seedDir, "config.json");
+  const want = JSON.stringify({ preset, config: { ...config, seeds: undefined } });
+  let have: string | null = null;
+  try {
+    have = Deno.readTextFileSync(metaPath);
+  } catch { /* first run */ }
+  if ((options.fresh && !options.seedIndices) || have !== want) {
+    for (const e of Deno.readDirSync(seedDir)) {
+      if (e.name.endsWith(".jsonl")) Deno.removeSync(join(seedDir, e.name));
+    }
+    Deno.writeTextFileSync(metaPath + ".tmp", want);
+    Deno.renameSync(metaPath + ".tmp", metaPath);
+  }
+  const present: number[] = [];
+  for (let i = 0; i < config.seeds; i++) {
+    try {
+      Deno.statSync(join(seedDir, `${i}.jsonl`));
+      present.push(i);
+    } catch { /* not finished */ }
+  }
+  return present;
 }
 
 /** Rows of `log` whose fields equal every entry of `where`. */
