@@ -12,7 +12,7 @@ import { type BackendName, useBackend } from "../lib/core/backend.ts";
 import { tf } from "../lib/core/tf.ts";
 import { RunLog } from "../lib/log/runlog.ts";
 import { aggregateMean, iqm, stratifiedBootstrapCI, stratifiedBootstrapTest } from "../lib/stats/mod.ts";
-import type { Preregistration, Tier } from "./preregistration.ts";
+import { type Preregistration, type Tier, TIERS } from "./preregistration.ts";
 import { Progress } from "../lib/viz/progress.ts";
 import type { Chart } from "../lib/viz/chart.ts";
 import { dirname, join } from "node:path";
@@ -71,6 +71,16 @@ export interface BaseConfig {
   seeds: number;
   /** Root seed; seed i uses `new Rng(baseSeed).split(i)`. */
   baseSeed: number;
+  /**
+   * Tiers to run (default both): `["exact"]` skips the TinyTransformer runs, e.g. for a cheap sweep of an
+   * exact-bed hyperparameter; claims of a skipped tier come out inconclusive with n = 0.
+   */
+  tiers?: Tier[];
+}
+
+/** True when `config` runs `tier` (every tier when `tiers` is absent). */
+export function runsTier(config: BaseConfig, tier: Tier): boolean {
+  return config.tiers === undefined || config.tiers.includes(tier);
 }
 
 /** Anything with the Progress interface (tests pass a silent one). */
@@ -143,7 +153,18 @@ export function resolveRunConfig<C extends BaseConfig>(
 ): { preset: PresetName; config: C } {
   const preset = options.preset ?? "quick";
   assertOneOf("preset", preset, PRESET_NAMES);
-  const config = resolveConfig(rep.name, rep.presets[preset], options.config ?? {});
+  const { tiers, ...overrides } = (options.config ?? {}) as Partial<C>;
+  const config = resolveConfig(rep.name, rep.presets[preset], overrides as Partial<C>);
+  if (tiers !== undefined) {
+    if (!Array.isArray(tiers) || tiers.length === 0 || tiers.some((t) => !TIERS.includes(t))) {
+      throw new ConfigError(
+        `${rep.name}.tiers`,
+        `must be a non-empty subset of ${JSON.stringify(TIERS)}`,
+        tiers,
+      );
+    }
+    config.tiers = [...tiers];
+  }
   if (options.seeds !== undefined) config.seeds = options.seeds;
   assertInteger(`${rep.name}.seeds`, config.seeds, { min: 1 });
   assertInteger(`${rep.name}.baseSeed`, config.baseSeed);

@@ -180,7 +180,8 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   }
   const fields = Object.keys(options.grid ?? {});
   if (fields.length === 0) throw new ConfigError("grid", "must name at least one config field", options.grid);
-  const allowed = Object.keys(rep.presets[options.preset ?? "quick"] ?? {});
+  // `tiers` is a harness field (BaseConfig.tiers): `tiers=["exact"]` sweeps without the TinyTransformer runs.
+  const allowed = [...Object.keys(rep.presets[options.preset ?? "quick"] ?? {}), "tiers"];
   for (const f of fields) {
     if (!allowed.includes(f)) {
       throw new ConfigError(`grid.${f}`, `must be a config field of ${rep.name}: ${allowed.join(", ")}`, f);

@@ -41,7 +41,7 @@ import type { Problem } from "../../lib/tasks/types.ts";
 import type { TrainerConfig } from "../../lib/train/config.ts";
 import { RLVRTrainer } from "../../lib/train/trainer.ts";
 import { UniformSampling } from "../../lib/train/uniform.ts";
-import type { BaseConfig, Reproduction, Row, SeedContext } from "../harness.ts";
+import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
 import { LM_TIER_FULL, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
 import { filteringCharts } from "./charts.ts";
 import {
@@ -181,10 +181,11 @@ async function runSeed(c: FilteringConfig, ctx: SeedContext): Promise<Row[]> {
   const taskSeed = ctx.rng.split(0).seed;
   const trainerSeed = ctx.rng.split(1).seed; // the same in every arm (common random numbers)
   const rows: Row[] = [];
-  for (const arm of FILTERING_ARMS) {
+  for (const arm of runsTier(c, "exact") ? FILTERING_ARMS : []) {
     rows.push(...await trainArm(c, arm, trainerSeed, taskSeed));
     ctx.tick(1, { [arm]: Number(rows[rows.length - 1].acc) });
   }
+  if (!runsTier(c, "lm")) return rows;
   // LM tier: plain GRPO vs the balanced filter on a warm-started TinyTransformer, equal tuning.
   rows.push(
     ...await runLmTier(c.lm, () => [

@@ -43,7 +43,7 @@ import {
 import type { TrainerConfig } from "../../lib/train/config.ts";
 import { RLVRTrainer } from "../../lib/train/trainer.ts";
 import { UniformSampling } from "../../lib/train/uniform.ts";
-import type { BaseConfig, Reproduction, Row, SeedContext } from "../harness.ts";
+import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
 import { LM_TIER_FULL, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
 import { seeleCharts } from "./charts.ts";
 import { SEELE_LM_ARM, SEELE_LM_PREREGISTRATION, SEELE_LM_QUICK, SEELE_LM_SMOKE } from "./preregistration.ts";
@@ -210,12 +210,15 @@ async function runSeed(c: SeeleConfig, ctx: SeedContext): Promise<Row[]> {
   const taskSeed = ctx.rng.split(0).seed;
   const trainerSeed = ctx.rng.split(1).seed; // the same in every arm (common random numbers)
   const rows: Row[] = [];
-  for (const arm of seeleArms(c)) {
-    rows.push(...await trainArm(c, arm, trainerSeed, taskSeed));
-    ctx.tick(1, { [arm]: Number(rows[rows.length - 1].acc) });
+  if (runsTier(c, "exact")) {
+    for (const arm of seeleArms(c)) {
+      rows.push(...await trainArm(c, arm, trainerSeed, taskSeed));
+      ctx.tick(1, { [arm]: Number(rows[rows.length - 1].acc) });
+    }
+    rows.push(...await descentExperiment(c, ctx.rng.split(2).seed, taskSeed));
+    ctx.tick(1);
   }
-  rows.push(...await descentExperiment(c, ctx.rng.split(2).seed, taskSeed));
-  ctx.tick(1);
+  if (!runsTier(c, "lm")) return rows;
   // LM tier: no hints vs SEELE hints (reference-answer prefixes) on a revisited pool, both Dr.GRPO, equal tuning.
   const { imitationCoef, ...scaffold } = c.lmSeele;
   rows.push(
