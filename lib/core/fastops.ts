@@ -14,6 +14,7 @@
 import { tf } from "./tf.ts";
 import type { Tensor } from "./tf.ts";
 import { ConfigError } from "./validate.ts";
+import { nativeKernelsActive } from "./blas.ts";
 
 type GradConfig = ReturnType<typeof tf.getGradient>;
 
@@ -31,6 +32,19 @@ export function transposeLast2(x: Tensor): Tensor {
   return tf.transpose(x, perm);
 }
 
+/**
+ * Whether matmul transpose flags are free on the active backend: true on wasm with the OpenBLAS kernels
+ * (lib/core/blas.ts), where op(X) = Xᵀ is a BLAS flag; false elsewhere (stock wasm flags cost ~10×).
+ */
+export function transposeFlagsFast(): boolean {
+  return nativeKernelsActive() && tf.getBackend() === "wasm";
+}
+
+/** a·bᵀ over the last two axes: a transpose flag when `transposeFlagsFast()`, else an explicit transpose. */
+export function matMulBT(a: Tensor, b: Tensor): Tensor {
+  return transposeFlagsFast() ? tf.matMul(a, b, false, true) : tf.matMul(a, transposeLast2(b));
+}
+
 /** Sum a batched-matmul gradient `g` (batch shape of the output) down to `shape` (broadcast batch dims). */
 function reduceToShape(g: Tensor, shape: number[]): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
@@ -46,7 +60,8 @@ function reduceToShape(g: Tensor, shape: number[]): Tensor {
 /**
  * Gradient of C = op(A)·op(B) with op(X) = X or Xᵀ per flag: with G = ∂L/∂C,
  * ∂L/∂A = G·op(B)ᵀ (or its transpose if A was transposed) and ∂L/∂B = op(A)ᵀ·G (likewise),
- * computed with explicit transposes and flag-free matmuls.
+ * computed with explicit transposes and flag-free matmuls, or with transpose flags where they are free
+ * (`transposeFlagsFast()`: the OpenBLAS kernels).
  */
 export const fastBatchMatMulGradConfig: GradConfig = {
   kernelName: BATCH_MATMUL,
@@ -55,10 +70,27 @@ export const fastBatchMatMulGradConfig: GradConfig = {
     const g = dy as Tensor;
     const [a, b] = saved;
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    const mm = (x: Tensor, y: Tensor) => tf.matMul(x, y);
-    const T = transposeLast2;
     let da: () => Tensor;
     let db: () => Tensor;
+    if (transposeFlagsFast()) {
+      const mm = (x: Tensor, y: Tensor, tx: boolean, ty: boolean) => tf.matMul(x, y, tx, ty);
+      if (!transposeA && !transposeB) {
+        da = () => mm(g, b, false, true);
+        db = () => mm(a, g, true, false);
+      } else if (!transposeA && transposeB) {
+        da = () => mm(g, b, false, false);
+        db = () => mm(g, a, true, false);
+      } else if (transposeA && !transposeB) {
+        da = () => mm(b, g, false, true);
+        db = () => mm(a, g, false, false);
+      } else {
+        da = () => mm(b, g, true, true);
+        db = () => mm(g, a, true, true);
+      }
+      return { a: () => reduceToShape(da(), a.shape), b: () => reduceToShape(db(), b.shape) };
+    }
+    const mm = (x: Tensor, y: Tensor) => tf.matMul(x, y);
+    const T = transposeLast2;
     if (!transposeA && !transposeB) {
       // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G
       da = () => mm(g, T(b));

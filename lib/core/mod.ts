@@ -2,6 +2,7 @@
 export * from "./rng.ts";
 export * from "./validate.ts";
 export * from "./backend.ts";
+export * from "./blas.ts";
 export { tf } from "./tf.ts";
 export type * from "../tasks/types.ts";
 export type * from "../curricula/types.ts";

@@ -18,7 +18,7 @@ import { tf } from "../core/tf.ts";
 import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
-import { embed, layerNorm, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
+import { embed, layerNorm, matMulBT, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
 
 registerFastGradients();
 
@@ -191,7 +191,7 @@ export class TinyTransformer {
       const v = past ? tf.concat([past[l].v, v0], 2) : v0;
       kv.push({ k, v });
       const q = tf.mul(q0, scale);
-      const scores = tf.add(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), keyBias); // [B, H, T, Tk]
+      const scores = tf.add(matMulBT(q, k), keyBias); // [B, H, T, Tk]
       const att = tf.matMul(tf.softmax(scores), v); // [B, H, T, dh]
       const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, d]);
       h = tf.add(h, tf.add(tf.matMul(merged, blk.wo), blk.bo));
