@@ -7,7 +7,7 @@ d -> 4d -> d with GELU(x) ~= x * sigmoid(1.702 x), final LayerNorm, untied outpu
 
 Measured with torch.set_num_threads(1):
 - train step: Adam (lr 1e-3) on the token-mean NLL of next-token prediction over batch x 24 tokens,
-  median of `steps` steps after 2 warm-up steps;
+  median (and min/max) of `steps` steps after 2 warm-up steps;
 - rollout: KV-cache sampling of 16 new tokens for `batch` prompts of 8 tokens (log-softmax, entropy and a
   multinomial draw per token, as TinyTransformer.sample records), median over ceil(steps/2) rollouts.
 
@@ -101,7 +101,7 @@ def train_step_ms(model, tokens, steps):
 
     step()
     step()
-    return median([step() for _ in range(steps)])
+    return [step() for _ in range(steps)]
 
 
 @torch.no_grad()
@@ -139,18 +139,24 @@ def main():
     g = torch.Generator().manual_seed(1)
     prompts = torch.randint(1, VOCAB, (batch, PROMPT), generator=g)
     rollout_ms(model, prompts[:2], 2, 0)  # warm-up
-    roll = median([rollout_ms(model, prompts, new_tokens, i) for i in range(max(1, math.ceil(steps / 2)))])
+    rolls = [rollout_ms(model, prompts, new_tokens, i) for i in range(max(1, math.ceil(steps / 2)))]
+    roll = median(rolls)
     tokens = torch.randint(1, VOCAB, (batch, CONTEXT), generator=g)
-    ms = train_step_ms(model, tokens, steps)
+    times = train_step_ms(model, tokens, steps)
+    tps = lambda ms: batch * new_tokens / (ms / 1000)
     print(json.dumps({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "batch": batch,
         "seqLen": CONTEXT,
         "params": params,
-        "rolloutTokensPerSec": batch * new_tokens / (roll / 1000),
+        "rolloutTokensPerSec": tps(roll),
+        "rolloutTokensPerSecMin": tps(max(rolls)),
+        "rolloutTokensPerSecMax": tps(min(rolls)),
         "rolloutMs": roll,
-        "trainStepMs": ms,
+        "trainStepMs": median(times),
+        "trainStepMsMin": min(times),
+        "trainStepMsMax": max(times),
     }))
 
 

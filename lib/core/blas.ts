@@ -58,6 +58,8 @@ const SYMBOLS = {
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+/** The FFI calls with addresses as plain numbers (Deno accepts numbers for `usize`; the types say bigint). */
+type Call = (...args: (number | Float32Array)[]) => void;
 
 const ROW_MAJOR = 101;
 const NO_TRANS = 111;
@@ -141,6 +143,10 @@ function batchMatMul(args: { inputs: { a: Info; b: Info }; backend: WasmBackend;
   const out = backend.makeOutput([...outer, M, N], "float32");
   const batch = Math.max(batchA, batchB);
   if (batch * M * N === 0) return out;
+  if (K === 0) { // an empty inner dimension: C = 0
+    backend.typedArrayFromHeap(out).fill(0);
+    return out;
+  }
   const base = heapBase(backend); // after makeOutput: the heap may have grown (moved)
   const pa = base + offsetOf(backend, a),
     pb = base + offsetOf(backend, b),
@@ -148,7 +154,7 @@ function batchMatMul(args: { inputs: { a: Info; b: Info }; backend: WasmBackend;
   const sa = batchA === 1 ? 0 : M * K * 4, sb = batchB === 1 ? 0 : K * N * 4, sc = M * N * 4;
   const ta = transposeA ? TRANS : NO_TRANS, tb = transposeB ? TRANS : NO_TRANS;
   const lda = transposeA ? M : K, ldb = transposeB ? K : N;
-  const sgemm = lib!.cblas_sgemm;
+  const sgemm = lib!.cblas_sgemm as unknown as Call;
   for (let i = 0; i < batch; i++) {
     sgemm(ROW_MAJOR, ta, tb, M, N, K, 1, pa + i * sa, lda, pb + i * sb, ldb, 0, pc + i * sc, N);
   }
@@ -171,7 +177,7 @@ function sum(args: { inputs: { x: Info }; backend: WasmBackend; attrs: Info }): 
   }
   if (ones.length < R) ones = new Float32Array(R).fill(1);
   const base = heapBase(backend);
-  lib!.cblas_sgemv(
+  (lib!.cblas_sgemv as unknown as Call)(
     ROW_MAJOR,
     TRANS,
     R,
