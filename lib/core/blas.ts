@@ -5,7 +5,8 @@
  * buffers to OpenBLAS (single-threaded, `openblas_set_num_threads(1)`, so a seed gives bit-identical
  * results run to run) and write the outputs in place:
  * - `BatchMatMul` via `cblas_sgemm`, one call per batch matrix, with `transposeA/B` passed as BLAS flags
- *   (free in BLAS, unlike the stock wasm kernel, where they cost ~10×);
+ *   (free in BLAS, unlike the stock wasm kernel, where they cost ~10×), and `_FusedMatMul` (matmul + bias
+ *   row, linear activation: `tf.fused.matMul`) as sgemm with β = 1 onto C pre-filled with the bias;
  * - `Sum` over leading axes (bias and LayerNorm-gain gradients) via `cblas_sgemv` with a ones vector
  *   (the stock kernel transposes the input first), other reductions fall through to the stock kernel.
  * WebAssembly SIMD is 128-bit and single-threaded here, so a wasm matmul reaches ~15% of an AVX2 BLAS on
@@ -53,6 +54,26 @@ const SYMBOLS = {
     parameters: ["i32", "i32", "i32", "i32", "f32", "usize", "i32", "buffer", "i32", "f32", "usize", "i32"],
     result: "void",
   },
+  sgemm_host: {
+    name: "cblas_sgemm",
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+      "buffer",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+    ],
+    result: "void",
+  },
   openblas_set_num_threads: { parameters: ["i32"], result: "void" },
   openblas_get_config: { parameters: [], result: "pointer" },
 } as const;
@@ -96,6 +117,23 @@ export function nativeBlasAvailable(): { available: boolean; reason: string } {
     : { available: false, reason: `cannot open ${OPENBLAS_LIBRARY}: ${loadError}` };
 }
 
+/**
+ * C ← A·B + β·C on host Float32Arrays (row-major; A is M×K, B is K×N, C is M×N) by cblas_sgemm, 1 thread.
+ * Requires `nativeBlasAvailable()`.
+ */
+export function sgemm(
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  B: Float32Array,
+  beta: number,
+  C: Float32Array,
+) {
+  if (!load()) throw new Error(`cannot open ${OPENBLAS_LIBRARY}: ${loadError}`);
+  lib!.sgemm_host(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1, A, K, B, N, beta, C, N);
+}
+
 /** Whether the OpenBLAS kernels are registered for the wasm backend. */
 export function nativeKernelsActive(): boolean {
   return active;
@@ -119,15 +157,23 @@ function size(shape: number[]): number {
   return n;
 }
 
-/** C = op(A)·op(B) per batch matrix (batch dims equal, or one side's batch size 1), by cblas_sgemm. */
-function batchMatMul(args: { inputs: { a: Info; b: Info }; backend: WasmBackend; attrs: Info }): Info {
-  const { inputs: { a, b }, backend, attrs } = args;
+/**
+ * C = op(A)·op(B) (+ bias row) per batch matrix (batch dims equal, or one side's batch size 1), by
+ * cblas_sgemm; the fused form writes the bias into C and calls sgemm with β = 1.
+ */
+function gemm(kernel: string, args: { inputs: Info; backend: WasmBackend; attrs: Info }): Info {
+  const { inputs: { a, b, bias, preluActivationWeights }, backend, attrs } = args;
   const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
   const ra = a.shape.length, rb = b.shape.length;
   const outerA: number[] = a.shape.slice(0, -2), outerB: number[] = b.shape.slice(0, -2);
   const batchA = size(outerA), batchB = size(outerB);
-  if (a.dtype !== "float32" || b.dtype !== "float32" || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
-    return stock.get("BatchMatMul").kernelFunc(args);
+  const N0 = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (
+    a.dtype !== "float32" || b.dtype !== "float32" || (batchA !== batchB && batchA !== 1 && batchB !== 1) ||
+    (attrs.activation !== undefined && attrs.activation !== "linear") || preluActivationWeights ||
+    (bias && (bias.dtype !== "float32" || size(bias.shape) !== N0))
+  ) {
+    return stock.get(kernel).kernelFunc(args);
   }
   const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
   const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
@@ -143,10 +189,15 @@ function batchMatMul(args: { inputs: { a: Info; b: Info }; backend: WasmBackend;
   const out = backend.makeOutput([...outer, M, N], "float32");
   const batch = Math.max(batchA, batchB);
   if (batch * M * N === 0) return out;
-  if (K === 0) { // an empty inner dimension: C = 0
-    backend.typedArrayFromHeap(out).fill(0);
+  if (bias) {
+    const c = backend.typedArrayFromHeap(out), row = backend.typedArrayFromHeap(bias);
+    for (let r = 0; r < batch * M; r++) c.set(row, r * N);
+  }
+  if (K === 0) { // an empty inner dimension: C = 0 (+ bias)
+    if (!bias) backend.typedArrayFromHeap(out).fill(0);
     return out;
   }
+  const beta = bias ? 1 : 0;
   const base = heapBase(backend); // after makeOutput: the heap may have grown (moved)
   const pa = base + offsetOf(backend, a),
     pb = base + offsetOf(backend, b),
@@ -156,7 +207,7 @@ function batchMatMul(args: { inputs: { a: Info; b: Info }; backend: WasmBackend;
   const lda = transposeA ? M : K, ldb = transposeB ? K : N;
   const sgemm = lib!.cblas_sgemm as unknown as Call;
   for (let i = 0; i < batch; i++) {
-    sgemm(ROW_MAJOR, ta, tb, M, N, K, 1, pa + i * sa, lda, pb + i * sb, ldb, 0, pc + i * sc, N);
+    sgemm(ROW_MAJOR, ta, tb, M, N, K, 1, pa + i * sa, lda, pb + i * sb, ldb, beta, pc + i * sc, N);
   }
   return out;
 }
@@ -194,10 +245,14 @@ function sum(args: { inputs: { x: Info }; backend: WasmBackend; attrs: Info }): 
   return out;
 }
 
-const KERNELS: Record<string, (args: never) => Info> = { BatchMatMul: batchMatMul, Sum: sum };
+const KERNELS: Record<string, (args: never) => Info> = {
+  BatchMatMul: (args: never) => gemm("BatchMatMul", args),
+  _FusedMatMul: (args: never) => gemm("_FusedMatMul", args),
+  Sum: sum,
+};
 
 /**
- * Register the OpenBLAS `BatchMatMul` and `Sum` kernels for the wasm backend (idempotent). Returns a report;
+ * Register the OpenBLAS `BatchMatMul`, `_FusedMatMul` and `Sum` kernels for the wasm backend (idempotent). Returns a report;
  * when libopenblas cannot be opened, nothing changes and `reason` says why (the stock wasm kernels stay).
  */
 export function enableNativeKernels(): NativeKernelsReport {
@@ -216,12 +271,13 @@ export function enableNativeKernels(): NativeKernelsReport {
   return {
     active: true,
     library: `${OPENBLAS_LIBRARY} (${config})`,
-    reason: "BatchMatMul (cblas_sgemm) and leading-axis Sum (cblas_sgemv) run in OpenBLAS, 1 thread",
+    reason:
+      "BatchMatMul and fused matmul + bias (cblas_sgemm), leading-axis Sum (cblas_sgemv): OpenBLAS, 1 thread",
     threads: 1,
   };
 }
 
-/** Restore tfjs's stock wasm `BatchMatMul` and `Sum` kernels (undo of `enableNativeKernels`). */
+/** Restore tfjs's stock wasm `BatchMatMul`, `_FusedMatMul` and `Sum` kernels (undo of `enableNativeKernels`). */
 export function disableNativeKernels(): void {
   if (!active) return;
   for (const [name, s] of stock) {

@@ -11,14 +11,17 @@
  * gains 1), so initialisation is identical on every backend.
  *
  * Speed notes: token/position lookups are one-hot matmuls (`embed`, no `tf.gather`, whose gradient is
- * missing on wasm), no matmul uses transpose flags, LayerNorm (ε = 1e-5) has a closed-form gradient, and
- * importing this module installs the fast BatchMatMul gradient (`registerFastGradients`, lib/core/fastops.ts).
+ * missing on wasm), matmuls use transpose flags only where they are free (OpenBLAS kernels, `matMulBT`),
+ * LayerNorm (ε = 1e-5) has a closed-form gradient
+ * (one host kernel each way on wasm), and importing this module installs the fast BatchMatMul gradient
+ * (`registerFastGradients`, lib/core/fastops.ts).
  */
 import { tf } from "../core/tf.ts";
 import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
 import { embed, layerNorm, matMulBT, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
+import { nativeKernelsActive, sgemm } from "../core/blas.ts";
 
 registerFastGradients();
 
@@ -180,20 +183,21 @@ export class TinyTransformer {
     const dh = d / H;
     const scale = 1 / Math.sqrt(dh);
     let h = tf.reshape(tf.add(embed(tokens, this.tokEmb), embed(pos, this.posEmb)), [B * T, d]);
+    // [B·T, d] → heads [B, H, T, dh]; for T = 1 the head transpose moves no data, so it is a reshape.
+    const heads = (z: Tensor) =>
+      T === 1 ? tf.reshape(z, [B, H, 1, dh]) : tf.transpose(tf.reshape(z, [B, T, H, dh]), [0, 2, 1, 3]);
     const kv: KV[] = [];
     this.blocks.forEach((blk, l) => {
       const a = layerNorm(h, blk.ln1g, blk.ln1b);
       const qkv = tf.add(tf.matMul(a, blk.wqkv), blk.bqkv); // [B·T, 3d]
-      const [q0, k0, v0] = tf.split(qkv, 3, 1).map((z) =>
-        tf.transpose(tf.reshape(z, [B, T, H, dh]), [0, 2, 1, 3])
-      );
+      const [q0, k0, v0] = tf.split(qkv, 3, 1).map(heads);
       const k = past ? tf.concat([past[l].k, k0], 2) : k0;
       const v = past ? tf.concat([past[l].v, v0], 2) : v0;
       kv.push({ k, v });
       const q = tf.mul(q0, scale);
       const scores = tf.add(matMulBT(q, k), keyBias); // [B, H, T, Tk]
       const att = tf.matMul(tf.softmax(scores), v); // [B, H, T, dh]
-      const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, d]);
+      const merged = tf.reshape(T === 1 ? att : tf.transpose(att, [0, 2, 1, 3]), [B * T, d]);
       h = tf.add(h, tf.add(tf.matMul(merged, blk.wo), blk.bo));
       const m = layerNorm(h, blk.ln2g, blk.ln2b);
       const f = gelu(tf.add(tf.matMul(m, blk.w1), blk.b1));
@@ -396,6 +400,14 @@ export class TinyTransformer {
       const r = this.full(tf.tensor2d(tok, [B, P], "int32"), tf.tensor2d(val, [B, P]));
       return { logits: tf.reshape(tf.slice(r.logits, [0, P - 1, 0], [B, 1, V]), [B, V]), kv: r.kv };
     });
+    // wasm with OpenBLAS: decode on the host (no tfjs kernels per token) from the prefill's cache.
+    let host: HostDecoder | null = null;
+    if (nativeKernelsActive() && tf.getBackend() === "wasm") {
+      host = new HostDecoder(this, B, P + maxTokens, val, P, kv, logits.dataSync() as Float32Array);
+      tf.dispose([logits, ...kv.flatMap((c) => [c.k, c.v])]);
+      logits = tf.zeros([0]);
+      kv = [];
+    }
 
     const responses: number[][] = prompts.map(() => []);
     const logProbs: number[][] = prompts.map(() => []);
@@ -406,7 +418,7 @@ export class TinyTransformer {
     const lp = new Float64Array(V);
     try {
       for (let s = 0; s < maxTokens; s++) {
-        const data = await logits.data();
+        const data = host ? host.logits : await logits.data();
         for (let i = 0; i < B; i++) {
           if (done[i]) {
             nextTok[i] = padToken;
@@ -450,9 +462,13 @@ export class TinyTransformer {
           if (eos !== undefined && t === eos) finished[i] = done[i] = true;
         }
         if (s === maxTokens - 1 || done.every((x) => x)) break;
-        for (let i = 0; i < B; i++) keyValid[i].push(1);
         const pos = new Int32Array(B);
         for (let i = 0; i < B; i++) pos[i] = prompts[i].length + s;
+        if (host) {
+          host.step(nextTok, pos);
+          continue;
+        }
+        for (let i = 0; i < B; i++) keyValid[i].push(1);
         const Tk = keyValid[0].length;
         const bias = new Float32Array(B * Tk);
         for (let i = 0; i < B; i++) {
@@ -593,6 +609,148 @@ export function resolveTransformerConfig(config: TinyTransformerConfig): Require
   assertInteger("config.seed", c.seed);
   assertInteger("config.padToken", c.padToken, { min: 0, max: c.vocabSize - 1 });
   return c;
+}
+
+/**
+ * KV-cache decoding of one token per row on the host, used on the wasm backend with the OpenBLAS kernels:
+ * the network of `TinyTransformer.core` for T = 1, with the weight matmuls as cblas_sgemm on Float32Arrays
+ * and embedding, LayerNorm, attention, softmax and GELU as host loops (float64 accumulation), so a decoded
+ * token costs no tfjs kernels and no device sync. Weights are read once per `sample`/`greedy` call.
+ */
+class HostDecoder {
+  /** Next-token logits [B, V] after the last step (initially the prefill's). */
+  readonly logits: Float32Array;
+  private readonly w: Record<string, Float32Array> = {};
+  private readonly k: Float32Array[] = [];
+  private readonly v: Float32Array[] = [];
+  private readonly valid: Uint8Array;
+  private t: number;
+  private readonly h: Float32Array;
+  private readonly a: Float32Array;
+  private readonly qkv: Float32Array;
+  private readonly merged: Float32Array;
+  private readonly f: Float32Array;
+  private readonly p: Float64Array;
+  private readonly cfg: Required<TinyTransformerConfig>;
+
+  /**
+   * Cache capacity `tMax` per row; the prefill's valid mask `val` [B, P], per-layer keys/values
+   * [B, H, P, dh] and last-position logits [B, V].
+   */
+  constructor(
+    model: TinyTransformer,
+    private readonly B: number,
+    private readonly tMax: number,
+    val: Float32Array,
+    P: number,
+    kv: KV[],
+    logits: Float32Array,
+  ) {
+    this.cfg = model.config;
+    const { dModel: d, nHeads: H, dFF: F, nLayers: L } = this.cfg;
+    const dh = d / H;
+    model.variables.forEach((x, i) => (this.w[model.variableNames[i]] = x.dataSync() as Float32Array));
+    this.valid = new Uint8Array(B * tMax);
+    for (let b = 0; b < B; b++) for (let j = 0; j < P; j++) this.valid[b * tMax + j] = val[b * P + j] ? 1 : 0;
+    for (let l = 0; l < L; l++) {
+      const kc = new Float32Array(B * H * tMax * dh), vc = new Float32Array(B * H * tMax * dh);
+      const ks = kv[l].k.dataSync(), vs = kv[l].v.dataSync();
+      for (let r = 0; r < B * H; r++) {
+        kc.set(ks.subarray(r * P * dh, (r + 1) * P * dh), r * tMax * dh);
+        vc.set(vs.subarray(r * P * dh, (r + 1) * P * dh), r * tMax * dh);
+      }
+      this.k.push(kc);
+      this.v.push(vc);
+    }
+    this.t = P;
+    this.logits = Float32Array.from(logits);
+    this.h = new Float32Array(B * d);
+    this.a = new Float32Array(B * d);
+    this.qkv = new Float32Array(B * 3 * d);
+    this.merged = new Float32Array(B * d);
+    this.f = new Float32Array(B * F);
+    this.p = new Float64Array(tMax);
+  }
+
+  /** out[b, :] = LN(x[b, :]) with gain g and shift s (ε = 1e-5), float64 row statistics. */
+  private layerNorm(x: Float32Array, g: Float32Array, s: Float32Array, out: Float32Array): void {
+    const D = g.length;
+    for (let o = 0; o < x.length; o += D) {
+      let mu = 0;
+      for (let j = 0; j < D; j++) mu += x[o + j];
+      mu /= D;
+      let v = 0;
+      for (let j = 0; j < D; j++) v += (x[o + j] - mu) * (x[o + j] - mu);
+      const rstd = 1 / Math.sqrt(v / D + 1e-5);
+      for (let j = 0; j < D; j++) out[o + j] = (x[o + j] - mu) * rstd * g[j] + s[j];
+    }
+  }
+
+  /** out[b, :] = bias (rows of a matmul output before sgemm adds x·W with β = 1). */
+  private static fillRows(out: Float32Array, bias: Float32Array): void {
+    for (let o = 0; o < out.length; o += bias.length) out.set(bias, o);
+  }
+
+  /** Feed one token per row at positions `pos` (all rows valid); updates `logits`. */
+  step(tokens: Int32Array, pos: Int32Array): void {
+    const { B, tMax, w, h, a, qkv, merged, f, p } = this;
+    const { dModel: d, nHeads: H, dFF: F, vocabSize: V, nLayers: L } = this.cfg;
+    const dh = d / H, scale = Math.fround(1 / Math.sqrt(dh)), t = this.t;
+    if (t >= tMax) throw new ConfigError("maxTokens", "exceeds the decoder's cache capacity", t);
+    const tok = w["tok_emb"], pe = w["pos_emb"];
+    for (let b = 0; b < B; b++) {
+      const tk = tokens[b] >= 0 && tokens[b] < V ? tokens[b] : -1;
+      for (let j = 0; j < d; j++) h[b * d + j] = (tk < 0 ? 0 : tok[tk * d + j]) + pe[pos[b] * d + j];
+      this.valid[b * tMax + t] = 1;
+    }
+    for (let l = 0; l < L; l++) {
+      const pre = `h${l}.`;
+      this.layerNorm(h, w[pre + "ln1.g"], w[pre + "ln1.b"], a);
+      HostDecoder.fillRows(qkv, w[pre + "attn.bqkv"]);
+      sgemm(B, 3 * d, d, a, w[pre + "attn.wqkv"], 1, qkv);
+      const kc = this.k[l], vc = this.v[l];
+      for (let b = 0; b < B; b++) {
+        for (let hh = 0; hh < H; hh++) {
+          const q = b * 3 * d + hh * dh, row = (b * H + hh) * tMax;
+          kc.set(qkv.subarray(q + d, q + d + dh), (row + t) * dh);
+          vc.set(qkv.subarray(q + 2 * d, q + 2 * d + dh), (row + t) * dh);
+          let mx = -Infinity;
+          for (let j = 0; j <= t; j++) {
+            if (!this.valid[b * tMax + j]) continue;
+            let sc = 0;
+            for (let i = 0; i < dh; i++) sc += Math.fround(qkv[q + i] * scale) * kc[(row + j) * dh + i];
+            p[j] = sc;
+            if (sc > mx) mx = sc;
+          }
+          let z = 0;
+          for (let j = 0; j <= t; j++) {
+            if (!this.valid[b * tMax + j]) continue;
+            p[j] = Math.exp(p[j] - mx);
+            z += p[j];
+          }
+          const o = b * d + hh * dh;
+          for (let i = 0; i < dh; i++) {
+            let acc = 0;
+            for (let j = 0; j <= t; j++) if (this.valid[b * tMax + j]) acc += p[j] * vc[(row + j) * dh + i];
+            merged[o + i] = acc / z;
+          }
+        }
+      }
+      const bo = w[pre + "attn.bo"], b2 = w[pre + "mlp.b2"];
+      for (let o = 0; o < h.length; o++) h[o] += bo[o % d];
+      sgemm(B, d, d, merged, w[pre + "attn.wo"], 1, h);
+      this.layerNorm(h, w[pre + "ln2.g"], w[pre + "ln2.b"], a);
+      HostDecoder.fillRows(f, w[pre + "mlp.b1"]);
+      sgemm(B, F, d, a, w[pre + "mlp.w1"], 1, f);
+      for (let o = 0; o < f.length; o++) f[o] = f[o] / (1 + Math.exp(-1.702 * f[o]));
+      for (let o = 0; o < h.length; o++) h[o] += b2[o % d];
+      sgemm(B, d, F, f, w[pre + "mlp.w2"], 1, h);
+    }
+    this.layerNorm(h, w["ln_f.g"], w["ln_f.b"], a);
+    HostDecoder.fillRows(this.logits, w["head.b"]);
+    sgemm(B, V, d, a, w["head.w"], 1, this.logits);
+    this.t = t + 1;
+  }
 }
 
 /** tf.tidy for a {logits, kv} result (tidy only keeps TensorContainers, so flatten and rebuild). */
