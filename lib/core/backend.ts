@@ -16,6 +16,7 @@
  */
 import { tf } from "./tf.ts";
 import { ConfigError } from "./validate.ts";
+import { registerWasmHostKernels } from "./fastops.ts";
 import { disableNativeKernels, enableNativeKernels, type NativeKernelsReport } from "./blas.ts";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
@@ -83,6 +84,7 @@ async function registerWasm(): Promise<Probe> {
   try {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     wasm.setWasmPaths(wasmBinaryDir());
+    registerWasmHostKernels();
     wasmRegistered = true;
     return { available: true, reason: "tfjs-backend-wasm loaded from node_modules" };
   } catch (e) {

@@ -9,7 +9,8 @@
  *   stock gradient wherever the stock one is defined.
  * - `layerNorm` has a closed-form gradient (about half the kernels of autodiff through its ops); on the wasm
  *   backend its forward and backward are each one host kernel over the wasm heap (`LAYER_NORM`,
- *   `LAYER_NORM_GRAD`) instead of ~9 and ~11 tensor kernels.
+ *   `LAYER_NORM_GRAD`) instead of ~9 and ~11 tensor kernels; `registerWasmHostKernels` installs them and a
+ *   zero-copy `Identity` (the engine clones every tensor a gradient saves; the stock wasm clone copies).
  * - `embed` / `selectLastAxis` / `oneHotFloat` index by one-hot matmul / one-hot product: `tf.gather`'s gradient needs
  *   `UnsortedSegmentSum`, which the wasm backend does not register.
  */
@@ -246,12 +247,34 @@ function layerNormGradKernel(
   return [dx, dg, db];
 }
 
-tf.registerKernel({ kernelName: LAYER_NORM, backendName: "wasm", kernelFunc: layerNormKernel as never });
-tf.registerKernel({
-  kernelName: LAYER_NORM_GRAD,
-  backendName: "wasm",
-  kernelFunc: layerNormGradKernel as never,
-});
+/**
+ * Identity without a copy: the output shares the input's buffer (reference-counted), as the cpu backend
+ * does; the stock wasm kernel copies, and the engine calls Identity on every tensor a gradient saves.
+ */
+function identityKernel(args: { inputs: { x: Info }; backend: WasmBackend }) {
+  const { inputs: { x }, backend } = args;
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+let wasmHostKernels = false;
+/**
+ * Register the host kernels for the wasm backend (idempotent; called by `useBackend` after loading
+ * tfjs-backend-wasm): `LAYER_NORM`, `LAYER_NORM_GRAD` and a zero-copy `Identity`.
+ */
+export function registerWasmHostKernels(): void {
+  if (wasmHostKernels) return;
+  if (tf.getKernel("Identity", "wasm")) tf.unregisterKernel("Identity", "wasm");
+  const kernels: [string, unknown][] = [
+    [LAYER_NORM, layerNormKernel],
+    [LAYER_NORM_GRAD, layerNormGradKernel],
+    ["Identity", identityKernel],
+  ];
+  for (const [kernelName, f] of kernels) {
+    tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: f as never });
+  }
+  wasmHostKernels = true;
+}
 
 /**
  * LayerNorm over the last axis, y = γ ⊙ x̂ + β with x̂ = (x − μ)/√(σ² + ε) (Ba et al. 2016,
@@ -274,7 +297,8 @@ function makeLayerNorm(eps: number): (x: Tensor, gamma: Tensor, beta: Tensor) =>
   type Save = (ts: Tensor[]) => void;
   const f = (...args: unknown[]) => {
     const [x, gamma, beta, save] = args as [Tensor, Tensor, Tensor, Save];
-    const host = tf.getBackend() === "wasm" && x.dtype === "float32" && gamma.rank === 1 && beta.rank === 1;
+    const host = wasmHostKernels && tf.getBackend() === "wasm" && x.dtype === "float32" && gamma.rank === 1 &&
+      beta.rank === 1;
     if (host) {
       const [value, xhat, rstd] = tf.engine().runKernel(LAYER_NORM, { x, gamma, beta }, { eps }) as Tensor[];
       save([xhat, rstd, gamma]);
