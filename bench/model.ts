@@ -9,6 +9,7 @@
  * Standalone: `deno run -A bench/model.ts [cpu,wasm,...] [--stock]` prints JSON per backend
  * (`--stock` also times the train step with tfjs's stock BatchMatMul gradient).
  */
+import process from "node:process";
 import { tf } from "../lib/core/tf.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { type BackendName, useBackend } from "../lib/core/backend.ts";
@@ -24,29 +25,44 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** ms of each Adam step (after 2 warm-up steps) on next-token cross-entropy. */
+/** Process CPU ms (user + system) since `from` (a `process.cpuUsage()` reading). */
+function cpuMs(from: { user: number; system: number }): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+}
+
+/** Process CPU ms per step of the last `trainStepTimes` call (less sensitive to other load than wall time). */
+let lastCpuMs: number[] = [];
+
+/** Wall ms of each Adam step (after 2 warm-up steps) on next-token cross-entropy. */
 async function trainStepTimes(model: TinyTransformer, tokens: tf.Tensor2D, steps: number): Promise<number[]> {
   const adam = new Adam(model.variables, { lr: 1e-3 });
   const loss = () => tf.neg(tf.mean(model.tokenLogProbs(tokens).logProbs)) as tf.Scalar;
+  const cpu: number[] = [];
   const step = async () => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const { value, grads } = tf.variableGrads(loss, model.variables);
     adam.apply(model.variables.map((v) => grads[v.name]));
     await value.data();
     tf.dispose([value, ...Object.values(grads)]);
+    cpu.push(cpuMs(c0));
     return performance.now() - t0;
   };
   await step();
   await step();
+  cpu.length = 0;
   const times: number[] = [];
   for (let i = 0; i < steps; i++) times.push(await step());
   adam.dispose();
+  lastCpuMs = cpu;
   return times;
 }
 
 /**
  * Benchmark the quick-preset model (vocab 18, context 24, d 64, 2 layers, 4 heads) on the active backend.
- * Returns rolloutTokensPerSec, trainStepMs (medians, with min/max over the repeats), trainStepGflops
+ * Returns rolloutTokensPerSec, trainStepMs (medians, with min/max over the repeats; also the process CPU ms
+ * per step and per rollout, which other load on the machine disturbs less), trainStepGflops
  * (3 × forward FLOPs × tokens / time), and the settings; with `stockGradient` also trainStepMsStockGrad
  * (tfjs's own BatchMatMul gradient).
  */
@@ -68,10 +84,13 @@ export async function benchModel(
   );
   await model.sample(prompts.slice(0, 2), { maxTokens: 2, seed: 0 }); // warm-up (kernel setup)
   const rollTimes: number[] = [];
+  const rollCpu: number[] = [];
   for (let i = 0; i < Math.max(1, Math.ceil(steps / 2)); i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await model.sample(prompts, { maxTokens: newTokens, seed: i });
     rollTimes.push(performance.now() - t0);
+    rollCpu.push(cpuMs(c0));
   }
   const rollMs = median(rollTimes);
   const tps = (ms: number) => (batch * newTokens) / (ms / 1000);
@@ -93,6 +112,8 @@ export async function benchModel(
     trainStepMs: ms,
     trainStepMsMin: Math.min(...times),
     trainStepMsMax: Math.max(...times),
+    trainStepCpuMs: median(lastCpuMs),
+    rolloutCpuMs: median(rollCpu),
     trainStepGflops: (3 * model.flopsPerToken(T) * batch * T) / (ms * 1e6),
   };
   if (opts.stockGradient) {

@@ -9,7 +9,8 @@ Measured with torch.set_num_threads(1):
 - train step: Adam (lr 1e-3) on the token-mean NLL of next-token prediction over batch x 24 tokens,
   median (and min/max) of `steps` steps after 2 warm-up steps;
 - rollout: KV-cache sampling of 16 new tokens for `batch` prompts of 8 tokens (log-softmax, entropy and a
-  multinomial draw per token, as TinyTransformer.sample records), median over ceil(steps/2) rollouts.
+  multinomial draw per token, as TinyTransformer.sample records), median over ceil(steps/2) rollouts;
+- process CPU ms per train step and per rollout (time.process_time), less disturbed by other load.
 
 Usage: /usr/bin/python3 bench/torch_reference.py '{"batch": 64, "steps": 5}'  -> one JSON line on stdout.
 """
@@ -88,7 +89,10 @@ def train_step_ms(model, tokens, steps):
     pos = torch.arange(T).expand(B, T)
     bias = causal_bias(T)
 
+    cpu = []
+
     def step():
+        c0 = time.process_time()
         t0 = time.perf_counter()
         logits, _ = model(tokens, pos, bias)
         logp = torch.log_softmax(logits[:, :-1], dim=-1)
@@ -97,15 +101,18 @@ def train_step_ms(model, tokens, steps):
         loss.backward()
         opt.step()
         loss.item()
+        cpu.append((time.process_time() - c0) * 1000)
         return (time.perf_counter() - t0) * 1000
 
     step()
     step()
-    return [step() for _ in range(steps)]
+    cpu.clear()
+    return [step() for _ in range(steps)], cpu
 
 
 @torch.no_grad()
 def rollout_ms(model, prompts, new_tokens, seed):
+    c0 = time.process_time()
     t0 = time.perf_counter()
     gen = torch.Generator().manual_seed(seed)
     B, P = prompts.shape
@@ -126,7 +133,7 @@ def rollout_ms(model, prompts, new_tokens, seed):
     torch.cat(out, 1).tolist()
     torch.cat(logps, 1).tolist()
     torch.stack(ents, 1).tolist()
-    return (time.perf_counter() - t0) * 1000
+    return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
 
 
 def main():
@@ -139,10 +146,11 @@ def main():
     g = torch.Generator().manual_seed(1)
     prompts = torch.randint(1, VOCAB, (batch, PROMPT), generator=g)
     rollout_ms(model, prompts[:2], 2, 0)  # warm-up
-    rolls = [rollout_ms(model, prompts, new_tokens, i) for i in range(max(1, math.ceil(steps / 2)))]
+    runs = [rollout_ms(model, prompts, new_tokens, i) for i in range(max(1, math.ceil(steps / 2)))]
+    rolls = [r[0] for r in runs]
     roll = median(rolls)
     tokens = torch.randint(1, VOCAB, (batch, CONTEXT), generator=g)
-    times = train_step_ms(model, tokens, steps)
+    times, cpu = train_step_ms(model, tokens, steps)
     tps = lambda ms: batch * new_tokens / (ms / 1000)
     print(json.dumps({
         "torch": torch.__version__,
@@ -157,6 +165,8 @@ def main():
         "trainStepMs": median(times),
         "trainStepMsMin": min(times),
         "trainStepMsMax": max(times),
+        "trainStepCpuMs": median(cpu),
+        "rolloutCpuMs": median([r[1] for r in runs]),
     }))
 
 

@@ -76,6 +76,7 @@ export interface TransformerSampleResult {
 
 const FORMAT = "sweetspot.tiny-transformer/v1";
 const NEG_INF = -1e9;
+const ONES = new Uint8Array(4096).fill(1);
 
 interface Block {
   ln1g: Variable;
@@ -396,17 +397,29 @@ export class TinyTransformer {
     }
 
     const keyValid = prompts.map((_, i) => Array.from(val.subarray(i * P, (i + 1) * P)));
-    let { logits, kv } = tidyKV(() => {
-      const r = this.full(tf.tensor2d(tok, [B, P], "int32"), tf.tensor2d(val, [B, P]));
-      return { logits: tf.reshape(tf.slice(r.logits, [0, P - 1, 0], [B, 1, V]), [B, V]), kv: r.kv };
-    });
-    // wasm with OpenBLAS: decode on the host (no tfjs kernels per token) from the prefill's cache.
+    // wasm with OpenBLAS: prompt pass and decoding on the host (no tfjs kernels per token).
     let host: HostDecoder | null = null;
+    let logits: Tensor;
+    let kv: KV[];
     if (nativeKernelsActive() && tf.getBackend() === "wasm") {
-      host = new HostDecoder(this, B, P + maxTokens, val, P, kv, logits.dataSync() as Float32Array);
-      tf.dispose([logits, ...kv.flatMap((c) => [c.k, c.v])]);
+      host = new HostDecoder(this, B, P + maxTokens);
+      // positions p_t = max(cumsum(valid)_t − 1, 0), as in `full`
+      const pos = new Int32Array(B * P);
+      for (let b = 0; b < B; b++) {
+        let c = 0;
+        for (let j = 0; j < P; j++) {
+          c += val[b * P + j];
+          pos[b * P + j] = Math.max(c - 1, 0);
+        }
+      }
+      host.feed(tok, pos, val, P);
       logits = tf.zeros([0]);
       kv = [];
+    } else {
+      ({ logits, kv } = tidyKV(() => {
+        const r = this.full(tf.tensor2d(tok, [B, P], "int32"), tf.tensor2d(val, [B, P]));
+        return { logits: tf.reshape(tf.slice(r.logits, [0, P - 1, 0], [B, 1, V]), [B, V]), kv: r.kv };
+      }));
     }
 
     const responses: number[][] = prompts.map(() => []);
@@ -465,7 +478,7 @@ export class TinyTransformer {
         const pos = new Int32Array(B);
         for (let i = 0; i < B; i++) pos[i] = prompts[i].length + s;
         if (host) {
-          host.step(nextTok, pos);
+          host.feed(nextTok, pos, ONES.length >= B ? ONES : new Uint8Array(B).fill(1), 1);
           continue;
         }
         for (let i = 0; i < B; i++) keyValid[i].push(1);
@@ -612,68 +625,49 @@ export function resolveTransformerConfig(config: TinyTransformerConfig): Require
 }
 
 /**
- * KV-cache decoding of one token per row on the host, used on the wasm backend with the OpenBLAS kernels:
- * the network of `TinyTransformer.core` for T = 1, with the weight matmuls as cblas_sgemm on Float32Arrays
- * and embedding, LayerNorm, attention, softmax and GELU as host loops (float64 accumulation), so a decoded
- * token costs no tfjs kernels and no device sync. Weights are read once per `sample`/`greedy` call.
+ * KV-cache decoding on the host, used on the wasm backend with the OpenBLAS kernels: the network of
+ * `TinyTransformer.core` with the weight matmuls as cblas_sgemm on Float32Arrays and embedding, LayerNorm,
+ * causal attention, softmax and GELU as host loops (float64 accumulation). The prompt pass and every
+ * decoded token cost no tfjs kernels and no device sync; weights are read once per `sample`/`greedy` call.
  */
 class HostDecoder {
-  /** Next-token logits [B, V] after the last step (initially the prefill's). */
+  /** Next-token logits [B, V] at the last position fed. */
   readonly logits: Float32Array;
   private readonly w: Record<string, Float32Array> = {};
   private readonly k: Float32Array[] = [];
   private readonly v: Float32Array[] = [];
   private readonly valid: Uint8Array;
-  private t: number;
-  private readonly h: Float32Array;
-  private readonly a: Float32Array;
-  private readonly qkv: Float32Array;
-  private readonly merged: Float32Array;
-  private readonly f: Float32Array;
+  private t = 0;
   private readonly p: Float64Array;
+  private readonly keys: Int32Array;
   private readonly cfg: Required<TinyTransformerConfig>;
+  /** Work buffers for feeds of T tokens per row. */
+  private buf?: {
+    T: number;
+    h: Float32Array;
+    a: Float32Array;
+    qkv: Float32Array;
+    merged: Float32Array;
+    f: Float32Array;
+  };
 
-  /**
-   * Cache capacity `tMax` per row; the prefill's valid mask `val` [B, P], per-layer keys/values
-   * [B, H, P, dh] and last-position logits [B, V].
-   */
-  constructor(
-    model: TinyTransformer,
-    private readonly B: number,
-    private readonly tMax: number,
-    val: Float32Array,
-    P: number,
-    kv: KV[],
-    logits: Float32Array,
-  ) {
+  /** Empty cache of `tMax` positions for `B` rows; copies the model's current weights. */
+  constructor(model: TinyTransformer, private readonly B: number, private readonly tMax: number) {
     this.cfg = model.config;
-    const { dModel: d, nHeads: H, dFF: F, nLayers: L } = this.cfg;
-    const dh = d / H;
+    const { dModel: d, nLayers: L, vocabSize: V } = this.cfg;
     model.variables.forEach((x, i) => (this.w[model.variableNames[i]] = x.dataSync() as Float32Array));
     this.valid = new Uint8Array(B * tMax);
-    for (let b = 0; b < B; b++) for (let j = 0; j < P; j++) this.valid[b * tMax + j] = val[b * P + j] ? 1 : 0;
     for (let l = 0; l < L; l++) {
-      const kc = new Float32Array(B * H * tMax * dh), vc = new Float32Array(B * H * tMax * dh);
-      const ks = kv[l].k.dataSync(), vs = kv[l].v.dataSync();
-      for (let r = 0; r < B * H; r++) {
-        kc.set(ks.subarray(r * P * dh, (r + 1) * P * dh), r * tMax * dh);
-        vc.set(vs.subarray(r * P * dh, (r + 1) * P * dh), r * tMax * dh);
-      }
-      this.k.push(kc);
-      this.v.push(vc);
+      this.k.push(new Float32Array(B * tMax * d));
+      this.v.push(new Float32Array(B * tMax * d));
     }
-    this.t = P;
-    this.logits = Float32Array.from(logits);
-    this.h = new Float32Array(B * d);
-    this.a = new Float32Array(B * d);
-    this.qkv = new Float32Array(B * 3 * d);
-    this.merged = new Float32Array(B * d);
-    this.f = new Float32Array(B * F);
+    this.logits = new Float32Array(B * V);
     this.p = new Float64Array(tMax);
+    this.keys = new Int32Array(tMax);
   }
 
-  /** out[b, :] = LN(x[b, :]) with gain g and shift s (ε = 1e-5), float64 row statistics. */
-  private layerNorm(x: Float32Array, g: Float32Array, s: Float32Array, out: Float32Array): void {
+  /** out[r, :] = LN(x[r, :]) with gain g and shift s (ε = 1e-5), float64 row statistics. */
+  private static layerNorm(x: Float32Array, g: Float32Array, s: Float32Array, out: Float32Array): void {
     const D = g.length;
     for (let o = 0; o < x.length; o += D) {
       let mu = 0;
@@ -686,70 +680,102 @@ class HostDecoder {
     }
   }
 
-  /** out[b, :] = bias (rows of a matmul output before sgemm adds x·W with β = 1). */
+  /** out[r, :] = bias (rows of a matmul output before sgemm adds x·W with β = 1). */
   private static fillRows(out: Float32Array, bias: Float32Array): void {
     for (let o = 0; o < out.length; o += bias.length) out.set(bias, o);
   }
 
-  /** Feed one token per row at positions `pos` (all rows valid); updates `logits`. */
-  step(tokens: Int32Array, pos: Int32Array): void {
-    const { B, tMax, w, h, a, qkv, merged, f, p } = this;
+  /**
+   * Feed T tokens per row (row-major [B, T] ids, positions and valid flags; invalid = left padding, never
+   * attended to) after the cached ones; sets `logits` to the predictions at each row's last position.
+   */
+  feed(tokens: Int32Array, pos: Int32Array, valid: ArrayLike<number>, T: number): void {
+    const { B, tMax, w, p } = this;
     const { dModel: d, nHeads: H, dFF: F, vocabSize: V, nLayers: L } = this.cfg;
-    const dh = d / H, scale = Math.fround(1 / Math.sqrt(dh)), t = this.t;
-    if (t >= tMax) throw new ConfigError("maxTokens", "exceeds the decoder's cache capacity", t);
+    const dh = d / H, scale = Math.fround(1 / Math.sqrt(dh)), t0 = this.t, R = B * T;
+    if (t0 + T > tMax) throw new ConfigError("maxTokens", `exceeds the decoder's cache (${tMax})`, t0 + T);
+    if (this.buf?.T !== T) {
+      this.buf = {
+        T,
+        h: new Float32Array(R * d),
+        a: new Float32Array(R * d),
+        qkv: new Float32Array(R * 3 * d),
+        merged: new Float32Array(R * d),
+        f: new Float32Array(R * F),
+      };
+    }
+    const { h, a, qkv, merged, f } = this.buf;
+    const keys = this.keys, qs = new Float64Array(dh), acc = new Float64Array(dh);
     const tok = w["tok_emb"], pe = w["pos_emb"];
-    for (let b = 0; b < B; b++) {
-      const tk = tokens[b] >= 0 && tokens[b] < V ? tokens[b] : -1;
-      for (let j = 0; j < d; j++) h[b * d + j] = (tk < 0 ? 0 : tok[tk * d + j]) + pe[pos[b] * d + j];
-      this.valid[b * tMax + t] = 1;
+    for (let r = 0; r < R; r++) {
+      const tk = tokens[r];
+      for (let j = 0; j < d; j++) h[r * d + j] = tok[tk * d + j] + pe[pos[r] * d + j];
+      this.valid[Math.floor(r / T) * tMax + t0 + (r % T)] = valid[r] ? 1 : 0;
     }
     for (let l = 0; l < L; l++) {
       const pre = `h${l}.`;
-      this.layerNorm(h, w[pre + "ln1.g"], w[pre + "ln1.b"], a);
+      HostDecoder.layerNorm(h, w[pre + "ln1.g"], w[pre + "ln1.b"], a);
       HostDecoder.fillRows(qkv, w[pre + "attn.bqkv"]);
-      sgemm(B, 3 * d, d, a, w[pre + "attn.wqkv"], 1, qkv);
+      sgemm(R, 3 * d, d, a, w[pre + "attn.wqkv"], 1, qkv);
+      // cache layout [B, tMax, d]: keys/values of head hh at columns hh·dh … (hh+1)·dh − 1
       const kc = this.k[l], vc = this.v[l];
       for (let b = 0; b < B; b++) {
-        for (let hh = 0; hh < H; hh++) {
-          const q = b * 3 * d + hh * dh, row = (b * H + hh) * tMax;
-          kc.set(qkv.subarray(q + d, q + d + dh), (row + t) * dh);
-          vc.set(qkv.subarray(q + 2 * d, q + 2 * d + dh), (row + t) * dh);
-          let mx = -Infinity;
-          for (let j = 0; j <= t; j++) {
-            if (!this.valid[b * tMax + j]) continue;
-            let sc = 0;
-            for (let i = 0; i < dh; i++) sc += Math.fround(qkv[q + i] * scale) * kc[(row + j) * dh + i];
-            p[j] = sc;
-            if (sc > mx) mx = sc;
-          }
-          let z = 0;
-          for (let j = 0; j <= t; j++) {
-            if (!this.valid[b * tMax + j]) continue;
-            p[j] = Math.exp(p[j] - mx);
-            z += p[j];
-          }
-          const o = b * d + hh * dh;
-          for (let i = 0; i < dh; i++) {
-            let acc = 0;
-            for (let j = 0; j <= t; j++) if (this.valid[b * tMax + j]) acc += p[j] * vc[(row + j) * dh + i];
-            merged[o + i] = acc / z;
+        for (let i = 0; i < T; i++) {
+          const q = (b * T + i) * 3 * d, c = (b * tMax + t0 + i) * d;
+          kc.set(qkv.subarray(q + d, q + 2 * d), c);
+          vc.set(qkv.subarray(q + 2 * d, q + 3 * d), c);
+        }
+      }
+      for (let b = 0; b < B; b++) {
+        // valid key positions of row b, ascending (queries attend to those ≤ their own position)
+        const vb = b * tMax;
+        let nk = 0;
+        for (let j = 0; j < t0 + T; j++) if (this.valid[vb + j]) keys[nk++] = j;
+        for (let i = 0, n = 0; i < T; i++) {
+          const q = (b * T + i) * 3 * d, last = t0 + i;
+          while (n < nk && keys[n] <= last) n++;
+          for (let hh = 0; hh < H; hh++) {
+            const qo = q + hh * dh, ko = hh * dh, o = (b * T + i) * d + ko;
+            if (n === 0) { // a padding query with no valid key: its output is never used
+              merged.fill(0, o, o + dh);
+              continue;
+            }
+            for (let e = 0; e < dh; e++) qs[e] = Math.fround(qkv[qo + e] * scale);
+            let mx = -Infinity;
+            for (let m = 0; m < n; m++) {
+              const kr = (vb + keys[m]) * d + ko;
+              let sc = 0;
+              for (let e = 0; e < dh; e++) sc += qs[e] * kc[kr + e];
+              p[m] = sc;
+              if (sc > mx) mx = sc;
+            }
+            let z = 0;
+            acc.fill(0);
+            for (let m = 0; m < n; m++) {
+              const pm = Math.exp(p[m] - mx), vr = (vb + keys[m]) * d + ko;
+              z += pm;
+              for (let e = 0; e < dh; e++) acc[e] += pm * vc[vr + e];
+            }
+            for (let e = 0; e < dh; e++) merged[o + e] = acc[e] / z;
           }
         }
       }
       const bo = w[pre + "attn.bo"], b2 = w[pre + "mlp.b2"];
       for (let o = 0; o < h.length; o++) h[o] += bo[o % d];
-      sgemm(B, d, d, merged, w[pre + "attn.wo"], 1, h);
-      this.layerNorm(h, w[pre + "ln2.g"], w[pre + "ln2.b"], a);
+      sgemm(R, d, d, merged, w[pre + "attn.wo"], 1, h);
+      HostDecoder.layerNorm(h, w[pre + "ln2.g"], w[pre + "ln2.b"], a);
       HostDecoder.fillRows(f, w[pre + "mlp.b1"]);
-      sgemm(B, F, d, a, w[pre + "mlp.w1"], 1, f);
+      sgemm(R, F, d, a, w[pre + "mlp.w1"], 1, f);
       for (let o = 0; o < f.length; o++) f[o] = f[o] / (1 + Math.exp(-1.702 * f[o]));
       for (let o = 0; o < h.length; o++) h[o] += b2[o % d];
-      sgemm(B, d, F, f, w[pre + "mlp.w2"], 1, h);
+      sgemm(R, d, F, f, w[pre + "mlp.w2"], 1, h);
     }
-    this.layerNorm(h, w["ln_f.g"], w["ln_f.b"], a);
+    const lastRows = new Float32Array(B * d), out = new Float32Array(B * d);
+    for (let b = 0; b < B; b++) lastRows.set(h.subarray((b * T + T - 1) * d, (b * T + T) * d), b * d);
+    HostDecoder.layerNorm(lastRows, w["ln_f.g"], w["ln_f.b"], out);
     HostDecoder.fillRows(this.logits, w["head.b"]);
-    sgemm(B, V, d, a, w["head.w"], 1, this.logits);
-    this.t = t + 1;
+    sgemm(B, V, d, out, w["head.w"], 1, this.logits);
+    this.t = t0 + T;
   }
 }
 
