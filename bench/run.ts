@@ -4,8 +4,9 @@
  * - the same sizes measured with numpy in the same run (the machine's BLAS is the reference), and ratios,
  * - model throughput (rollout tokens/s, train-step ms, achieved GFLOP/s) from bench/model.ts per backend
  *   (wasm twice: with the OpenBLAS kernels of lib/core/blas.ts when they load, and pure wasm),
- * - the same model in PyTorch CPU (bench/torch_reference.py, 1 thread) in the same run, when Debian's
- *   /usr/bin/python3 imports torch, with ratios: train step ours/torch time, rollout ours/torch tokens/s.
+ * - the same model in PyTorch CPU (bench/torch_reference.py, 1 thread), measured right before each
+ *   backend's model numbers in the same run when Debian's /usr/bin/python3 imports torch, with ratios:
+ *   train step ours/torch time, rollout ours/torch tokens/s (wall time, and process CPU time).
  * Options: --out PATH, --sizes 64,256,1024, --backends cpu,wasm (default: all available), --skip-model,
  * --steps N (timed train steps per model measurement, default 9).
  */
@@ -110,12 +111,17 @@ function torchReference(): Record<string, number | string> | { error: string } {
   }
 }
 
-/** Ratios of our model numbers to the PyTorch reference (train: ours/torch ms; rollout: ours/torch tokens/s). */
+/**
+ * Ratios of our model numbers to the PyTorch reference: train step ours/torch wall ms (and process CPU ms),
+ * rollout ours/torch tokens/s (and torch/ours rollout CPU ms, so > 1 is better for us in both).
+ */
 function torchRatios(m: Record<string, number>, t: Record<string, unknown>) {
   if (!("trainStepMs" in t)) return null;
   return {
     trainStepTimeRatio: m.trainStepMs / (t.trainStepMs as number),
     rolloutTokensPerSecRatio: m.rolloutTokensPerSec / (t.rolloutTokensPerSec as number),
+    trainStepCpuTimeRatio: m.trainStepCpuMs / (t.trainStepCpuMs as number),
+    rolloutCpuSpeedRatio: (t.rolloutCpuMs as number) / m.rolloutCpuMs,
   };
 }
 
@@ -129,7 +135,8 @@ const results: Record<string, unknown> = {};
 const skipped: Record<string, string> = {};
 if (!probe.available) skipped.webgpu = probe.reason;
 let benchModel: ((o?: { batch?: number; steps?: number }) => Promise<Record<string, number>>) | null = null;
-let torch: ReturnType<typeof torchReference> | null = null;
+/** Every PyTorch measurement of this run (one right before each backend's model measurement). */
+const torch: ReturnType<typeof torchReference>[] = [];
 if (!values["skip-model"]) {
   try {
     benchModel = (await import("./model.ts")).benchModel;
@@ -138,20 +145,22 @@ if (!values["skip-model"]) {
   }
 }
 
-if (!values["skip-model"]) {
-  torch = torchReference();
-  console.error(`torch reference: ${JSON.stringify(torch)}`);
-}
-
-/** Model benchmark on the active backend with the PyTorch ratios. */
+/**
+ * Model benchmark on the active backend with the PyTorch ratios; PyTorch is measured right before it, so
+ * both see the same machine load (the development machine is shared).
+ */
 async function modelResult(name: string): Promise<unknown> {
   if (!benchModel) return undefined;
+  const t = torchReference();
+  torch.push(t);
+  console.error(`torch reference (before ${name}): ${JSON.stringify(t)}`);
   const m = await benchModel({ steps });
   const ref = "gflops" in numpy ? numpy.gflops["256"] : undefined;
   const model = {
     ...m,
     ratioToNumpy256: ref && m.trainStepGflops ? m.trainStepGflops / ref : null,
-    vsTorch: torch && !("error" in torch) ? torchRatios(m, torch) : null,
+    torch: t,
+    vsTorch: "error" in t ? null : torchRatios(m, t),
   };
   console.error(`${name} model: ${JSON.stringify(model)}`);
   return model;
