@@ -10,7 +10,8 @@
  * - `layerNorm` has a closed-form gradient (about half the kernels of autodiff through its ops); on the wasm
  *   backend its forward and backward are each one host kernel over the wasm heap (`LAYER_NORM`,
  *   `LAYER_NORM_GRAD`) instead of ~9 and ~11 tensor kernels; `registerWasmHostKernels` installs them and a
- *   zero-copy `Identity` (the engine clones every tensor a gradient saves; the stock wasm clone copies).
+ *   zero-copy `Identity` (the engine clones every tensor a gradient saves; the stock wasm clone copies) and
+ *   a block-copy `SplitV`.
  * - `embed` / `selectLastAxis` / `oneHotFloat` index by one-hot matmul / one-hot product: `tf.gather`'s gradient needs
  *   `UnsortedSegmentSum`, which the wasm backend does not register.
  */
@@ -257,18 +258,50 @@ function identityKernel(args: { inputs: { x: Info }; backend: WasmBackend }) {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+let stockSplitV: ReturnType<typeof tf.getKernel>;
+
+/**
+ * SplitV as contiguous block copies: with outer = Π shape[:axis] and inner = Π shape[axis+1:], output i
+ * row o is x[o, off_i : off_i + s_i, …] (s_i·inner consecutive values); the stock wasm kernel slices
+ * element-wise in JS for rank > 2.
+ */
+function splitVKernel(args: { inputs: { x: Info }; backend: WasmBackend; attrs: Info }) {
+  const { inputs: { x }, backend, attrs } = args;
+  if (x.dtype === "string") return stockSplitV!.kernelFunc(args as never);
+  const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+  const sizes: number[] = tf.backend_util.prepareSplitSize(x, attrs.numOrSizeSplits, axis);
+  const outer = x.shape.slice(0, axis).reduce((a: number, c: number) => a * c, 1);
+  const inner = x.shape.slice(axis + 1).reduce((a: number, c: number) => a * c, 1);
+  const row = x.shape[axis] * inner;
+  const outs = sizes.map((n) =>
+    backend.makeOutput([...x.shape.slice(0, axis), n, ...x.shape.slice(axis + 1)], x.dtype)
+  );
+  const X = backend.typedArrayFromHeap(x);
+  let off = 0;
+  sizes.forEach((n, i) => {
+    const Y = backend.typedArrayFromHeap(outs[i]), block = n * inner;
+    for (let o = 0; o < outer; o++) Y.set(X.subarray(o * row + off, o * row + off + block), o * block);
+    off += block;
+  });
+  return outs;
+}
+
 let wasmHostKernels = false;
 /**
  * Register the host kernels for the wasm backend (idempotent; called by `useBackend` after loading
- * tfjs-backend-wasm): `LAYER_NORM`, `LAYER_NORM_GRAD` and a zero-copy `Identity`.
+ * tfjs-backend-wasm): `LAYER_NORM`, `LAYER_NORM_GRAD`, a zero-copy `Identity` and a block-copy `SplitV`.
  */
 export function registerWasmHostKernels(): void {
   if (wasmHostKernels) return;
-  if (tf.getKernel("Identity", "wasm")) tf.unregisterKernel("Identity", "wasm");
+  stockSplitV = tf.getKernel("SplitV", "wasm");
+  for (const name of ["Identity", "SplitV"]) {
+    if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
+  }
   const kernels: [string, unknown][] = [
     [LAYER_NORM, layerNormKernel],
     [LAYER_NORM_GRAD, layerNormGradKernel],
     ["Identity", identityKernel],
+    ["SplitV", splitVKernel],
   ];
   for (const [kernelName, f] of kernels) {
     tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: f as never });

@@ -184,14 +184,21 @@ export class TinyTransformer {
     const dh = d / H;
     const scale = 1 / Math.sqrt(dh);
     let h = tf.reshape(tf.add(embed(tokens, this.tokEmb), embed(pos, this.posEmb)), [B * T, d]);
-    // [B·T, d] → heads [B, H, T, dh]; for T = 1 the head transpose moves no data, so it is a reshape.
-    const heads = (z: Tensor) =>
-      T === 1 ? tf.reshape(z, [B, H, 1, dh]) : tf.transpose(tf.reshape(z, [B, T, H, dh]), [0, 2, 1, 3]);
+    // [B·T, 3d] → q, k, v heads [B, H, T, dh]: one transpose to [B, 3H, T, dh] and a split along axis 1
+    // (contiguous blocks per row); for T = 1 the transpose moves no data, so it is a reshape.
+    const heads = (qkv: Tensor) =>
+      tf.split(
+        T === 1
+          ? tf.reshape(qkv, [B, 3 * H, 1, dh])
+          : tf.transpose(tf.reshape(qkv, [B, T, 3 * H, dh]), [0, 2, 1, 3]),
+        3,
+        1,
+      );
     const kv: KV[] = [];
     this.blocks.forEach((blk, l) => {
       const a = layerNorm(h, blk.ln1g, blk.ln1b);
       const qkv = tf.add(tf.matMul(a, blk.wqkv), blk.bqkv); // [B·T, 3d]
-      const [q0, k0, v0] = tf.split(qkv, 3, 1).map(heads);
+      const [q0, k0, v0] = heads(qkv);
       const k = past ? tf.concat([past[l].k, k0], 2) : k0;
       const v = past ? tf.concat([past[l].v, v0], 2) : v0;
       kv.push({ k, v });
