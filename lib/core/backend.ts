@@ -18,6 +18,7 @@ import { tf } from "./tf.ts";
 import { ConfigError } from "./validate.ts";
 import { registerWasmHostKernels } from "./fastops.ts";
 import { disableNativeKernels, enableNativeKernels, type NativeKernelsReport } from "./blas.ts";
+export type { NativeKernelsReport } from "./blas.ts";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 

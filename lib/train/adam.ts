@@ -138,10 +138,14 @@ export async function clipByGlobalNorm(
 const HOST_BACKENDS = ["cpu", "wasm"];
 
 /** Scalars of one Adam update: β₁, β₂, ε̂ and the bias-corrected step size α_t. */
-interface AdamScalars {
+export interface AdamScalars {
+  /** β₁. */
   beta1: number;
+  /** β₂. */
   beta2: number;
+  /** ε̂. */
   eps: number;
+  /** α_t = α·√(1−β₂ᵗ)/(1−β₁ᵗ). */
   lrT: number;
 }
 
