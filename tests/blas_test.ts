@@ -211,6 +211,20 @@ Deno.test({
     const b = await losses(6);
     assert.deepEqual(a, b, "same seed, same backend: identical losses");
     close(a, cpu, 2e-4, "OpenBLAS wasm vs cpu losses");
+    const m = new TinyTransformer({
+      vocabSize: 10,
+      contextLength: 12,
+      dModel: 32,
+      nLayers: 2,
+      nHeads: 4,
+      seed: 3,
+    });
+    const n1 = tf.memory().numTensors;
+    const s1 = await m.sample([[1, 2, 3], [4]], { maxTokens: 6, seed: 9, eos: 2 });
+    const s2 = await m.sample([[1, 2, 3], [4]], { maxTokens: 6, seed: 9, eos: 2 });
+    assert.equal(tf.memory().numTensors, n1, "host decoding leaks no tensors");
+    assert.deepEqual(s1, s2, "same seed: identical samples");
+    m.dispose();
     assert.ok(a[5] < a[0] - 0.1, `the loss falls: ${a}`);
     await useBackend("cpu");
   },
