@@ -113,6 +113,20 @@ Deno.test({
       }
     }
     enableNativeKernels();
+    // fused matmul + bias (sgemm with β = 1 onto the bias rows) = host A·B + bias, with transposes
+    const av = values(5 * 7, 7), bv = values(7 * 3, 8), bias = [0.5, -1, 2];
+    const want = hostMatMul(av, [1, 5, 7], bv, [1, 7, 3], false, false).map((x, i) => x + bias[i % 3]);
+    const fa = tf.tensor2d(av, [5, 7]), fb = tf.tensor2d(bv, [7, 3]);
+    const fused = tf.fused.matMul({ a: fa, b: fb, bias: tf.tensor1d(bias) });
+    close(await fused.data(), want, 1e-4, "fused matmul + bias");
+    const fusedT = tf.fused.matMul({
+      a: tf.transpose(fa) as tf.Tensor2D,
+      b: tf.transpose(fb) as tf.Tensor2D,
+      transposeA: true,
+      transposeB: true,
+      bias: tf.tensor1d(bias),
+    });
+    close(await fusedT.data(), want, 1e-4, "fused matmul + bias, both transposed");
     const e = tf.matMul(tf.zeros([2, 0]), tf.zeros([0, 3]));
     assert.deepEqual(Array.from(await e.data()), [0, 0, 0, 0, 0, 0], "an empty inner dimension gives zeros");
     await useBackend("cpu");
