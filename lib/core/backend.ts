@@ -67,8 +67,11 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-interface Probe {
+/** Whether a backend candidate is available, and why not. */
+export interface Probe {
+  /** True when the backend can be used here. */
   available: boolean;
+  /** Why it can or cannot. */
   reason: string;
 }
 

@@ -367,6 +367,7 @@ export class TinyTransformer {
     return { tok, val, B, L };
   }
 
+  /** KV-cache decoding of `prompts` (forced tokens first), sampled or greedy; host-side when native BLAS is active. */
   private async decode(
     prompts: number[][],
     maxTokens: number,
@@ -599,6 +600,7 @@ export class TinyTransformer {
     tf.dispose(this.variables);
   }
 
+  /** Throw if the weights were disposed. */
   private assertAlive(): void {
     if (this.disposed) throw new ConfigError("model", "has been disposed");
   }

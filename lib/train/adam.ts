@@ -31,8 +31,11 @@ export const ADAM_DEFAULTS: AdamConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, e
 
 /** Serializable optimizer state: step count and the moment estimates (row-major, per variable). */
 export interface AdamState {
+  /** Steps taken t (bias correction uses β^t). */
   step: number;
+  /** First-moment estimates m per variable. */
   m: number[][];
+  /** Second-moment estimates v per variable. */
   v: number[][];
 }
 
