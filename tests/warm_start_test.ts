@@ -5,10 +5,6 @@ import { tf } from "../lib/core/tf.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import { TinyTransformer } from "../lib/policies/transformer.ts";
 import { AdditionTask, makeDataset } from "../lib/tasks/mod.ts";
-import { ConfidenceAdditionTask } from "../lib/tasks/confidence.ts";
-import { sampleExcluding } from "../lib/tasks/dataset.ts";
-import type { Problem } from "../lib/tasks/types.ts";
-import { sft } from "../lib/train/sft.ts";
 import {
   packSequences,
   type TransformerSetup,
@@ -99,65 +95,4 @@ Deno.test("validateTransformerSetup: bad fields throw a ConfigError naming them"
     );
   }
   validateTransformerSetup({ ...SETUP, nLayers: 0, sftSteps: 0 }, "rlcr");
-});
-
-/** Mean NLL of the last `last` solution tokens of `problems` (host arithmetic; null = every solution token). */
-async function lastTokensNll(
-  policy: TinyTransformer,
-  problems: Problem[],
-  last: number | null,
-): Promise<number> {
-  const b = packSequences(
-    problems.map((p) => p.prompt),
-    problems.map((p) => p.solution),
-    problems.map(() => 0),
-    0,
-  );
-  const tokens = tf.tensor2d(b.tokens, [b.N, b.L], "int32") as tf.Tensor2D;
-  const valid = tf.tensor2d(b.valid, [b.N, b.L]) as tf.Tensor2D;
-  const { logProbs, entropy } = policy.tokenLogProbs(tokens, valid);
-  const lp = await logProbs.data();
-  tf.dispose([tokens, valid, logProbs, entropy]);
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < b.N; i++) {
-    // Targets of row i's solution tokens: the final solution.length positions of the row (left padding).
-    const sol = problems[i].solution.length;
-    const k = last === null ? sol : Math.min(last, sol);
-    for (let j = b.L - 1 - k; j < b.L - 1; j++) {
-      s -= lp[i * (b.L - 1) + j];
-      n++;
-    }
-  }
-  return s / n;
-}
-
-Deno.test("sft trainLastTokens: the first step's loss is the NLL of each solution's last n tokens only", async () => {
-  await useBackend("cpu");
-  const task = new ConfidenceAdditionTask({ maxDigits: 2 });
-  const policy = new TinyTransformer({
-    vocabSize: task.vocab.size,
-    contextLength: task.maxSequenceLength,
-    dModel: 16,
-    nLayers: 1,
-    nHeads: 2,
-    seed: 3,
-  });
-  try {
-    // The first batch: the problem stream of seed 9 (no exclusions), as sft draws it.
-    const rng = new Rng(9);
-    const batch = Array.from({ length: 8 }, () => sampleExcluding(task, rng, new Set()));
-    const all = await lastTokensNll(policy, batch, null);
-    const last2 = await lastTokensNll(policy, batch, 2);
-    assert.ok(Math.abs(all - last2) > 1e-3, "the two losses differ, so the test can tell them apart");
-    const clone = await policy.clone();
-    const full = await sft(clone, task, { steps: 1, batchSize: 8, seed: 9, lr: 1e-3 });
-    clone.dispose();
-    assert.ok(Math.abs(full.losses[0] - all) < 1e-4, `${full.losses[0]} vs ${all}`);
-    const masked = await sft(policy, task, { steps: 1, batchSize: 8, seed: 9, lr: 1e-3, trainLastTokens: 2 });
-    assert.ok(Math.abs(masked.losses[0] - last2) < 1e-4, `${masked.losses[0]} vs ${last2}`);
-    await assert.rejects(() => sft(policy, task, { trainLastTokens: 0 }), ConfigError);
-  } finally {
-    policy.dispose();
-  }
 });

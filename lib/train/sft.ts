@@ -1,8 +1,7 @@
 /**
  * Supervised warm start: cross-entropy on reference solutions, L = −Σ m·log π(y*_t | x, y*_<t) / Σ m over the
- * solution tokens (eos included; `trainLastTokens` keeps only each solution's last tokens). RL from a policy
- * that never succeeds gets zero advantage everywhere and learns nothing; a short SFT run gives it a partial
- * success rate to improve on.
+ * solution tokens (eos included). RL from a policy that never succeeds gets zero advantage everywhere and learns
+ * nothing; a short SFT run gives it a partial success rate to improve on.
  */
 import { Rng } from "../core/rng.ts";
 import { tf } from "../core/tf.ts";
@@ -32,8 +31,6 @@ export interface SftConfig {
   sampleOptions: Record<string, unknown> | null;
   /** Problems (or ids) never trained on, e.g. the held-out set. */
   exclude: Iterable<Problem | string> | null;
-  /** Train only the last n tokens of each reference solution (e.g. a confidence token and eos); null = all. */
-  trainLastTokens: number | null;
 }
 
 /** Defaults: 100 steps of 32 problems, lr 3e-3, clip 1. */
@@ -45,7 +42,6 @@ export const SFT_DEFAULTS: SftConfig = {
   maxGradNorm: 1,
   sampleOptions: null,
   exclude: null,
-  trainLastTokens: null,
 };
 
 /** Result of `sft`. */
@@ -66,7 +62,6 @@ export async function sft<Opts>(
   assertInteger("sft.steps", c.steps, { min: 0 });
   assertInteger("sft.batchSize", c.batchSize, { min: 1 });
   assertInteger("sft.seed", c.seed);
-  if (c.trainLastTokens !== null) assertInteger("sft.trainLastTokens", c.trainLastTokens, { min: 1 });
   const t0 = performance.now();
   const rng = new Rng(c.seed);
   const exclude = idSet(c.exclude ?? []);
@@ -85,7 +80,6 @@ export async function sft<Opts>(
         problems.map(() => 0),
         task.vocab.pad,
       );
-      if (c.trainLastTokens !== null) keepLastTargets(b.mask, b.N, b.L - 1, c.trainLastTokens);
       const tokens = tf.tensor2d(b.tokens, [b.N, b.L], "int32");
       const valid = tf.tensor2d(b.valid, [b.N, b.L]);
       const mask = tf.tensor2d(b.mask, [b.N, b.L - 1]);
@@ -104,15 +98,4 @@ export async function sft<Opts>(
     adam.dispose();
   }
   return { losses, seconds: (performance.now() - t0) / 1000 };
-}
-
-/** Zero every target of a packed [n, width] mask row except its last `keep` ones (the solution's final tokens). */
-function keepLastTargets(mask: Float32Array, n: number, width: number, keep: number): void {
-  for (let i = 0; i < n; i++) {
-    let seen = 0;
-    for (let j = width - 1; j >= 0; j--) {
-      if (mask[i * width + j] === 0) continue;
-      if (++seen > keep) mask[i * width + j] = 0;
-    }
-  }
 }
