@@ -104,6 +104,7 @@ Deno.test("rlcr smoke preset: runs, logs every arm per seed, claims table and ch
   for (const r of claims) assert.ok(VERDICTS.includes(r.verdict));
   const charts = rlcr.charts(log);
   assert.deepEqual(charts.map((x) => x.name), [
+    "lm_calibration",
     "reliability",
     "reliability_by_digits",
     "metrics",
