@@ -50,6 +50,8 @@ export interface TrainArmsOptions<Opts> {
   test: readonly Problem[];
   /** Called after every RL step of every run (progress). */
   onStep?: () => void;
+  /** Called once per run after its last step, before its policy is disposed (e.g. extra held-out metrics). */
+  onRunEnd?: (run: { arm: string; lr: number; policy: SequencePolicy }) => Promise<void> | void;
 }
 
 /** One evaluation point of one run. */
@@ -123,6 +125,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
             accN = 0;
           }
         }
+        await o.onRunEnd?.({ arm: arm.name, lr, policy });
       } finally {
         trainer.dispose();
         policy.dispose();
