@@ -141,7 +141,13 @@ export function lmTierRows(evals: readonly ArmEvalRow[], arms: readonly string[]
     return evals.filter((r) => r.arm === arm && r.lr === lr).reduce((x, y) => (y.step > x.step ? y : x));
   });
   const budget = Math.min(...finals.map((r) => r.rollouts));
-  const rows: Row[] = evals.map((r) => ({ tier: "lm", kind: "lm-eval", ...r }));
+  // step 0 has no training batch: its trainAccuracy (NaN) is left out, since log rows hold finite numbers only
+  const rows: Row[] = evals.map(({ trainAccuracy, ...r }) => ({
+    tier: "lm",
+    kind: "lm-eval",
+    ...r,
+    ...(Number.isFinite(trainAccuracy) ? { trainAccuracy } : {}),
+  }));
   for (const f of finals) {
     rows.push({
       tier: "lm",

@@ -53,6 +53,9 @@ Deno.test("SATURN LM tier: smoke run; rollouts in closed form (ladder validation
     }
   }
   assert.equal(rows.filter((r) => r.kind === "lm-start").length, c.levels.length);
+  const log = new RunLog({});
+  for (const r of rows) log.log({ seed: 0, ...r }); // every row is a valid log row (finite numbers only)
+  assert.equal(log.rows.length, rows.length);
   // same seed → identical rows
   assert.deepEqual(await runSaturnLmTier(c, ctx(7)), rows);
 });

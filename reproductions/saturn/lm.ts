@@ -210,7 +210,7 @@ export async function runSaturnLmTier(c: SaturnLmConfig, ctx: SeedContext): Prom
 }
 
 /** Progress units per seed of `runSaturnLmTier` (one per arm). */
-export const SATURN_LM_UNITS = SATURN_LM_ARMS.length;
+export const SATURN_LM_UNITS: number = SATURN_LM_ARMS.length;
 
 /**
  * The LM-tier claims: each registered claim `saturn.lm.1` (ladder beats direct, equal steps) and `saturn.lm.2`
