@@ -84,5 +84,15 @@ export const SATURN_LM_PREREGISTRATION: Preregistration = {
   presets: {
     quick: { seeds: 10, baseSeed: 2505, lm: SATURN_LM_QUICK },
   },
-  amendments: [],
+  amendments: [
+    {
+      date: "2026-11-29",
+      change: "code only, no registered value: LM-tier eval rows at step 0 leave out trainAccuracy (NaN), " +
+        "which the run log rejects",
+      reason: "the first registered quick run finished training and then crashed while logging its rows, " +
+        "before any claim was computed; it was rerun unchanged (same config and seeds)",
+      before: {},
+      after: { "saturn.lm.1": "inconclusive", "saturn.lm.2": "inconclusive" },
+    },
+  ],
 };
