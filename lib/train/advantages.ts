@@ -18,7 +18,7 @@ import {
 } from "../estimators/advantages.ts";
 import type { StdKind } from "../estimators/advantages.ts";
 import { KaeBaseline } from "../estimators/kae.ts";
-import type { KaeOptions, KaeState } from "../estimators/kae.ts";
+import type { KaeAdvantagesResult, KaeOptions, KaeState } from "../estimators/kae.ts";
 import type { Problem } from "../tasks/types.ts";
 
 /** What an estimator sees besides the rewards: the step and, per group, its problem and rollouts. */
@@ -150,15 +150,23 @@ function tokenCounts(ctx: AdvantageContext): number[] {
 /**
  * KAE (arXiv 2604.28005) as a trainer estimator: each group's problem id keys a `KaeBaseline` history and the
  * step is the iteration, so revisited prompts use their kernel-smoothed past rewards. The returned function's
- * `state` is the baseline's `KaeState` (checkpointed by the trainer).
+ * `state` is the baseline's `KaeState` (checkpointed by the trainer); `observe` sees each group's result
+ * (advantages, baselines, weights), e.g. to log the baseline values a value-error measurement needs.
  */
-export function kaeEstimator(baseline: KaeBaseline | Partial<KaeOptions> = {}): StatefulAdvantageFn {
+export function kaeEstimator(
+  baseline: KaeBaseline | Partial<KaeOptions> = {},
+  options: {
+    observe?: (results: KaeAdvantagesResult[], rewards: number[][], ctx: AdvantageContext) => void;
+  } = {},
+): StatefulAdvantageFn {
   let kb = baseline instanceof KaeBaseline ? baseline : new KaeBaseline(baseline);
   const fn = ((rs: number[][], ctx: AdvantageContext) => {
     if (!ctx || ctx.problems?.length !== rs.length) {
       throw new ConfigError("ctx.problems", `must hold one problem per group (${rs.length})`);
     }
-    return rs.map((r, g) => kb.update(ctx.problems[g].id, ctx.step, r).advantages);
+    const results = rs.map((r, g) => kb.update(ctx.problems[g].id, ctx.step, r));
+    options.observe?.(results, rs, ctx);
+    return results.map((r) => r.advantages);
   }) as StatefulAdvantageFn;
   Object.defineProperty(fn, "state", {
     get: () => kb.state,
