@@ -91,6 +91,22 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
     if (r.step === 0) assert.equal(r.rollouts, 0);
     else assert.ok(r.rollouts >= r.step * 2 * 2, "at least batch × group rollouts per step");
   }
+  // parts receive the run's own policy (a clone of start, one per rate), e.g. for a validating curriculum
+  const given: unknown[] = [];
+  await trainArms({
+    ...opts,
+    steps: 1,
+    arms: [{
+      name: "probe",
+      parts: (policy) => {
+        given.push(policy);
+        return {};
+      },
+    }],
+  });
+  assert.equal(given.length, 2);
+  assert.ok(given.every((p) => p instanceof TinyTransformer && p !== start));
+  assert.notEqual(given[0], given[1]);
   await assert.rejects(() => trainArms({ ...opts, arms: [{ name: "x" }, { name: "x" }] }), ConfigError);
   await assert.rejects(() => trainArms({ ...opts, arms: [{ name: "x" }], learningRates: [] }), ConfigError);
   start.dispose();

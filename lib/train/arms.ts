@@ -24,8 +24,11 @@ export interface Arm<Opts = Record<string, unknown>> {
   name: string;
   /** Trainer config overrides of this arm (the learning rate comes from the grid). */
   config?: Partial<TrainerConfig>;
-  /** Fresh trainer parts for one run (called once per learning rate). */
-  parts?: () => ArmParts<Opts>;
+  /**
+   * Fresh trainer parts for one run (called once per learning rate with that run's policy, so a curriculum
+   * may validate the policy being trained, e.g. the SATURN ladder).
+   */
+  parts?: (policy: SequencePolicy) => ArmParts<Opts>;
 }
 
 /** Options of `trainArms`. */
@@ -91,7 +94,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
   for (const arm of o.arms) {
     for (const lr of o.learningRates) {
       const policy = await o.start.clone();
-      const parts = arm.parts?.() ?? {};
+      const parts = arm.parts?.(policy) ?? {};
       const trainer = new RLVRTrainer<Opts>({
         ...parts,
         policy,
