@@ -5,6 +5,7 @@ import { ConfigError } from "../lib/core/validate.ts";
 import { BalancedDifficultyFilter } from "../lib/curricula/filter.ts";
 import { TinyTransformer } from "../lib/policies/transformer.ts";
 import { AdditionTask, makeDataset } from "../lib/tasks/mod.ts";
+import { evaluate } from "../lib/train/rollouts.ts";
 import { type ArmEvalRow, atRolloutBudget, bestLearningRates, trainArms } from "../lib/train/arms.ts";
 
 const TASK = new AdditionTask({ minDigits: 1, maxDigits: 1 });
@@ -65,8 +66,17 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
       parts: () => ({ curriculum: new BalancedDifficultyFilter({ maxRounds: 2 }) }),
     }],
     onStep: () => steps++,
+    finalMetrics: async (policy) => ({
+      // independent read of the final policy: its greedy test accuracy, recomputed here
+      greedyTest: (await evaluate(policy, TASK, test)).accuracy,
+    }),
   });
   assert.equal(tf.memory().numTensors, tensors0);
+  for (const r of rows) {
+    if (r.step === 3) {
+      assert.equal(r.metrics?.greedyTest, r.testAccuracy, "final metrics read the final policy");
+    } else assert.equal(r.metrics, undefined, "only the last row of a run carries metrics");
+  }
   assert.equal(steps, 3 * 2 * 3); // arms × rates × steps
   // evaluations at steps 0, 2 and 3 (the last) for each of 3 arms × 2 rates
   assert.equal(rows.length, 3 * 2 * 3);

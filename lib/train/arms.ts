@@ -50,6 +50,11 @@ export interface TrainArmsOptions<Opts> {
   test: readonly Problem[];
   /** Called after every RL step of every run (progress). */
   onStep?: () => void;
+  /**
+   * Extra metrics of each run's final policy (e.g. sampled pass@k on the test set), stored in the last
+   * evaluation row's `metrics`; called once per (arm, rate) after the last step.
+   */
+  finalMetrics?: (policy: SequencePolicy) => Promise<Record<string, number>>;
 }
 
 /** One evaluation point of one run. */
@@ -68,6 +73,8 @@ export interface ArmEvalRow {
   validationAccuracy: number;
   /** Greedy accuracy on the test set. */
   testAccuracy: number;
+  /** `finalMetrics` of the run's final policy (last evaluation row only, when the option is given). */
+  metrics?: Record<string, number>;
 }
 
 /** Train every arm at every learning rate from `start` (see module doc); returns the evaluation rows. */
@@ -123,6 +130,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
             accN = 0;
           }
         }
+        if (o.finalMetrics) rows[rows.length - 1].metrics = await o.finalMetrics(policy);
       } finally {
         trainer.dispose();
         policy.dispose();
