@@ -11,7 +11,7 @@ import { assertInteger, assertOneOf, ConfigError, resolveConfig } from "../lib/c
 import { type BackendName, useBackend } from "../lib/core/backend.ts";
 import { tf } from "../lib/core/tf.ts";
 import { RunLog } from "../lib/log/runlog.ts";
-import { iqm, stratifiedBootstrapCI, stratifiedBootstrapTest } from "../lib/stats/mod.ts";
+import { aggregateMean, iqm, stratifiedBootstrapCI, stratifiedBootstrapTest } from "../lib/stats/mod.ts";
 import type { Preregistration, Tier } from "./preregistration.ts";
 import { Progress } from "../lib/viz/progress.ts";
 import type { Chart } from "../lib/viz/chart.ts";
@@ -373,9 +373,24 @@ export function iqmWithCI(
   return { estimate: ci.estimate, ci: [ci.lower, ci.upper], n: scores.reduce((t, r) => t + r.length, 0) };
 }
 
+/** Runs from which a claim's aggregate is the IQM (rliable's robust mean); below it, the plain mean. */
+export const IQM_MIN_RUNS = 20;
+
 /**
- * Claim row for "IQM of scores (tasks × runs) is > / < threshold", verdict by `directionalVerdict`; with no score
- * at all (e.g. a metric undefined in every run) the row is inconclusive with n = 0 and a NaN estimate.
+ * The aggregate of a claim's pooled runs: the mean over runs, or the IQM when there are ≥ `IQM_MIN_RUNS` runs
+ * (an IQM of fewer runs trims too few to be robust and too many to be efficient).
+ */
+export function claimAggregate(runs: number): { name: string; statistic: (m: number[][]) => number } {
+  return runs >= IQM_MIN_RUNS
+    ? { name: "IQM over runs", statistic: (m) => iqm(m) }
+    : { name: "mean over runs", statistic: (m) => aggregateMean(m) };
+}
+
+/**
+ * Claim row for "aggregate of scores (tasks × runs) is > / < threshold" — the mean over runs (IQM with ≥ 20
+ * runs, `claimAggregate`) with its stratified-bootstrap 95% CI and one-sided bootstrap p-values, verdict by
+ * `directionalVerdict`; with no score at all (e.g. a metric undefined in every run) the row is inconclusive with
+ * n = 0 and a NaN estimate.
  */
 export function directionalClaim(
   claim: string,
@@ -385,19 +400,22 @@ export function directionalClaim(
   opts: { threshold?: number; statistic?: string; seed?: number } = {},
 ): ClaimRow {
   const threshold = opts.threshold ?? 0;
-  const rule = `${opts.statistic ?? "IQM over runs"}; reproduced iff the 95% stratified-bootstrap CI is ${
-    direction === "greater" ? ">" : "<"
-  } ${threshold}, not reproduced iff it is entirely on the other side, else inconclusive`;
-  if (scores.every((row) => row.length === 0)) {
+  const n = scores.reduce((s, r) => s + r.length, 0);
+  const agg = claimAggregate(n);
+  const rule = `${opts.statistic ? `${opts.statistic}; ` : ""}${agg.name}; reproduced iff the 95% ` +
+    `stratified-bootstrap CI is ${
+      direction === "greater" ? ">" : "<"
+    } ${threshold}, not reproduced iff it is ` +
+    "entirely on the other side, else inconclusive";
+  if (n === 0) {
     return { claim, paper, estimate: NaN, ci: [NaN, NaN], verdict: "inconclusive", rule, n: 0 };
   }
-  const t = stratifiedBootstrapTest(scores, (m) => iqm(m), threshold, {
+  const t = stratifiedBootstrapTest(scores, agg.statistic, threshold, {
     reps: 2000,
     alpha: 0.05,
     seed: opts.seed ?? 0,
   });
   const ci: [number, number] = [t.lower, t.upper];
-  const n = scores.reduce((s, r) => s + r.length, 0);
   return {
     claim,
     paper,
