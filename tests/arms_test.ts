@@ -59,6 +59,7 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
   };
   const tensors0 = tf.memory().numTensors;
   let steps = 0;
+  const after: { arm: string; lr: number; acc: number }[] = [];
   const rows = await trainArms({
     ...opts,
     arms: [{ name: "grpo" }, { name: "grpo-copy" }, {
@@ -66,16 +67,16 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
       parts: () => ({ curriculum: new BalancedDifficultyFilter({ maxRounds: 2 }) }),
     }],
     onStep: () => steps++,
-    finalMetrics: async (policy) => ({
+    afterRun: async (policy, run) => {
       // independent read of the final policy: its greedy test accuracy, recomputed here
-      greedyTest: (await evaluate(policy, TASK, test)).accuracy,
-    }),
+      after.push({ ...run, acc: (await evaluate(policy, TASK, test)).accuracy });
+    },
   });
   assert.equal(tf.memory().numTensors, tensors0);
-  for (const r of rows) {
-    if (r.step === 3) {
-      assert.equal(r.metrics?.greedyTest, r.testAccuracy, "final metrics read the final policy");
-    } else assert.equal(r.metrics, undefined, "only the last row of a run carries metrics");
+  assert.equal(after.length, 3 * 2, "once per arm × rate");
+  for (const a of after) {
+    const last = rows.find((r) => r.arm === a.arm && r.lr === a.lr && r.step === 3)!;
+    assert.equal(a.acc, last.testAccuracy, "afterRun sees the final policy");
   }
   assert.equal(steps, 3 * 2 * 3); // arms × rates × steps
   // evaluations at steps 0, 2 and 3 (the last) for each of 3 arms × 2 rates

@@ -51,10 +51,10 @@ export interface TrainArmsOptions<Opts> {
   /** Called after every RL step of every run (progress). */
   onStep?: () => void;
   /**
-   * Extra metrics of each run's final policy (e.g. sampled pass@k on the test set), stored in the last
-   * evaluation row's `metrics`; called once per (arm, rate) after the last step.
+   * Called once per (arm, rate) with the run's final policy after its last step (before it is disposed), e.g. to
+   * measure sampled pass@k on the test set.
    */
-  finalMetrics?: (policy: SequencePolicy) => Promise<Record<string, number>>;
+  afterRun?: (policy: SequencePolicy, run: { arm: string; lr: number }) => Promise<void>;
 }
 
 /** One evaluation point of one run. */
@@ -73,8 +73,6 @@ export interface ArmEvalRow {
   validationAccuracy: number;
   /** Greedy accuracy on the test set. */
   testAccuracy: number;
-  /** `finalMetrics` of the run's final policy (last evaluation row only, when the option is given). */
-  metrics?: Record<string, number>;
 }
 
 /** Train every arm at every learning rate from `start` (see module doc); returns the evaluation rows. */
@@ -130,7 +128,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
             accN = 0;
           }
         }
-        if (o.finalMetrics) rows[rows.length - 1].metrics = await o.finalMetrics(policy);
+        await o.afterRun?.(policy, { arm: arm.name, lr });
       } finally {
         trainer.dispose();
         policy.dispose();
