@@ -83,6 +83,9 @@ Deno.test("rover lm: smoke seed gives one selected row per arm, metrics in range
   });
   assert.equal(tf.memory().numTensors, before);
   assert.equal(ticks, 2); // one unit per arm
+  for (const r of rows) {
+    for (const v of Object.values(r)) assert.ok(typeof v === "string" || Number.isFinite(v), "loggable");
+  }
   const best = rows.filter((r) => r.kind === "lm-best");
   assert.deepEqual(best.map((r) => r.arm), ["grpo", "rover"]);
   for (const r of [...best, ...rows.filter((r) => r.kind === "lm-start")]) {

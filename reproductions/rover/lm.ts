@@ -184,7 +184,13 @@ export async function runRoverLmTier(c: RoverLmConfig, ctx: SeedContext): Promis
       })(),
     });
     const best = bestLearningRates(evals);
-    const rows: Row[] = evals.map((r) => ({ tier: "lm", kind: "lm-eval", ...r }));
+    // trainAccuracy is NaN at step 0 (no batch yet): left out of that row.
+    const rows: Row[] = evals.map(({ trainAccuracy, ...r }) => ({
+      tier: "lm",
+      kind: "lm-eval",
+      ...r,
+      ...(Number.isFinite(trainAccuracy) ? { trainAccuracy } : {}),
+    }));
     rows.push({
       tier: "lm",
       kind: "lm-start",
