@@ -55,7 +55,10 @@ Deno.test("saturn smoke: budgets, ladder accounting, claims table", async () => 
   }
   const claims: ClaimRow[] = saturn.checkClaims(log);
   assert.equal(claims.length, 3 + 2);
-  assert.deepEqual(claims.slice(3).map((r) => [r.id, r.tier]), [["saturn.lm.1", "lm"], ["saturn.lm.2", "lm"]]);
+  assert.deepEqual(claims.slice(3).map((r) => [r.id, r.tier]), [["saturn.lm.1", "lm"], [
+    "saturn.lm.2",
+    "lm",
+  ]]);
   for (const r of claims.slice(0, 3)) {
     assert.ok(VERDICTS.includes(r.verdict));
     assert.ok(r.ci[0] <= r.estimate + 1e-12 && r.estimate <= r.ci[1] + 1e-12, JSON.stringify(r));
