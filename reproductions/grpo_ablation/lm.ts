@@ -22,7 +22,7 @@
  * DAPO's token-mean loss and `clipEpochs` PPO epochs per batch (one epoch never clips: the ratio is 1).
  */
 import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import { GroupStatistics } from "../../lib/curricula/observe.ts";
+import { GroupStatistics, type GroupStatisticsFn } from "../../lib/curricula/observe.ts";
 import type { RolloutGroup } from "../../lib/curricula/types.ts";
 import type { RunLog } from "../../lib/log/runlog.ts";
 import { makeDataset } from "../../lib/tasks/dataset.ts";
@@ -144,7 +144,7 @@ export function validateGrpoAblationLm(c: GrpoAblationLmConfig, prefix: string):
  * Per-step response lengths by outcome (Σ length and count): correct, incorrect, and the incorrect ones whose
  * first token is not a digit of the answer alphabet ("unanswered", the visible failures).
  */
-export function lengthByOutcome(digitIds: ReadonlySet<number>) {
+export function lengthByOutcome(digitIds: ReadonlySet<number>): GroupStatisticsFn {
   return (groups: readonly RolloutGroup[]): Record<string, number> => {
     const s = {
       incorrectLengthSum: 0,
