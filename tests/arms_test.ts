@@ -6,6 +6,7 @@ import { BalancedDifficultyFilter } from "../lib/curricula/filter.ts";
 import { TinyTransformer } from "../lib/policies/transformer.ts";
 import { AdditionTask, makeDataset } from "../lib/tasks/mod.ts";
 import { type ArmEvalRow, atRolloutBudget, bestLearningRates, trainArms } from "../lib/train/arms.ts";
+import { evaluate } from "../lib/train/rollouts.ts";
 
 const TASK = new AdditionTask({ minDigits: 1, maxDigits: 1 });
 
@@ -59,6 +60,7 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
   const tensors0 = tf.memory().numTensors;
   let steps = 0;
   const perRun = new Map<string, number[]>();
+  const ended: { arm: string; lr: number; test: number }[] = [];
   const rows = await trainArms({
     ...opts,
     arms: [{ name: "grpo" }, { name: "grpo-copy" }, {
@@ -70,8 +72,18 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
       const key = `${arm}@${lr}`;
       perRun.set(key, [...(perRun.get(key) ?? []), Number(row.step)]);
     },
+    onRunEnd: async ({ arm, lr, policy }) => {
+      ended.push({ arm, lr, test: (await evaluate(policy, TASK, test)).accuracy });
+    },
   });
   assert.equal(tf.memory().numTensors, tensors0);
+  // onRunEnd: once per arm × rate, handed the trained policy (its test accuracy = that run's last evaluation)
+  assert.equal(ended.length, 3 * 2);
+  for (const e of ended) {
+    const last = rows.filter((r) => r.arm === e.arm && r.lr === e.lr && r.step === 3);
+    assert.equal(last.length, 1);
+    assert.equal(e.test, last[0].testAccuracy);
+  }
   assert.equal(steps, 3 * 2 * 3); // arms × rates × steps
   // every (arm, rate) run reports its own trainer rows, steps 1…3 in order
   assert.deepEqual([...perRun.keys()].sort(), [

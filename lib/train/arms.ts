@@ -50,6 +50,8 @@ export interface TrainArmsOptions<Opts> {
   test: readonly Problem[];
   /** Called after every RL step of every run with the run's arm, rate and the trainer's step row (progress, logs). */
   onStep?: (step: ArmStep) => void;
+  /** Called once per run after its last step, before its policy is disposed (e.g. extra held-out metrics). */
+  onRunEnd?: (run: { arm: string; lr: number; policy: SequencePolicy }) => Promise<void> | void;
 }
 
 /** One RL step of one run, as passed to `onStep`. */
@@ -133,6 +135,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
             accN = 0;
           }
         }
+        await o.onRunEnd?.({ arm: arm.name, lr, policy });
       } finally {
         trainer.dispose();
         policy.dispose();

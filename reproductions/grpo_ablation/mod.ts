@@ -28,7 +28,7 @@
  * It cost ~195 CPU-seconds at quick and is replaced by the LM tier here.
  */
 import { ConfigError } from "../../lib/core/validate.ts";
-import type { BaseConfig, Reproduction, Row, SeedContext } from "../harness.ts";
+import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
 import { grpoAblationCharts } from "./charts.ts";
 import {
   checkGrpoAblationLmClaims,
@@ -65,7 +65,8 @@ export interface GrpoAblationConfig extends BaseConfig {
 }
 
 async function runSeed(c: GrpoAblationConfig, ctx: SeedContext): Promise<Row[]> {
-  return await runGrpoAblationLmTier(c.lm, ctx);
+  // The only training tier is the LM tier; `tiers: ["exact"]` runs nothing (the probe needs the warm start).
+  return runsTier(c, "lm") ? await runGrpoAblationLmTier(c.lm, ctx) : [];
 }
 
 function validate(c: GrpoAblationConfig): void {
