@@ -79,17 +79,20 @@ export { seele, seeleArms, type SeeleConfig, seeleCurriculum, seeleTrainerConfig
 export { binnedPeak, checkSeeleClaims, containedVerdict, descentBins } from "./seele/claims.ts";
 export { seeleCharts } from "./seele/charts.ts";
 export {
-  armTrainerConfig,
+  checkGrpoAblationLmClaims,
   difficultyProbe,
-  GRPO_ABLATION_ARMS,
+  GRPO_ABLATION_LM_ARMS,
+  GRPO_ABLATION_LM_PREREGISTRATION,
   grpoAblation,
-  type GrpoAblationArm,
   type GrpoAblationConfig,
-  LENGTH_ARMS,
-  lengthByCorrectness,
+  type GrpoAblationLmArm,
+  type GrpoAblationLmConfig,
+  lengthByOutcome,
+  lmArmConfig,
+  MIN_LM_SEEDS_FOR_VERDICT,
   PROBE_ESTIMATORS,
+  runGrpoAblationLmTier,
 } from "./grpo_ablation/mod.ts";
-export { checkGrpoAblationClaims, MIN_SEEDS_FOR_VERDICT } from "./grpo_ablation/claims.ts";
 export { grpoAblationCharts } from "./grpo_ablation/charts.ts";
 
 /** Every registered reproduction, in report order (append new ones here). */

@@ -59,6 +59,7 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
   };
   const tensors0 = tf.memory().numTensors;
   let steps = 0;
+  const perRun = new Map<string, number[]>();
   const ended: { arm: string; lr: number; test: number }[] = [];
   const rows = await trainArms({
     ...opts,
@@ -66,7 +67,11 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
       name: "balanced",
       parts: () => ({ curriculum: new BalancedDifficultyFilter({ maxRounds: 2 }) }),
     }],
-    onStep: () => steps++,
+    onStep: ({ arm, lr, row }) => {
+      steps++;
+      const key = `${arm}@${lr}`;
+      perRun.set(key, [...(perRun.get(key) ?? []), Number(row.step)]);
+    },
     onRunEnd: async ({ arm, lr, policy }) => {
       ended.push({ arm, lr, test: (await evaluate(policy, TASK, test)).accuracy });
     },
@@ -80,6 +85,16 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
     assert.equal(e.test, last[0].testAccuracy);
   }
   assert.equal(steps, 3 * 2 * 3); // arms × rates × steps
+  // every (arm, rate) run reports its own trainer rows, steps 1…3 in order
+  assert.deepEqual([...perRun.keys()].sort(), [
+    "balanced@0.001",
+    "balanced@0.003",
+    "grpo-copy@0.001",
+    "grpo-copy@0.003",
+    "grpo@0.001",
+    "grpo@0.003",
+  ]);
+  for (const s of perRun.values()) assert.deepEqual(s, [1, 2, 3]);
   // evaluations at steps 0, 2 and 3 (the last) for each of 3 arms × 2 rates
   assert.equal(rows.length, 3 * 2 * 3);
   assert.deepEqual([...new Set(rows.map((r) => r.step))], [0, 2, 3]);

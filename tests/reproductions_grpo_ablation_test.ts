@@ -1,17 +1,15 @@
-import { runReproduction } from "../reproductions/harness.ts";
 import assert from "node:assert/strict";
 import { useBackend } from "../lib/core/backend.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { tf } from "../lib/core/tf.ts";
-import { ConfigError } from "../lib/core/validate.ts";
 import { drGrpoAdvantages, grpoAdvantages, litePpoAdvantages } from "../lib/estimators/advantages.ts";
 import { policyGradientLoss } from "../lib/objectives/policy_gradient.ts";
 import { TinyTransformer } from "../lib/policies/transformer.ts";
 import { policyGradientNorm } from "../lib/train/gradient_norm.ts";
 import type { Problem } from "../lib/tasks/types.ts";
 import { FreeLengthAdditionTask } from "../lib/tasks/free_length_addition.ts";
-import { armTrainerConfig, difficultyProbe, GRPO_ABLATION_ARMS, grpoAblation } from "../reproductions/mod.ts";
-import { type Row, selectRows, VERDICTS } from "../reproductions/harness.ts";
+import { difficultyProbe } from "../reproductions/mod.ts";
+import type { Row } from "../reproductions/harness.ts";
 
 await useBackend("wasm");
 
@@ -185,63 +183,4 @@ Deno.test("difficulty bias identities (Dr.GRPO): slope −½ (GRPO), 0 (Lite PPO
   const rows = (e: string): Row[] => p.map((v, i) => ({ pHat: v, [`norm.${e}`]: norm[e][i] }));
   // p̂ ∈ {1/8, 2/8, 6/8, 7/8} are extreme; 1/σ̂ is larger there than at 3/8…5/8, so GRPO's share is larger.
   assert.ok(extremeShare(rows("grpo"), "grpo") > extremeShare(rows("dr-grpo"), "dr-grpo") + 0.01);
-});
-
-Deno.test("arms map to the right aggregation and clip; bad configs and missing arms", async () => {
-  const c = grpoAblation.presets.quick;
-  assert.equal(armTrainerConfig("grpo", c).aggregation, "seq-mean-token-mean");
-  assert.equal(armTrainerConfig("dr-grpo", c).aggregation, "seq-mean-token-sum-norm");
-  assert.equal(armTrainerConfig("dr-grpo", c).estimator, "dr-grpo");
-  assert.equal(armTrainerConfig("clip-higher", c).epsHigh, 0.28);
-  assert.equal(armTrainerConfig("clip-symmetric", c).epsHigh, 0.2);
-  assert.ok(Number(armTrainerConfig("clip-higher", c).ppoEpochs) >= 2);
-  await assert.rejects(
-    () => runReproduction(grpoAblation, { preset: "smoke", config: { clipEpochs: 1 } }),
-    ConfigError,
-  );
-  assert.equal(grpoAblation.presets.quick.seeds >= 10, true);
-  await assert.rejects(
-    () => runReproduction(grpoAblation, { preset: "smoke", config: { arms: ["grpo", "bogus" as never] } }),
-    ConfigError,
-  );
-  // A subset of arms: claims that need a missing arm are inconclusive with n = 0.
-  const log = await runReproduction(grpoAblation, {
-    preset: "smoke",
-    seeds: 1,
-    config: { arms: ["grpo"] },
-    progress: false,
-  });
-  assert.equal(selectRows(log, { kind: "arm" }).length, 1);
-  const claims = grpoAblation.checkClaims(log);
-  for (const r of claims) assert.equal(r.n, 0);
-});
-
-Deno.test("grpo-ablation smoke run: every arm trains, claims table well-formed, charts built", async () => {
-  const log = await runReproduction(grpoAblation, { preset: "smoke", progress: false });
-  const c = grpoAblation.presets.smoke;
-  for (const arm of GRPO_ABLATION_ARMS) {
-    const rows = selectRows(log, { kind: "arm", arm });
-    assert.equal(rows.length, c.seeds, arm);
-    assert.equal(selectRows(log, { kind: "curve", arm }).length, c.seeds * Math.ceil(c.steps / c.curveEvery));
-    for (const r of rows) {
-      assert.ok(Number.isFinite(Number(r["late.entropy"])) && Number(r["late.entropy"]) > 0);
-    }
-  }
-  assert.equal(selectRows(log, { kind: "probe" }).length, c.seeds * c.probeQuestions);
-  const claims = grpoAblation.checkClaims(log);
-  assert.equal(claims.length, 4);
-  for (const r of claims) {
-    assert.ok(VERDICTS.includes(r.verdict));
-    assert.ok(r.claim.length > 0 && r.rule.length > 0 && r.paper.length > 0);
-    if (r.n > 0) assert.ok(r.ci[0] <= r.estimate + 1e-12 && r.estimate <= r.ci[1] + 1e-12);
-    assert.equal(r.verdict, "inconclusive", "2 seeds are underpowered: no verdict either way");
-  }
-  const charts = grpoAblation.charts(log);
-  assert.deepEqual(charts.map((x) => x.name), [
-    "length",
-    "entropy",
-    "group_weight",
-    "update_norm",
-    "update_ratio",
-  ]);
 });

@@ -4,10 +4,13 @@
  * the answer prefix only, so response length is a free choice of the policy — as the length of an LLM's
  * reasoning is — and only the loss aggregation can move it. `sample` draws a reference solution with a
  * uniform number of filler tokens in [0, maxFiller], so a supervised warm start leaves the policy with a
- * spread of lengths to choose from.
+ * spread of lengths to choose from. With `unansweredRate` > 0 a reference omits the answer with that probability
+ * (filler, then eos: reward 0), as an R1-Zero base model often rambles without giving an answer: the warm-started
+ * policy then makes failures it can SEE (no answer in its own prefix), so its length choice after a failure can
+ * depend on correctness — the setting of Dr.GRPO's length-bias argument.
  */
 import type { Rng } from "../core/rng.ts";
-import { assertInteger, resolveConfig } from "../core/validate.ts";
+import { assertFiniteNumber, assertInteger, resolveConfig } from "../core/validate.ts";
 import { AdditionTask } from "./addition.ts";
 import type { AdditionOptions } from "./addition.ts";
 import type { CharVocabulary } from "./vocab.ts";
@@ -23,14 +26,17 @@ export interface FreeLengthAdditionConfig {
   maxFree: number;
   /** Filler symbol used in reference solutions (default "="). */
   filler: string;
+  /** Probability that a sampled reference carries no answer, only 0…maxFiller fillers then eos (default 0). */
+  unansweredRate: number;
 }
 
-/** Defaults: 1-digit operands, 0–4 filler tokens in references, room for 10 free tokens. */
+/** Defaults: 1-digit operands, 0–4 filler tokens in references, room for 10 free tokens, every reference answered. */
 export const FREE_LENGTH_DEFAULTS: FreeLengthAdditionConfig = {
   digits: 1,
   maxFiller: 4,
   maxFree: 10,
   filler: "=",
+  unansweredRate: 0,
 };
 
 /** Addition whose verifier reads only the answer prefix: 1 iff the first d + 1 response tokens are the sum. */
@@ -51,6 +57,7 @@ export class FreeLengthAdditionTask implements Task<AdditionOptions> {
     assertInteger("freeLengthAddition.digits", c.digits, { min: 1, max: 6 });
     assertInteger("freeLengthAddition.maxFree", c.maxFree, { min: 0 });
     assertInteger("freeLengthAddition.maxFiller", c.maxFiller, { min: 0, max: c.maxFree });
+    assertFiniteNumber("freeLengthAddition.unansweredRate", c.unansweredRate, { min: 0, max: 1 });
     this.config = c;
     this.base = new AdditionTask({ minDigits: c.digits, maxDigits: c.digits });
     this.vocab = this.base.vocab;
@@ -68,16 +75,21 @@ export class FreeLengthAdditionTask implements Task<AdditionOptions> {
     return 1 + 2 * d + 2 + d + 1 + this.config.maxFree + 1;
   }
 
-  /** A problem with a reference solution answer + k filler tokens + eos, k uniform in [0, maxFiller]. */
+  /**
+   * A problem with a reference solution answer + k filler tokens + eos, k uniform in [0, maxFiller]; with
+   * probability `unansweredRate` the answer is left out (`meta.answered` false). With rate 0 no extra draw is
+   * made, so the problems equal those of a task without the option.
+   */
   sample(rng: Rng, options: Partial<AdditionOptions> = {}): Problem {
     const p = this.base.sample(rng, options);
     const k = rng.int(this.config.maxFiller + 1);
+    const answered = this.config.unansweredRate === 0 || !rng.bernoulli(this.config.unansweredRate);
     const answer = p.solution.slice(0, this.answerLength);
     return {
       ...p,
       task: this.name,
-      solution: [...answer, ...new Array<number>(k).fill(this.fillerId), this.vocab.eos],
-      meta: { ...p.meta, filler: k },
+      solution: [...(answered ? answer : []), ...new Array<number>(k).fill(this.fillerId), this.vocab.eos],
+      meta: { ...p.meta, filler: k, answered, answer },
     };
   }
 
@@ -86,7 +98,8 @@ export class FreeLengthAdditionTask implements Task<AdditionOptions> {
     const n = this.answerLength;
     const got = this.vocab.untilEos(response);
     if (got.length < n) return 0;
-    for (let i = 0; i < n; i++) if (got[i] !== problem.solution[i]) return 0;
+    const want = (problem.meta?.answer as number[] | undefined) ?? problem.solution;
+    for (let i = 0; i < n; i++) if (got[i] !== want[i]) return 0;
     return 1;
   }
 }

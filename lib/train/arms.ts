@@ -51,10 +51,20 @@ export interface TrainArmsOptions<Opts> {
   validation: readonly Problem[];
   /** Problems the comparison reports on. */
   test: readonly Problem[];
-  /** Called after every RL step of every run (progress). */
-  onStep?: () => void;
+  /** Called after every RL step of every run with the run's arm, rate and the trainer's step row (progress, logs). */
+  onStep?: (step: ArmStep) => void;
   /** Called once per run after its last step, before its policy is disposed (e.g. extra held-out metrics). */
   onRunEnd?: (run: { arm: string; lr: number; policy: SequencePolicy }) => Promise<void> | void;
+}
+
+/** One RL step of one run, as passed to `onStep`. */
+export interface ArmStep {
+  /** Arm name. */
+  arm: string;
+  /** Learning rate of the run. */
+  lr: number;
+  /** The trainer's row of this step (accuracy, entropy, clip fraction, curriculum statistics, ...). */
+  row: Record<string, unknown>;
 }
 
 /** One evaluation point of one run. */
@@ -121,7 +131,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
             accSum += row.accuracy;
             accN++;
           }
-          o.onStep?.();
+          o.onStep?.({ arm: arm.name, lr, row: row as unknown as Record<string, unknown> });
           if (s % o.evalEvery === 0 || s === o.steps) {
             rows.push(await evalRow(s, accN > 0 ? accSum / accN : NaN));
             accSum = 0;

@@ -1,13 +1,22 @@
-/** GRPO-ablation charts: length by correctness and entropy per arm; the probe's per-question update vs p̂. */
+/** GRPO-ablation charts: length by correctness and entropy per arm (LM tier); the probe's per-question update vs p̂. */
 import type { RunLog } from "../../lib/log/runlog.ts";
 import { learningCurve } from "../../lib/viz/charts.ts";
 import { type ChartEntry, type Row, selectRows } from "../harness.ts";
-import { type GrpoAblationArm, LENGTH_ARMS, PROBE_ESTIMATORS } from "./mod.ts";
+import { PROBE_ESTIMATORS } from "./probe.ts";
 
-/** Charts: incorrect / correct response length, entropy per arm, and the per-question update vs p̂. */
+/** Curve rows of each (seed, arm) at that arm's validation-selected learning rate. */
+function selectedCurves(log: RunLog): Row[] {
+  const chosen = new Set(selectRows(log, { kind: "lm-arm" }).map((r) => `${r.seed}|${r.arm}|${r.lr}`));
+  return selectRows(log, { kind: "lm-curve" }).filter((r) => chosen.has(`${r.seed}|${r.arm}|${r.lr}`));
+}
+
+/**
+ * Charts: incorrect / correct response length and entropy per arm, the per-question weight vs p̂, and (when some
+ * probe question has 0 < p̂ < 1) the per-question gradient norm and its GRPO / Dr.GRPO ratio.
+ */
 export function grpoAblationCharts(log: RunLog): ChartEntry[] {
-  const curve = selectRows(log, { kind: "curve" });
-  const lengthRows = curve.filter((r) => LENGTH_ARMS.includes(r.arm as GrpoAblationArm)).flatMap((r) =>
+  const curve = selectedCurves(log);
+  const lengthRows = curve.filter((r) => r.arm === "grpo" || r.arm === "dr-grpo").flatMap((r) =>
     (["incorrect", "correct"] as const).flatMap((k) => {
       const v = r[`${k}Length`];
       return typeof v === "number" ? [{ seed: r.seed, step: r.step, arm: `${r.arm} · ${k}`, length: v }] : [];
@@ -34,12 +43,13 @@ export function grpoAblationCharts(log: RunLog): ChartEntry[] {
       PROBE_ESTIMATORS.map((e) => ({ seed: r.seed, pHat: r.pHat, arm: e, [field]: r[`${field}.${e}`] }))
     );
   const pHatAxis = { x: "pHat", xTitle: "p̂ (group accuracy)", points: true };
-  return [
+  const charts: ChartEntry[] = [
     {
       name: "length",
       chart: learningCurve(lengthRows, {
         y: "length",
-        title: "Response length by correctness (window means; mean ± 95% CI over seeds)",
+        title:
+          "LM tier: training-rollout length by correctness, each arm at its selected rate (mean ± 95% CI)",
         xTitle: "RL step",
         yTitle: "mean response length (tokens)",
         points: true,
@@ -49,7 +59,7 @@ export function grpoAblationCharts(log: RunLog): ChartEntry[] {
       name: "entropy",
       chart: learningCurve(curve, {
         y: "entropy",
-        title: "Token entropy of the policy on its training batch (mean ± 95% CI over seeds)",
+        title: "LM tier: token entropy of the policy on its training batch (mean ± 95% CI over seeds)",
         xTitle: "RL step",
         yTitle: "entropy (nats)",
         points: true,
@@ -65,6 +75,10 @@ export function grpoAblationCharts(log: RunLog): ChartEntry[] {
         yTitle: "Σ|Â| / G",
       }),
     },
+  ];
+  if (mixed.length === 0) return charts; // no question with 0 < p̂ < 1 (e.g. a smoke run): no gradient-norm charts
+  return [
+    ...charts,
     {
       name: "update_norm",
       chart: learningCurve(perEstimator(mixed, "norm"), {
