@@ -13,7 +13,7 @@ import type { TrainerConfig } from "./config.ts";
 import { evaluate } from "./rollouts.ts";
 import type { SequencePolicy } from "./rollouts.ts";
 import { RLVRTrainer } from "./trainer.ts";
-import type { TrainerParts } from "./trainer.ts";
+import type { TrainerParts, TrainerRow } from "./trainer.ts";
 
 /** Trainer parts an arm may set (everything but the policy, task and config, which `trainArms` owns). */
 export type ArmParts<Opts> = Omit<TrainerParts<Opts>, "policy" | "task" | "config" | "runLog">;
@@ -64,7 +64,7 @@ export interface ArmStep {
   /** Learning rate of the run. */
   lr: number;
   /** The trainer's row of this step (accuracy, entropy, clip fraction, curriculum statistics, ...). */
-  row: Record<string, unknown>;
+  row: TrainerRow;
 }
 
 /** One evaluation point of one run. */
@@ -131,7 +131,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
             accSum += row.accuracy;
             accN++;
           }
-          o.onStep?.({ arm: arm.name, lr, row: row as unknown as Record<string, unknown> });
+          o.onStep?.({ arm: arm.name, lr, row });
           if (s % o.evalEvery === 0 || s === o.steps) {
             rows.push(await evalRow(s, accN > 0 ? accSum / accN : NaN));
             accSum = 0;
