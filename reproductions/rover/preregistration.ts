@@ -97,7 +97,30 @@ export const ROVER_LM_PREREGISTRATION: Preregistration = {
     },
   ],
   presets: {
-    quick: { seeds: 10, baseSeed: 2509, lm: ROVER_LM_QUICK },
+    // A frozen copy of the values at registration (not a reference to the live preset).
+    quick: {
+      seeds: 10,
+      baseSeed: 2509,
+      lm: {
+        dModel: 32,
+        nLayers: 2,
+        nHeads: 2,
+        sftSteps: 300,
+        sftBatchSize: 32,
+        sftLr: 0.003,
+        minDigits: 3,
+        maxDigits: 4,
+        validationSize: 32,
+        testSize: 32,
+        steps: 30,
+        evalEvery: 10,
+        batchSize: 8,
+        groupSize: 8,
+        learningRates: [3e-05, 0.0003],
+        rho: 0.1,
+        samples: 64,
+      },
+    },
   },
   amendments: [],
 };

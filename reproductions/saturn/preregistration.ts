@@ -82,7 +82,30 @@ export const SATURN_LM_PREREGISTRATION: Preregistration = {
     },
   ],
   presets: {
-    quick: { seeds: 10, baseSeed: 2505, lm: SATURN_LM_QUICK },
+    // A frozen copy of the values at registration (not a reference to the live preset).
+    quick: {
+      seeds: 10,
+      baseSeed: 2505,
+      lm: {
+        dModel: 16,
+        nLayers: 1,
+        nHeads: 2,
+        sftSteps: 150,
+        sftBatchSize: 16,
+        sftLr: 0.003,
+        levels: [{ n: 2, k: 4, l: 3 }, { n: 2, k: 4, l: 4 }, { n: 2, k: 4, l: 5 }, { n: 2, k: 4, l: 6 }],
+        threshold: 0.5,
+        ladderEvalEvery: 5,
+        ladderValidation: 16,
+        validation: 32,
+        test: 64,
+        steps: 40,
+        evalEvery: 10,
+        batchSize: 8,
+        groupSize: 8,
+        learningRates: [0.0003, 0.001, 0.003],
+      },
+    },
   },
   amendments: [
     {
