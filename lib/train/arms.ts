@@ -50,6 +50,11 @@ export interface TrainArmsOptions<Opts> {
   test: readonly Problem[];
   /** Called after every RL step of every run (progress). */
   onStep?: () => void;
+  /**
+   * Called once per run after its last step and evaluation, with the trained policy (before it is disposed):
+   * extra end-of-run measurements such as sampled pass@k.
+   */
+  onRunEnd?: (run: { arm: string; lr: number; policy: SequencePolicy }) => Promise<void> | void;
 }
 
 /** One evaluation point of one run. */
@@ -123,6 +128,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
             accN = 0;
           }
         }
+        await o.onRunEnd?.({ arm: arm.name, lr, policy });
       } finally {
         trainer.dispose();
         policy.dispose();
