@@ -19,6 +19,8 @@ import { rover } from "./rover/mod.ts";
 export * from "./harness.ts";
 export * from "./report.ts";
 export * from "./preregistration.ts";
+export * from "./jobs.ts";
+export * from "./sweep.ts";
 export {
   rlcr,
   RLCR_ARMS,

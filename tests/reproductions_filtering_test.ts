@@ -1,5 +1,7 @@
 /** The Online Difficulty Filtering reproduction (reproductions/filtering/): summaries, registry, smoke runs. */
 import assert from "node:assert/strict";
+import { matchesRegistration } from "../reproductions/preregistration.ts";
+import { resolveRunConfig } from "../reproductions/harness.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import { RunLog } from "../lib/log/runlog.ts";
 import {
@@ -57,12 +59,44 @@ Deno.test("filtering smoke run: equal training batches, filters generate ≥ as 
       assert.ok(Number(r.acc) > 0 && Number(r.acc) < 1);
     }
   }
+  // LM tier: every arm × rate evaluated at 0…steps; GRPO spends exactly B × G rollouts per step, the filter ≥.
+  const lm = c.lm;
+  for (let s = 0; s < c.seeds; s++) {
+    for (const lr of lm.learningRates) {
+      const at = (arm: string) =>
+        selectRows(log, { kind: "lm-eval", arm, seed: s, lr }).sort((x, y) =>
+          Number(x.step) - Number(y.step)
+        );
+      assert.deepEqual(at("grpo").map((r) => r.step), [
+        0,
+        ...Array.from({ length: lm.steps }, (_, i) => i + 1),
+      ]);
+      for (const r of at("grpo")) assert.equal(r.rollouts, Number(r.step) * lm.batchSize * lm.groupSize);
+      for (const r of at("balanced")) {
+        assert.ok(Number(r.rollouts) >= Number(r.step) * lm.batchSize * lm.groupSize);
+      }
+    }
+    assert.equal(selectRows(log, { kind: "lm-best", seed: s }).length, 2);
+  }
   const claims = filtering.checkClaims(log);
-  assert.equal(claims.length, 6);
-  for (const r of claims) {
+  assert.equal(claims.length, 6 + 2);
+  for (const r of claims.slice(0, 6)) {
     assert.ok(Number.isFinite(r.estimate) && r.ci[0] <= r.ci[1] && VERDICTS.includes(r.verdict), r.claim);
   }
-  assert.equal(filtering.charts(log).length, 4);
+  const lmRows = claims.slice(6);
+  assert.deepEqual(lmRows.map((r) => [r.id, r.tier]), [["filtering.lm.1", "lm"], ["filtering.lm.2", "lm"]]);
+  assert.equal(filtering.charts(log).length, 4 + 2);
+});
+
+Deno.test("filtering: the quick preset is the registered LM-tier plan (a changed value un-registers its claims)", () => {
+  const [plan] = filtering.preregistrations!;
+  const { config } = resolveRunConfig(filtering, { preset: "quick" });
+  assert.ok(matchesRegistration(config as unknown as Record<string, unknown>, plan.presets.quick!));
+  const changed = resolveRunConfig(filtering, {
+    preset: "quick",
+    config: { lm: { ...config.lm, steps: 41 } },
+  });
+  assert.ok(!matchesRegistration(changed.config as unknown as Record<string, unknown>, plan.presets.quick!));
 });
 
 Deno.test("filtering: the same seeds give the same log; the balanced arm trains on full batches (fill = 1)", async () => {

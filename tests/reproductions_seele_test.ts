@@ -1,5 +1,7 @@
 /** The SEELE reproduction (reproductions/seele/): peak estimate, registry, smoke run. */
 import assert from "node:assert/strict";
+import { matchesRegistration } from "../reproductions/preregistration.ts";
+import { resolveRunConfig } from "../reproductions/harness.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import {
   binnedPeak,
@@ -50,10 +52,27 @@ Deno.test("seele smoke run: equal rollout budget in every arm, hint rates, desce
   for (const r of grpo) assert.equal(r.hintRate, 0);
   const descent = selectRows(log, { kind: "descent" });
   assert.ok(descent.length > 0 && descent.every((r) => Number(r.hint) < Number(r.length)));
+  // LM tier: SEELE rolls out m rounds × G per problem, no-hint RL G per problem (exactly, every step).
+  const lm = c.lm;
+  for (let s = 0; s < c.seeds; s++) {
+    for (const r of selectRows(log, { kind: "lm-eval", arm: "grpo", seed: s })) {
+      assert.equal(r.rollouts, Number(r.step) * lm.batchSize * lm.groupSize);
+    }
+    for (const r of selectRows(log, { kind: "lm-eval", arm: "seele", seed: s })) {
+      assert.equal(r.rollouts, Number(r.step) * lm.batchSize * lm.groupSize * c.lmSeele.rounds);
+    }
+  }
   const claims = seele.checkClaims(log);
-  assert.equal(claims.length, 5);
-  for (const r of claims) {
+  assert.equal(claims.length, 5 + 3);
+  for (const r of claims.slice(0, 5)) {
     assert.ok(Number.isFinite(r.estimate) && r.ci[0] <= r.ci[1] && VERDICTS.includes(r.verdict), r.claim);
   }
-  assert.equal(seele.charts(log).length, 3);
+  assert.deepEqual(claims.slice(5).map((r) => r.id), ["seele.lm.1", "seele.lm.2", "seele.lm.3"]);
+  assert.equal(seele.charts(log).length, 3 + 2);
+});
+
+Deno.test("seele: the quick preset is the registered LM-tier plan", () => {
+  const [plan] = seele.preregistrations!;
+  const { config } = resolveRunConfig(seele, { preset: "quick" });
+  assert.ok(matchesRegistration(config as unknown as Record<string, unknown>, plan.presets.quick!));
 });

@@ -28,10 +28,15 @@ export interface FilterOptions {
 
 /** State of a filtering curriculum (JSON-serializable). */
 export interface FilterState {
+  /** Steps taken. */
   steps: number;
+  /** Rollouts generated, discarded groups included. */
   rolloutsGenerated: number;
+  /** Rollouts in the groups that reached the optimizer. */
   rolloutsTrained: number;
+  /** Groups rolled out and tested against the band. */
   groupsConsidered: number;
+  /** Groups kept (p̂ inside the band). */
   groupsPassed: number;
   /** Steps that ended with a partially filled batch (maxRounds reached). */
   partialSteps: number;
@@ -40,7 +45,7 @@ export interface FilterState {
 }
 
 /** Base of the filters: keep groups whose p̂ satisfies `keep`, resample until the batch is full. */
-abstract class PassRateFilter implements Curriculum {
+export abstract class PassRateFilter implements Curriculum {
   abstract readonly name: string;
   /** Cumulative accounting and per-problem pass rates. */
   state: FilterState = {
@@ -52,8 +57,10 @@ abstract class PassRateFilter implements Curriculum {
     partialSteps: 0,
     passRates: {},
   };
+  /** The filter's sampling options (group size override, rounds, oversampling). */
   protected readonly filter: FilterOptions;
 
+  /** Validate and keep the sampling options. */
   protected constructor(filter: FilterOptions) {
     if (filter.groupSize !== null) assertInteger("groupSize", filter.groupSize, { min: 1 });
     assertInteger("maxRounds", filter.maxRounds, { min: 1 });

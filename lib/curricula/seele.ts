@@ -44,8 +44,11 @@ export interface SeeleProblemState {
 
 /** JSON-serializable SEELE state. */
 export interface SeeleState {
+  /** Steps taken. */
   steps: number;
+  /** Rollouts generated (every round of every problem). */
   rolloutsGenerated: number;
+  /** Carried hint rate and last rounds per problem id. */
   problems: Record<string, SeeleProblemState>;
 }
 

@@ -317,6 +317,7 @@ export class SatAssignmentPolicy implements SequencePolicy {
     );
   }
 
+  /** Sample (or force) one assignment for a prompt under weights w, with its per-token log-probs. */
   private rollout(
     prompt: readonly number[],
     w: ArrayLike<number>,

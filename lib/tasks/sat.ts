@@ -73,6 +73,7 @@ export class SatTask implements Task<SatConfig> {
     this.config = SatTask.check(resolveConfig("sat", SAT_DEFAULTS, config));
   }
 
+  /** Validate an (n, k, l) config (k ≤ the named variables, 1 ≤ n ≤ k, l ≥ 1). */
   private static check(c: SatConfig): SatConfig {
     assertInteger("sat.k", c.k, { min: 1, max: SAT_VARIABLES.length });
     assertInteger("sat.n", c.n, { min: 1, max: c.k });

@@ -50,10 +50,7 @@ export interface TrainArmsOptions<Opts> {
   test: readonly Problem[];
   /** Called after every RL step of every run (progress). */
   onStep?: () => void;
-  /**
-   * Called once per run after its last step and evaluation, with the trained policy (before it is disposed):
-   * extra end-of-run measurements such as sampled pass@k.
-   */
+  /** Called once per run after its last step, before its policy is disposed (e.g. extra held-out metrics). */
   onRunEnd?: (run: { arm: string; lr: number; policy: SequencePolicy }) => Promise<void> | void;
 }
 

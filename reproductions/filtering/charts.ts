@@ -2,6 +2,7 @@
 import type { RunLog } from "../../lib/log/runlog.ts";
 import { bandChart, scatterChart } from "../charts.ts";
 import { type ChartEntry, logConfig, type Row, selectRows } from "../harness.ts";
+import { lmTierCharts } from "../lm_tier.ts";
 import { FILTERING_ARMS, type FilteringConfig } from "./mod.ts";
 
 /** Charts: held-out learning curves vs steps and vs rollouts, and the improvement vs p̂(1 − p̂) scatter. */
@@ -74,5 +75,6 @@ export function filteringCharts(log: RunLog): ChartEntry[] {
         yTitle: "held-out improvement",
       }),
     },
+    ...lmTierCharts(log, "Filtering LM tier"),
   ];
 }

@@ -5,7 +5,9 @@
 import type { RunLog } from "../../lib/log/runlog.ts";
 import { pearsonCorrelation } from "../../lib/stats/correlation.ts";
 import { type ClaimRow, directionalClaim, logConfig, type Row, selectRows } from "../harness.ts";
+import { lmArmClaim } from "../lm_tier.ts";
 import type { FilteringArm, FilteringConfig } from "./mod.ts";
+import { FILTERING_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** Ratio recorded when the balanced arm never reaches GRPO's best within its budget (a censored run). */
 export const NOT_REACHED_RATIO = 2;
@@ -148,5 +150,16 @@ export function checkFilteringClaims(log: RunLog): ClaimRow[] {
         seed: 25,
       },
     ),
+    ...lmClaims(log),
+  ];
+}
+
+/** The registered LM-tier claims (reproductions/filtering/preregistration.ts). */
+function lmClaims(log: RunLog): ClaimRow[] {
+  const [steps, rollouts] = FILTERING_LM_PREREGISTRATION.claims;
+  const paper = "+4% average over plain GRPO; beats GRPO's best within 60% of the training time and volume";
+  return [
+    lmArmClaim(log, steps, paper, { a: "balanced", b: "grpo", field: "testAccuracy" }),
+    lmArmClaim(log, rollouts, paper, { a: "balanced", b: "grpo", field: "testAtEqualRollouts" }),
   ];
 }

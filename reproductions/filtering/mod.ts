@@ -41,8 +41,15 @@ import type { Problem } from "../../lib/tasks/types.ts";
 import type { TrainerConfig } from "../../lib/train/config.ts";
 import { RLVRTrainer } from "../../lib/train/trainer.ts";
 import { UniformSampling } from "../../lib/train/uniform.ts";
-import type { BaseConfig, Reproduction, Row, SeedContext } from "../harness.ts";
+import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
+import { LM_TIER_FULL, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
 import { filteringCharts } from "./charts.ts";
+import {
+  FILTERING_LM_FILTER,
+  FILTERING_LM_PREREGISTRATION,
+  FILTERING_LM_QUICK,
+  FILTERING_LM_SMOKE,
+} from "./preregistration.ts";
 import { checkFilteringClaims } from "./claims.ts";
 
 /** Online Difficulty Filtering reproduction config. */
@@ -64,6 +71,10 @@ export interface FilteringConfig extends BaseConfig, FeatureChainSetup {
   probeAt: number[];
   /** Probe experiment: one-step probe batches per snapshot. */
   probeBatches: number;
+  /** LM tier: TinyTransformer warm start and RL schedule on multi-digit addition (reproductions/lm_tier.ts). */
+  lm: LmTierConfig;
+  /** LM tier: the balanced filter's band and its cap on sampling rounds per step. */
+  lmFilter: { low: number; high: number; maxRounds: number };
 }
 
 /** Arms: plain GRPO, DAPO dynamic sampling (0 < p̂ < 1), balanced filtering (T_low ≤ p̂ ≤ T_high). */
@@ -170,10 +181,18 @@ async function runSeed(c: FilteringConfig, ctx: SeedContext): Promise<Row[]> {
   const taskSeed = ctx.rng.split(0).seed;
   const trainerSeed = ctx.rng.split(1).seed; // the same in every arm (common random numbers)
   const rows: Row[] = [];
-  for (const arm of FILTERING_ARMS) {
+  for (const arm of runsTier(c, "exact") ? FILTERING_ARMS : []) {
     rows.push(...await trainArm(c, arm, trainerSeed, taskSeed));
     ctx.tick(1, { [arm]: Number(rows[rows.length - 1].acc) });
   }
+  if (!runsTier(c, "lm")) return rows;
+  // LM tier: plain GRPO vs the balanced filter on a warm-started TinyTransformer, equal tuning.
+  rows.push(
+    ...await runLmTier(c.lm, () => [
+      { name: "grpo" },
+      { name: "balanced", parts: () => ({ curriculum: new BalancedDifficultyFilter(c.lmFilter) }) },
+    ], ctx),
+  );
   return rows;
 }
 
@@ -189,6 +208,10 @@ function validate(c: FilteringConfig): void {
   if (!Array.isArray(c.probeAt) || c.probeAt.some((f) => !(f >= 0 && f < 1))) {
     throw new ConfigError("filtering.probeAt", "must be an array of fractions in [0, 1)", c.probeAt);
   }
+  validateLmTier(c.lm, "filtering.lm");
+  assertFiniteNumber("filtering.lmFilter.low", c.lmFilter.low, { min: 0, max: 1 });
+  assertFiniteNumber("filtering.lmFilter.high", c.lmFilter.high, { min: c.lmFilter.low, max: 1 });
+  assertInteger("filtering.lmFilter.maxRounds", c.lmFilter.maxRounds, { min: 1 });
 }
 
 const COMMON = {
@@ -209,6 +232,7 @@ const COMMON = {
   maxRounds: 16,
   probeAt: [0, 0.25, 0.5],
   probeBatches: 48,
+  lmFilter: FILTERING_LM_FILTER,
 };
 
 /** The Online Difficulty Filtering reproduction (arXiv 2504.03380) on FeatureChain. */
@@ -225,13 +249,23 @@ export const filtering: Reproduction<FilteringConfig> = {
       heldoutProblems: 64,
       probeAt: [0, 0.5],
       probeBatches: 12,
+      lm: FILTERING_LM_SMOKE,
     },
-    quick: { ...COMMON, seeds: 10, steps: 300 },
-    full: { ...COMMON, seeds: 20, steps: 800, trainProblems: 4096, heldoutProblems: 1024, probeBatches: 128 },
+    quick: { ...COMMON, seeds: 10, steps: 300, lm: FILTERING_LM_QUICK },
+    full: {
+      ...COMMON,
+      seeds: 20,
+      steps: 800,
+      trainProblems: 4096,
+      heldoutProblems: 1024,
+      probeBatches: 128,
+      lm: LM_TIER_FULL,
+    },
   },
+  preregistrations: [FILTERING_LM_PREREGISTRATION],
   usesTensors: true,
   validate,
-  unitsPerSeed: () => FILTERING_ARMS.length,
+  unitsPerSeed: () => FILTERING_ARMS.length + 2,
   runSeed,
   checkClaims: checkFilteringClaims,
   charts: filteringCharts,

@@ -2,6 +2,7 @@
 import type { RunLog } from "../../lib/log/runlog.ts";
 import { bandChart } from "../charts.ts";
 import { type ChartEntry, logConfig, type Row, selectRows } from "../harness.ts";
+import { lmTierCharts } from "../lm_tier.ts";
 import { descentBins } from "./claims.ts";
 import type { SeeleConfig } from "./mod.ts";
 
@@ -57,5 +58,6 @@ export function seeleCharts(log: RunLog): ChartEntry[] {
         yTitle: "loss descent (a' − a − β·KL)",
       }),
     },
+    ...lmTierCharts(log, "SEELE LM tier"),
   ];
 }

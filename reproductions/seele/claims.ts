@@ -5,8 +5,18 @@
 import { ConfigError } from "../../lib/core/validate.ts";
 import type { RunLog } from "../../lib/log/runlog.ts";
 import { stratifiedBootstrapCI } from "../../lib/stats/bootstrap.ts";
-import { type ClaimRow, directionalClaim, logConfig, selectRows, type Verdict } from "../harness.ts";
+import {
+  bySeed,
+  type ClaimRow,
+  directionalClaim,
+  logConfig,
+  pairedBySeed,
+  selectRows,
+  type Verdict,
+} from "../harness.ts";
 import type { SeeleConfig } from "./mod.ts";
+import { lmArmClaim } from "../lm_tier.ts";
+import { SEELE_LM_ARM, SEELE_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** Final unhinted held-out accuracy per seed (index = seed) of an arm. */
 function finals(log: RunLog, arm: string): Map<number, number> {
@@ -132,5 +142,31 @@ export function checkSeeleClaims(log: RunLog): ClaimRow[] {
       n: S,
     });
   }
-  return rows;
+  return [...rows, ...lmClaims(log)];
+}
+
+/** The registered LM-tier claims (reproductions/seele/preregistration.ts). */
+function lmClaims(log: RunLog): ClaimRow[] {
+  const [steps, rollouts, nearTarget] = SEELE_LM_PREREGISTRATION.claims;
+  const paper = "42.2 vs 30.4 (+11.8 points over GRPO, Qwen2.5-3B, six math benchmarks)";
+  const a = SEELE_LM_ARM.targetAccuracy;
+  const distance = (arm: string) =>
+    new Map(
+      [...bySeed(log, { kind: "lm-best", arm }, "trainAccuracy")].map(([s, v]) => [s, Math.abs(v - a)]),
+    );
+  return [
+    lmArmClaim(log, steps, paper, { a: "seele", b: "grpo", field: "testAccuracy" }),
+    lmArmClaim(log, rollouts, paper, { a: "seele", b: "grpo", field: "testAtEqualRollouts" }),
+    {
+      ...directionalClaim(
+        nearTarget.claim,
+        `training near a* = ${a} maximises the descent bound (1/2β)·E[a(1 − a)]`,
+        [pairedBySeed(distance("grpo"), distance("seele"))],
+        "greater",
+        { statistic: `per seed |training accuracy − ${a}| over the last window, no hints − SEELE`, seed: 40 },
+      ),
+      id: nearTarget.id,
+      tier: "lm",
+    },
+  ];
 }

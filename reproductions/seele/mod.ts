@@ -43,8 +43,10 @@ import {
 import type { TrainerConfig } from "../../lib/train/config.ts";
 import { RLVRTrainer } from "../../lib/train/trainer.ts";
 import { UniformSampling } from "../../lib/train/uniform.ts";
-import type { BaseConfig, Reproduction, Row, SeedContext } from "../harness.ts";
+import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
+import { LM_TIER_FULL, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
 import { seeleCharts } from "./charts.ts";
+import { SEELE_LM_ARM, SEELE_LM_PREREGISTRATION, SEELE_LM_QUICK, SEELE_LM_SMOKE } from "./preregistration.ts";
 import { checkSeeleClaims } from "./claims.ts";
 
 /** SEELE reproduction config (the training pool is revisited, so carried hint rates matter; held-out is unhinted). */
@@ -78,6 +80,10 @@ export interface SeeleConfig extends BaseConfig, FeatureChainSetup {
   descentBeta: number;
   /** Loss-descent experiment: number of equal-width accuracy bins on [0, 1]. */
   descentBins: number;
+  /** LM tier: TinyTransformer warm start and RL schedule on multi-digit addition (reproductions/lm_tier.ts). */
+  lm: LmTierConfig;
+  /** LM tier: SEELE's rounds m, target a*, first-visit hint rate and imitation weight γ (both arms Dr.GRPO). */
+  lmSeele: { rounds: number; targetAccuracy: number; initialHintRate: number; imitationCoef: number };
 }
 
 /** Arm names of a config: grpo, fixed, seele-<a*> per target. */
@@ -91,7 +97,6 @@ export function seeleCurriculum(arm: string, c: SeeleConfig): Curriculum {
   if (arm === "fixed") return new FixedHintRate({ hintRate: c.fixedHintRate });
   return new SeeleScaffold({
     rounds: c.rounds,
-    rolloutsPerRound: c.rolloutsPerRound,
     targetAccuracy: Number(arm.slice("seele-".length)),
     initialHintRate: c.initialHintRate,
     mergeRounds: true,
@@ -99,12 +104,15 @@ export function seeleCurriculum(arm: string, c: SeeleConfig): Curriculum {
   });
 }
 
-/** The trainer config every arm shares: B × m·n rollouts, Dr.GRPO, batch-mean loss, imitation γ, Adam, no clipping. */
-export function seeleTrainerConfig(c: SeeleConfig, seed: number): Partial<TrainerConfig> {
+/**
+ * The trainer config every arm shares: B × m·n rollouts per step, Dr.GRPO, batch-mean loss, imitation γ, Adam, no
+ * clipping. SEELE arms roll out m rounds of the trainer's group size n; the others one group of m·n.
+ */
+export function seeleTrainerConfig(c: SeeleConfig, seed: number, arm = "grpo"): Partial<TrainerConfig> {
   return {
     seed,
     batchSize: c.batchSize,
-    groupSize: c.rounds * c.rolloutsPerRound,
+    groupSize: arm.startsWith("seele-") ? c.rolloutsPerRound : c.rounds * c.rolloutsPerRound,
     lr: c.lr,
     estimator: "dr-grpo",
     aggregation: "seq-mean-token-sum-norm",
@@ -121,7 +129,7 @@ async function trainArm(c: SeeleConfig, arm: string, seed: number, taskSeed: num
     task,
     sampleOptions: trainOptions,
     curriculum: seeleCurriculum(arm, c),
-    config: seeleTrainerConfig(c, seed),
+    config: seeleTrainerConfig(c, seed, arm),
   });
   const rows: Row[] = [{ kind: "curve", arm, step: 0, acc: policy.meanSuccess(heldout), rollouts: 0 }];
   let hintSum = 0, accSum = 0, count = 0;
@@ -202,12 +210,27 @@ async function runSeed(c: SeeleConfig, ctx: SeedContext): Promise<Row[]> {
   const taskSeed = ctx.rng.split(0).seed;
   const trainerSeed = ctx.rng.split(1).seed; // the same in every arm (common random numbers)
   const rows: Row[] = [];
-  for (const arm of seeleArms(c)) {
-    rows.push(...await trainArm(c, arm, trainerSeed, taskSeed));
-    ctx.tick(1, { [arm]: Number(rows[rows.length - 1].acc) });
+  if (runsTier(c, "exact")) {
+    for (const arm of seeleArms(c)) {
+      rows.push(...await trainArm(c, arm, trainerSeed, taskSeed));
+      ctx.tick(1, { [arm]: Number(rows[rows.length - 1].acc) });
+    }
+    rows.push(...await descentExperiment(c, ctx.rng.split(2).seed, taskSeed));
+    ctx.tick(1);
   }
-  rows.push(...await descentExperiment(c, ctx.rng.split(2).seed, taskSeed));
-  ctx.tick(1);
+  if (!runsTier(c, "lm")) return rows;
+  // LM tier: no hints vs SEELE hints (reference-answer prefixes) on a revisited pool, both Dr.GRPO, equal tuning.
+  const { imitationCoef, ...scaffold } = c.lmSeele;
+  rows.push(
+    ...await runLmTier(c.lm, ({ trainSet }) => [
+      { name: "grpo", config: { algorithm: "dr-grpo" }, parts: () => ({ trainSet }) },
+      {
+        name: "seele",
+        config: { algorithm: "dr-grpo", imitationCoef },
+        parts: () => ({ trainSet, curriculum: new SeeleScaffold(scaffold) }),
+      },
+    ], ctx),
+  );
   return rows;
 }
 
@@ -235,6 +258,14 @@ function validate(c: SeeleConfig): void {
   if (!Array.isArray(c.targets) || c.targets.length === 0 || c.targets.some((a) => !(a > 0 && a < 1))) {
     throw new ConfigError("seele.targets", "must be a non-empty array of accuracies in (0, 1)", c.targets);
   }
+  validateLmTier(c.lm, "seele.lm");
+  if (c.lm.trainSetSize < 1) {
+    throw new ConfigError("seele.lm.trainSetSize", "must be ≥ 1 (SEELE revisits a pool)");
+  }
+  assertInteger("seele.lmSeele.rounds", c.lmSeele.rounds, { min: 1 });
+  assertFiniteNumber("seele.lmSeele.targetAccuracy", c.lmSeele.targetAccuracy, { min: 0, max: 1 });
+  assertFiniteNumber("seele.lmSeele.initialHintRate", c.lmSeele.initialHintRate, { min: 0, max: 1 });
+  assertFiniteNumber("seele.lmSeele.imitationCoef", c.lmSeele.imitationCoef, { min: 0 });
 }
 
 const COMMON = {
@@ -260,6 +291,7 @@ const COMMON = {
   descentRepeats: 4,
   descentBeta: 0.001,
   descentBins: 10,
+  lmSeele: SEELE_LM_ARM,
 };
 
 /** The SEELE reproduction (arXiv 2509.06923) on FeatureChain. */
@@ -278,8 +310,9 @@ export const seele: Reproduction<SeeleConfig> = {
       evalEvery: 3,
       descentProblems: 6,
       descentRepeats: 1,
+      lm: SEELE_LM_SMOKE,
     },
-    quick: { ...COMMON, seeds: 10, steps: 80, evalEvery: 8, descentProblems: 48 },
+    quick: { ...COMMON, seeds: 10, steps: 80, evalEvery: 8, descentProblems: 48, lm: SEELE_LM_QUICK },
     full: {
       ...COMMON,
       seeds: 20,
@@ -288,11 +321,13 @@ export const seele: Reproduction<SeeleConfig> = {
       descentProblems: 128,
       fitStarts: 4,
       fitIterations: 100,
+      lm: { ...LM_TIER_FULL, trainSetSize: 1024 },
     },
   },
+  preregistrations: [SEELE_LM_PREREGISTRATION],
   usesTensors: true,
   validate,
-  unitsPerSeed: (config) => seeleArms(config).length + 1,
+  unitsPerSeed: (config) => seeleArms(config).length + 1 + 2,
   runSeed,
   checkClaims: checkSeeleClaims,
   charts: seeleCharts,

@@ -4,41 +4,17 @@
  * a change after a run goes into `amendments`.
  */
 import type { Preregistration } from "../preregistration.ts";
-import type { LmTierConfig } from "../lm_tier.ts";
+import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig } from "../lm_tier.ts";
 
-/** LM-tier settings of the quick preset (2 CPU cores): a finite pool of 128 problems, revisited. */
+/** LM-tier settings of the quick preset (2 CPU cores): the shared addition bed over a revisited pool of 128. */
 export const SEELE_LM_QUICK: LmTierConfig = {
-  dModel: 32,
-  nLayers: 1,
-  nHeads: 2,
-  sftSteps: 300,
-  sftBatchSize: 32,
-  sftLr: 3e-3,
-  maxDigits: 3,
-  validationPerDigit: 16,
-  testPerDigit: 32,
+  ...LM_TIER_QUICK,
   trainSetSize: 128,
-  steps: 40,
-  evalEvery: 10,
-  batchSize: 8,
-  groupSize: 8,
   learningRates: [1e-4, 3e-4],
 };
 
 /** LM-tier settings of the smoke preset (CI: seconds; too small for verdicts). */
-export const SEELE_LM_SMOKE: LmTierConfig = {
-  ...SEELE_LM_QUICK,
-  dModel: 16,
-  sftSteps: 20,
-  validationPerDigit: 4,
-  testPerDigit: 4,
-  trainSetSize: 16,
-  steps: 2,
-  evalEvery: 1,
-  batchSize: 2,
-  groupSize: 4,
-  learningRates: [3e-4],
-};
+export const SEELE_LM_SMOKE: LmTierConfig = { ...LM_TIER_SMOKE, trainSetSize: 16, learningRates: [3e-4] };
 
 /**
  * SEELE arm settings of the LM tier: m rounds per problem and step, target accuracy a*, the first visit's hint
@@ -83,7 +59,29 @@ export const SEELE_LM_PREREGISTRATION: Preregistration = {
     },
   ],
   presets: {
-    quick: { seeds: 10, baseSeed: 250906923, lm: SEELE_LM_QUICK, lmSeele: SEELE_LM_ARM },
+    // A frozen copy of the values at registration (not a reference to the live preset).
+    quick: {
+      seeds: 10,
+      baseSeed: 250906923,
+      lm: {
+        dModel: 32,
+        nLayers: 1,
+        nHeads: 2,
+        sftSteps: 300,
+        sftBatchSize: 32,
+        sftLr: 0.003,
+        maxDigits: 3,
+        validationPerDigit: 16,
+        testPerDigit: 32,
+        trainSetSize: 128,
+        steps: 40,
+        evalEvery: 10,
+        batchSize: 8,
+        groupSize: 8,
+        learningRates: [0.0001, 0.0003],
+      },
+      lmSeele: { rounds: 2, targetAccuracy: 0.5, initialHintRate: 0.5, imitationCoef: 0.001 },
+    },
   },
   amendments: [],
 };
