@@ -92,6 +92,60 @@ export interface NsrLmConfig extends TransformerSetup {
   evalChunk: number;
 }
 
+/** LM-tier settings of the quick preset (2 CPU cores: ≈ 14 core-seconds per seed). */
+export const NSR_LM_QUICK: NsrLmConfig = {
+  dModel: 32,
+  nLayers: 1,
+  nHeads: 2,
+  sftSteps: 350,
+  sftBatchSize: 32,
+  sftLr: 3e-3,
+  digits: 3,
+  validationProblems: 16,
+  testProblems: 32,
+  steps: 30,
+  batchSize: 8,
+  groupSize: 8,
+  learningRates: [1e-4, 3e-4],
+  lambda: 0.1,
+  evalSamples: 64,
+  ks: [1, 2, 4, 8, 16, 32, 64],
+  margin: 0.01,
+  evalChunk: 4096,
+};
+
+/** LM-tier settings of the smoke preset (CI: seconds; too small for verdicts). */
+export const NSR_LM_SMOKE: NsrLmConfig = {
+  ...NSR_LM_QUICK,
+  dModel: 8,
+  nHeads: 1,
+  sftSteps: 5,
+  validationProblems: 3,
+  testProblems: 4,
+  steps: 2,
+  batchSize: 2,
+  groupSize: 2,
+  learningRates: [3e-4],
+  evalSamples: 8,
+  ks: [1, 8],
+};
+
+/** LM-tier settings of the full preset (GPU; not registered: k up to 256 over more problems and steps). */
+export const NSR_LM_FULL: NsrLmConfig = {
+  ...NSR_LM_QUICK,
+  dModel: 64,
+  nLayers: 2,
+  nHeads: 4,
+  sftSteps: 600,
+  validationProblems: 64,
+  testProblems: 256,
+  steps: 200,
+  batchSize: 16,
+  learningRates: [3e-5, 1e-4, 3e-4],
+  evalSamples: 256,
+  ks: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+};
+
 /** Check the LM-tier fields; errors name `nsr.lm.<field>`. */
 export function validateNsrLm(c: NsrLmConfig): void {
   const p = "nsr.lm";
@@ -259,7 +313,7 @@ export function checkNsrLmClaims(
 ): ClaimRow[] {
   const kMax = c.ks[c.ks.length - 1];
   const stat = (what: string) =>
-    `IQM over seeds of the paired per-seed difference ${what} (held-out test problems, unbiased pass@k from ` +
+    `paired per-seed difference ${what} (held-out test problems, unbiased pass@k from ` +
     `n = ${c.evalSamples} samples per problem, each arm at its validation-selected learning rate)`;
   const kRange = `k ∈ {${c.ks.join(", ")}}`;
   const [psr1, psrK, nsrAll, nsrPsr, wAll] = claims;

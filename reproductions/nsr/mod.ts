@@ -54,12 +54,28 @@ import { LinearSoftmaxPolicy } from "../../lib/policies/linear_softmax.ts";
 import { FeatureChain } from "../../lib/tasks/feature_chain.ts";
 import type { Problem } from "../../lib/tasks/types.ts";
 import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import { type BaseConfig, logConfig, type Reproduction, type Row, type SeedContext } from "../harness.ts";
+import {
+  type BaseConfig,
+  logConfig,
+  type Reproduction,
+  type Row,
+  runsTier,
+  type SeedContext,
+} from "../harness.ts";
 import { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
 import { checkNsrClaims } from "./claims.ts";
 import { nsrCharts } from "./charts.ts";
-import { checkNsrLmClaims, NSR_LM_ARMS, type NsrLmConfig, runNsrLmTier, validateNsrLm } from "./lm.ts";
-import { NSR_LM_FULL, NSR_LM_PREREGISTRATION, NSR_LM_QUICK, NSR_LM_SMOKE } from "./preregistration.ts";
+import {
+  checkNsrLmClaims,
+  NSR_LM_ARMS,
+  NSR_LM_FULL,
+  NSR_LM_QUICK,
+  NSR_LM_SMOKE,
+  type NsrLmConfig,
+  runNsrLmTier,
+  validateNsrLm,
+} from "./lm.ts";
+import { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 export { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
 export { checkNsrClaims, minPassDiffs, pairedPassDiffs } from "./claims.ts";
@@ -69,11 +85,14 @@ export {
   lmMinPassDiffs,
   lmPassDiffs,
   NSR_LM_ARMS,
+  NSR_LM_FULL,
+  NSR_LM_QUICK,
+  NSR_LM_SMOKE,
   type NsrLmConfig,
   runNsrLmTier,
   validateNsrLm,
 } from "./lm.ts";
-export { NSR_LM_FULL, NSR_LM_PREREGISTRATION, NSR_LM_QUICK, NSR_LM_SMOKE } from "./preregistration.ts";
+export { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** NSR reproduction config. */
 export interface NsrConfig extends BaseConfig {
@@ -326,8 +345,13 @@ export const nsr: Reproduction<NsrConfig> = {
     },
   },
   validate: checkConfig,
-  unitsPerSeed: (config) => NSR_ARMS.length + 1 + (config.lrSweep.length ? 1 : 0) + NSR_LM_ARMS.length + 1,
-  runSeed: async (config, ctx) => [...await runSeed(config, ctx), ...await runNsrLmTier(config.lm, ctx)],
+  unitsPerSeed: (config) =>
+    (runsTier(config, "exact") ? NSR_ARMS.length + 1 + (config.lrSweep.length ? 1 : 0) : 0) +
+    (runsTier(config, "lm") ? NSR_LM_ARMS.length + 1 : 0),
+  runSeed: async (config, ctx) => [
+    ...(runsTier(config, "exact") ? await runSeed(config, ctx) : []),
+    ...(runsTier(config, "lm") ? await runNsrLmTier(config.lm, ctx) : []),
+  ],
   checkClaims: (log) => [
     ...checkNsrClaims(log),
     ...checkNsrLmClaims(log, logConfig<NsrConfig>(log).lm, NSR_LM_PREREGISTRATION.claims),
