@@ -45,18 +45,19 @@ export {
 } from "./saturn/mod.ts";
 export {
   checkNsrClaims,
-  checkNsrTransformerConfig,
+  checkNsrLmClaims,
   minPassDiffs,
   nsr,
   NSR_ARMS,
-  NSR_TRANSFORMER_DEFAULTS,
+  NSR_LM_ARMS,
+  NSR_LM_PREREGISTRATION,
   type NsrArm,
   nsrArmObjective,
   nsrCharts,
   type NsrConfig,
-  type NsrTransformerConfig,
+  type NsrLmConfig,
   pairedPassDiffs,
-  runNsrTransformerSeed,
+  runNsrLmTier,
 } from "./nsr/mod.ts";
 export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover/mod.ts";
 export {

@@ -7,7 +7,7 @@ import { type ChartEntry, type Row, selectRows } from "../harness.ts";
 
 /**
  * Charts: pass@k curves, pass@k − base by k, training curves (exact pass@1 / pass@256, entropy), the pass@1 /
- * pass@256 training path, and the unbiased-estimator check against the exact pass@k.
+ * pass@256 training path, the unbiased-estimator check against the exact pass@k, and the LM tier's pass@k − base.
  */
 export function nsrCharts(log: RunLog): ChartEntry[] {
   const passk = selectRows(log, { kind: "passk" });
@@ -58,20 +58,6 @@ export function nsrCharts(log: RunLog): ChartEntry[] {
       }),
     }, { name: "tradeoff", chart: tradeoffChart(selectRows(log, { kind: "curve" })) });
   }
-  const tcurves = selectRows(log, { kind: "tcurve" }).flatMap((r) => [
-    { arm: r.arm, seed: r.seed, step: r.step, metric: "training accuracy", value: r.accuracy },
-    { arm: r.arm, seed: r.seed, step: r.step, metric: "token entropy", value: r.entropy },
-  ]);
-  if (tcurves.length) {
-    out.push({
-      name: "training_curves",
-      chart: bandChart(tcurves, { x: "step", y: "value", series: "arm", facet: "metric" }, {
-        title: "During training: batch accuracy and mean token entropy (mean ± 95% CI)",
-        xTitle: "RL step",
-        yTitle: "value",
-      }),
-    });
-  }
   out.push(...sweepCharts(selectRows(log, { kind: "sweep" })));
   if (check.length) {
     out.push({
@@ -84,7 +70,35 @@ export function nsrCharts(log: RunLog): ChartEntry[] {
       }),
     });
   }
+  out.push(...lmCharts(log));
   return out;
+}
+
+/**
+ * The LM-tier chart (reproductions/nsr/lm.ts): test pass@k − the starting policy's, paired per seed, by k, each
+ * arm at its validation-selected learning rate.
+ */
+function lmCharts(log: RunLog): ChartEntry[] {
+  const best = selectRows(log, { kind: "lm-best" });
+  if (best.length === 0) return [];
+  const base = new Map(
+    best.filter((r) => r.arm === "base").map((r) => [`${r.seed}/${r.k}`, Number(r.passAtK)]),
+  );
+  const delta = best.filter((r) => r.arm !== "base").map((r) => ({
+    arm: r.arm,
+    k: r.k,
+    seed: r.seed,
+    delta: Number(r.passAtK) - base.get(`${r.seed}/${r.k}`)!,
+  }));
+  return [{
+    name: "lm_pass_at_k_vs_base",
+    chart: bandChart(delta, { x: "k", y: "delta", series: "arm" }, {
+      title: "LM tier: test pass@k − pass@k(SFT start), paired per seed (mean ± 95% CI)",
+      xTitle: "k",
+      yTitle: "Δ pass@k vs start",
+      logX: true,
+    }),
+  }];
 }
 
 /**

@@ -16,8 +16,11 @@
  * starting policy ("base") and each trained arm; claims compare each arm with the base (and NSR with PSR / GRPO) by
  * paired per-seed differences.
  *
- * Presets: smoke and quick use this linear test bed; `full` (GPU) is the TinyTransformer-on-addition variant of
- * reproductions/nsr/transformer.ts (same arms and claims; no exact pass@k) — not yet run at scale.
+ * Two tiers run per seed: this linear test bed first ("exact" tier: exact pass@k available), then the LM tier of
+ * reproductions/nsr/lm.ts (TinyTransformer on 3-digit addition through `RLVRTrainer`, PSR / NSR / W-REINFORCE
+ * at a shared learning-rate grid, sampled pass@k up to k = 64 in quick; its claims are pre-registered in
+ * reproductions/nsr/preregistration.ts). The `full` preset (GPU) scales the LM tier up (k up to 256); it
+ * replaces the earlier transformer-only `full` variant (same model family and arms, now with the rate grid).
  *
  * Note (a property of the objective, tested in tests/reproductions_nsr_test.ts): with ±1 rewards and no baseline,
  * E[1(r = +1)·∇log π(y)] = ∇J = E[−1(r = −1)·∇log π(y)], so PSR and NSR follow the same expected gradient; they
@@ -51,37 +54,50 @@ import { LinearSoftmaxPolicy } from "../../lib/policies/linear_softmax.ts";
 import { FeatureChain } from "../../lib/tasks/feature_chain.ts";
 import type { Problem } from "../../lib/tasks/types.ts";
 import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import type { BaseConfig, Reproduction, Row, SeedContext } from "../harness.ts";
+import {
+  type BaseConfig,
+  logConfig,
+  type Reproduction,
+  type Row,
+  runsTier,
+  type SeedContext,
+} from "../harness.ts";
 import { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
 import { checkNsrClaims } from "./claims.ts";
 import { nsrCharts } from "./charts.ts";
 import {
-  checkNsrTransformerConfig,
-  NSR_TRANSFORMER_DEFAULTS,
-  type NsrTransformerConfig,
-  runNsrTransformerSeed,
-} from "./transformer.ts";
+  checkNsrLmClaims,
+  NSR_LM_ARMS,
+  NSR_LM_FULL,
+  NSR_LM_QUICK,
+  NSR_LM_SMOKE,
+  type NsrLmConfig,
+  runNsrLmTier,
+  validateNsrLm,
+} from "./lm.ts";
+import { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 export { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
 export { checkNsrClaims, minPassDiffs, pairedPassDiffs } from "./claims.ts";
 export { nsrCharts } from "./charts.ts";
 export {
-  checkNsrTransformerConfig,
-  NSR_TRANSFORMER_DEFAULTS,
-  type NsrTransformerConfig,
-  runNsrTransformerSeed,
-} from "./transformer.ts";
+  checkNsrLmClaims,
+  lmMinPassDiffs,
+  lmPassDiffs,
+  NSR_LM_ARMS,
+  NSR_LM_FULL,
+  NSR_LM_QUICK,
+  NSR_LM_SMOKE,
+  type NsrLmConfig,
+  runNsrLmTier,
+  validateNsrLm,
+} from "./lm.ts";
+export { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** NSR reproduction config. */
 export interface NsrConfig extends BaseConfig {
-  /**
-   * "linear": the partially observing linear-softmax policy on FeatureChain (exact pass@k available);
-   * "transformer": TinyTransformer on addition (reproductions/nsr/transformer.ts; reads only seeds, baseSeed,
-   * batchSize, groupSize, steps, lambda, evalSamples, ks, margin and `transformer`).
-   */
-  policy: "linear" | "transformer";
-  /** Settings of the transformer variant. */
-  transformer: NsrTransformerConfig;
+  /** The LM tier (reproductions/nsr/lm.ts): TinyTransformer on 3-digit addition; its own schedule and claims. */
+  lm: NsrLmConfig;
   /** Feature dimension d of FeatureChain (the teacher sees all d). */
   dim: number;
   /** Features the policy observes, o ≤ d (o < d: no policy solves everything). */
@@ -237,8 +253,6 @@ const POW2_TO_256 = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 const COMMON = {
   baseSeed: 250601347,
-  policy: "linear" as "linear" | "transformer",
-  transformer: NSR_TRANSFORMER_DEFAULTS,
   dim: 8,
   observed: 4,
   options: 4,
@@ -254,10 +268,10 @@ const COMMON = {
 };
 
 function checkConfig(c: NsrConfig): void {
-  if (c.policy !== "linear" && c.policy !== "transformer") {
-    throw new ConfigError("nsr.policy", 'must be "linear" or "transformer"', c.policy);
+  if (!c.lm || typeof c.lm !== "object") {
+    throw new ConfigError("nsr.lm", "must be an LM-tier config object", c.lm);
   }
-  checkNsrTransformerConfig(c.transformer);
+  validateNsrLm(c.lm);
   for (const k of ["dim", "options", "minLength", "trainProblems", "heldoutProblems", "batchSize"] as const) {
     assertInteger(`nsr.${k}`, c[k], { min: 1 });
   }
@@ -303,6 +317,7 @@ export const nsr: Reproduction<NsrConfig> = {
       ks: [1, 4, 16, 64, 256],
       curveEvery: 10,
       lrSweep: [0.025, 0.1],
+      lm: NSR_LM_SMOKE,
     },
     quick: {
       ...COMMON,
@@ -314,10 +329,10 @@ export const nsr: Reproduction<NsrConfig> = {
       ks: POW2_TO_256,
       curveEvery: 20,
       lrSweep: [0.1],
+      lm: NSR_LM_QUICK,
     },
     full: {
       ...COMMON,
-      policy: "transformer",
       seeds: 10,
       trainProblems: 4096,
       heldoutProblems: 1024,
@@ -326,15 +341,21 @@ export const nsr: Reproduction<NsrConfig> = {
       ks: POW2_TO_256,
       curveEvery: 20,
       lrSweep: [],
+      lm: NSR_LM_FULL,
     },
   },
   validate: checkConfig,
   unitsPerSeed: (config) =>
-    config.policy === "transformer"
-      ? NSR_ARMS.length + 1
-      : NSR_ARMS.length + 1 + (config.lrSweep.length ? 1 : 0),
-  runSeed: (config, ctx) =>
-    config.policy === "transformer" ? runNsrTransformerSeed(config, NSR_ARMS, ctx) : runSeed(config, ctx),
-  checkClaims: checkNsrClaims,
+    (runsTier(config, "exact") ? NSR_ARMS.length + 1 + (config.lrSweep.length ? 1 : 0) : 0) +
+    (runsTier(config, "lm") ? NSR_LM_ARMS.length + 1 : 0),
+  runSeed: async (config, ctx) => [
+    ...(runsTier(config, "exact") ? await runSeed(config, ctx) : []),
+    ...(runsTier(config, "lm") ? await runNsrLmTier(config.lm, ctx) : []),
+  ],
+  checkClaims: (log) => [
+    ...checkNsrClaims(log),
+    ...checkNsrLmClaims(log, logConfig<NsrConfig>(log).lm, NSR_LM_PREREGISTRATION.claims),
+  ],
   charts: nsrCharts,
+  preregistrations: [NSR_LM_PREREGISTRATION],
 };

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { useBackend } from "../lib/core/backend.ts";
+import { Rng } from "../lib/core/rng.ts";
+import { tf } from "../lib/core/tf.ts";
+import { ConfigError } from "../lib/core/validate.ts";
+import { resolveRunConfig, type Row } from "../reproductions/harness.ts";
+import { matchesRegistration } from "../reproductions/preregistration.ts";
+import {
+  checkNsrLmClaims,
+  lmMinPassDiffs,
+  lmPassDiffs,
+  nsr,
+  NSR_LM_ARMS,
+  NSR_LM_PREREGISTRATION,
+  NSR_LM_SMOKE,
+  runNsrLmTier,
+  validateNsrLm,
+} from "../reproductions/nsr/mod.ts";
+
+/** lm-best rows for one seed from {arm: [pass@1, pass@64]}. */
+function seedRows(seed: number, v: Record<string, [number, number]>): Row[] {
+  return Object.entries(v).flatMap(([arm, [p1, p64]]) => [
+    { seed, tier: "lm", kind: "lm-best", arm, k: 1, passAtK: p1 },
+    { seed, tier: "lm", kind: "lm-best", arm, k: 64, passAtK: p64 },
+  ]);
+}
+
+Deno.test("lmPassDiffs / lmMinPassDiffs: paired per seed, min over k (hand-computed)", () => {
+  const rows = [
+    ...seedRows(0, { base: [0.1, 0.9], psr: [0.3, 0.7], nsr: [0.05, 0.95] }),
+    ...seedRows(1, { base: [0.2, 0.8], psr: [0.25, 0.85], nsr: [0.2, 0.6] }),
+  ];
+  const close = (a: number[], b: number[]) =>
+    a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-12, `${a} vs ${b}`));
+  close(lmPassDiffs(rows, "psr", "base", 1), [0.2, 0.05]);
+  close(lmPassDiffs(rows, "psr", "base", 64), [-0.2, 0.05]);
+  close(lmMinPassDiffs(rows, "nsr", "base", [1, 64]), [-0.05, -0.2]);
+  close(lmPassDiffs(rows, "nsr", "psr", 64), [0.25, -0.25]);
+});
+
+Deno.test("checkNsrLmClaims: ids, tier and directions on constructed logs with known answers", () => {
+  const c = { ...NSR_LM_SMOKE, ks: [1, 64], evalSamples: 64 };
+  // Every seed: PSR +0.1 at pass@1 and −0.2 at pass@64; NSR −0.3 at pass@1 (so its min over k is −0.3);
+  // W-REINFORCE exactly the base; small per-seed jitter so the bootstrap has spread.
+  const rows = Array.from({ length: 10 }, (_, s) => {
+    const j = 0.001 * s;
+    return seedRows(s, {
+      base: [0.1, 0.8],
+      psr: [0.2 + j, 0.6 + j],
+      nsr: [-0.2 + j, 0.8 + j],
+      "w-reinforce": [0.1 + j, 0.8 + j],
+    });
+  }).flat();
+  const claims = checkNsrLmClaims(rows, c, NSR_LM_PREREGISTRATION.claims);
+  assert.deepEqual(claims.map((r) => r.id), ["nsr.lm.1", "nsr.lm.2", "nsr.lm.3", "nsr.lm.4", "nsr.lm.5"]);
+  assert.ok(claims.every((r) => r.tier === "lm" && r.n === 10));
+  assert.deepEqual(claims.map((r) => r.verdict), [
+    "reproduced", // PSR raises pass@1
+    "reproduced", // PSR lowers pass@64
+    "not reproduced", // NSR's min over k is −0.3 < −margin
+    "reproduced", // NSR − PSR at pass@64 = +0.2
+    "reproduced", // W-REINFORCE's min over k ≥ 0 > −margin
+  ]);
+  assert.ok(Math.abs(claims[1].estimate - -0.2 - 0.0045) < 0.003);
+});
+
+Deno.test("NSR LM plan: registered quick config is what the quick preset resolves to; ids unique", () => {
+  const { config } = resolveRunConfig(nsr, { preset: "quick" });
+  assert.ok(
+    matchesRegistration(config as unknown as Record<string, unknown>, NSR_LM_PREREGISTRATION.presets.quick!),
+  );
+  const changed = { ...config, lm: { ...config.lm, steps: config.lm.steps + 1 } };
+  assert.ok(
+    !matchesRegistration(
+      changed as unknown as Record<string, unknown>,
+      NSR_LM_PREREGISTRATION.presets.quick!,
+    ),
+  );
+  const ids = NSR_LM_PREREGISTRATION.claims.map((c) => c.id);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.ok(ids.every((id) => /^nsr\.lm\.\d+$/.test(id)));
+  assert.equal(nsr.preregistrations?.[0], NSR_LM_PREREGISTRATION);
+});
+
+Deno.test("validateNsrLm: bad fields throw a ConfigError naming them", () => {
+  assert.throws(
+    () => validateNsrLm({ ...NSR_LM_SMOKE, evalSamples: 4 }),
+    (e) => e instanceof ConfigError && /nsr\.lm\.evalSamples/.test(e.message),
+  );
+  assert.throws(
+    () => validateNsrLm({ ...NSR_LM_SMOKE, ks: [8, 1] }),
+    (e) => e instanceof ConfigError && /nsr\.lm\.ks/.test(e.message),
+  );
+  assert.throws(
+    () => validateNsrLm({ ...NSR_LM_SMOKE, learningRates: [] }),
+    (e) => e instanceof ConfigError && /learningRates/.test(e.message),
+  );
+  assert.throws(
+    () => validateNsrLm({ ...NSR_LM_SMOKE, groupSize: 1 }),
+    (e) => e instanceof ConfigError && /groupSize/.test(e.message),
+  );
+});
+
+Deno.test("runNsrLmTier (tiny, cpu): rows per policy × rate × split × k, selection by validation mean pass@k, deterministic, no leaks", async () => {
+  await useBackend("cpu");
+  const c = { ...NSR_LM_SMOKE, learningRates: [1e-3, 3e-2], ks: [1, 2, 8] };
+  const ctx = () => ({ index: 0, rng: new Rng(7).split(0), tick: () => {} });
+  const t0 = tf.memory().numTensors;
+  const rows = await runNsrLmTier(c, ctx());
+  assert.equal(tf.memory().numTensors, t0);
+  const passk = rows.filter((r) => r.kind === "lm-passk");
+  // base once, every arm at every rate; validation and test; each k
+  assert.equal(passk.length, (1 + NSR_LM_ARMS.length * 2) * 2 * c.ks.length);
+  assert.ok(rows.every((r) => r.tier === "lm"));
+  // pass@k is in [0, 1] and non-decreasing in k for every policy and split.
+  const key = (r: Row) => `${r.arm}/${r.lr}/${r.split}`;
+  for (const g of new Set(passk.map(key))) {
+    const v = passk.filter((r) => key(r) === g).map((r) => Number(r.passAtK));
+    v.forEach((x, i) => assert.ok(x >= 0 && x <= 1 && (i === 0 || x >= v[i - 1] - 1e-12), `${g}: ${v}`));
+  }
+  // The selected rate of each arm maximises the validation mean over k (ties → smaller rate), and its rows
+  // carry that run's TEST values.
+  for (const arm of NSR_LM_ARMS) {
+    const mean = (lr: number) => {
+      const v = passk.filter((r) => r.arm === arm && r.lr === lr && r.split === "validation");
+      return v.reduce((s, r) => s + Number(r.passAtK), 0) / v.length;
+    };
+    const [a, b] = c.learningRates;
+    const want = mean(b) > mean(a) ? b : a;
+    const best = rows.filter((r) => r.kind === "lm-best" && r.arm === arm);
+    assert.equal(best.length, c.ks.length);
+    for (const r of best) {
+      assert.equal(r.lr, want);
+      const t = passk.find((x) => x.arm === arm && x.lr === want && x.split === "test" && x.k === r.k)!;
+      assert.equal(r.passAtK, t.passAtK);
+    }
+  }
+  assert.equal(rows.filter((r) => r.kind === "lm-curve").length, NSR_LM_ARMS.length * 2 * 2);
+  assert.deepEqual(await runNsrLmTier(c, ctx()), rows);
+});
