@@ -48,6 +48,7 @@
  * within ±0.01 (NSR keeps pass@256: −0.084 → −0.084, not reproduced; W-REINFORCE across k: −0.087 → −0.094, not
  * reproduced).
  */
+import type { FeatureChainSetup } from "../../lib/policies/linear_softmax.ts";
 import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
 import { sampledPassAtK } from "../../lib/estimators/pass_at_k.ts";
 import { LinearSoftmaxPolicy } from "../../lib/policies/linear_softmax.ts";
@@ -95,25 +96,11 @@ export {
 export { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** NSR reproduction config. */
-export interface NsrConfig extends BaseConfig {
+export interface NsrConfig extends BaseConfig, FeatureChainSetup {
   /** The LM tier (reproductions/nsr/lm.ts): TinyTransformer on 3-digit addition; its own schedule and claims. */
   lm: NsrLmConfig;
-  /** Feature dimension d of FeatureChain (the teacher sees all d). */
-  dim: number;
-  /** Features the policy observes, o ≤ d (o < d: no policy solves everything). */
+  /** Features the policy observes, o ≤ d (o < d: no policy solves everything); W starts at initSignal·M_{:,1:o}. */
   observed: number;
-  /** Options per step K. */
-  options: number;
-  /** Chain lengths are uniform on [minLength, maxLength]. */
-  minLength: number;
-  maxLength: number;
-  /** Initial W = initSignal·M_{:,1:o} + N(0, initNoise²) (the "pretrained" starting policy). */
-  initSignal: number;
-  initNoise: number;
-  /** Training pool size. */
-  trainProblems: number;
-  /** Held-out pool size (same distribution). */
-  heldoutProblems: number;
   /** Problems per batch B. */
   batchSize: number;
   /** Samples per problem G. */
