@@ -5,7 +5,7 @@
  * through lib/viz `aggregateCurve`, the one implementation of the across-seed aggregation.
  */
 import { Chart } from "../lib/viz/chart.ts";
-import { aggregateCurve } from "../lib/viz/charts.ts";
+import { aggregateCurve, type ChartData, DEFAULT_WIDTH, learningCurve } from "../lib/viz/charts.ts";
 import type { Row } from "./harness.ts";
 
 /** Field names of a band chart. */
@@ -55,9 +55,25 @@ export function summariseOverSeeds(rows: readonly Row[], keys: readonly string[]
   );
 }
 
-/** Line of the seed mean with a 95% band, per series, optionally faceted into columns. */
+/**
+ * Line of the seed mean with a 95% band, per series, optionally faceted into columns. Without a facet this is
+ * lib/viz `learningCurve` (legend in line colours, a dash per series, bands clipped to [0, 1] for
+ * probabilities, zoom and pan); faceted panels use the same marks side by side.
+ */
 export function bandChart(rows: readonly Row[], f: BandFields, o: BandOptions): Chart {
-  const keys = [f.x, f.series, ...(f.facet ? [f.facet] : [])];
+  if (!f.facet) {
+    return learningCurve(rows as ChartData, {
+      x: f.x,
+      y: f.y,
+      arm: f.series,
+      title: o.title,
+      xTitle: o.xTitle,
+      yTitle: o.yTitle,
+      points: true,
+      ...(o.logX ? { xLogBase: 2 } : {}),
+    });
+  }
+  const keys = [f.x, f.series, f.facet];
   const values = summariseOverSeeds(rows, keys, f.y);
   const x = {
     field: f.x,
@@ -65,29 +81,32 @@ export function bandChart(rows: readonly Row[], f: BandFields, o: BandOptions): 
     title: o.xTitle,
     ...(o.logX ? { scale: { type: "log", base: 2 } } : {}),
   };
-  const color = { field: f.series, type: "nominal", title: f.series };
+  const legend = { symbolType: "stroke", symbolStrokeWidth: 2.5, symbolOpacity: 1, symbolSize: 400 };
+  const color = { field: f.series, type: "nominal", title: f.series, legend };
   const layer = [
     {
       mark: { type: "area", opacity: 0.2 },
       encoding: { x, y: { field: "lo", type: "quantitative", title: o.yTitle }, y2: { field: "hi" }, color },
     },
     {
-      mark: { type: "line", point: true },
-      encoding: { x, y: { field: "mean", type: "quantitative" }, color },
+      mark: { type: "line", strokeWidth: 2, point: { size: 30 } },
+      encoding: {
+        x,
+        y: { field: "mean", type: "quantitative" },
+        color,
+        strokeDash: { field: f.series, type: "nominal", title: f.series, legend },
+      },
     },
   ];
-  const inner = { width: 220, height: 180, layer };
-  return new Chart(
-    f.facet
-      ? {
-        title: o.title,
-        data: { values },
-        facet: { column: { field: f.facet, type: "ordinal", title: f.facet } },
-        spec: inner,
-        resolve: { scale: { y: "independent" } },
-      }
-      : { title: o.title, data: { values }, ...inner },
-  );
+  const panels = new Set(values.map((v) => v[f.facet!])).size || 1;
+  const inner = { width: Math.max(200, Math.floor(DEFAULT_WIDTH / panels)), height: 240, layer };
+  return new Chart({
+    title: o.title,
+    data: { values },
+    facet: { column: { field: f.facet, type: "ordinal", title: f.facet } },
+    spec: inner,
+    resolve: { scale: { y: "independent" } },
+  });
 }
 
 /** One row per category: estimate with a [lo, hi] whisker. */
