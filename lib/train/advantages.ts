@@ -18,7 +18,7 @@ import {
 } from "../estimators/advantages.ts";
 import type { StdKind } from "../estimators/advantages.ts";
 import { KaeBaseline } from "../estimators/kae.ts";
-import type { KaeOptions, KaeState } from "../estimators/kae.ts";
+import type { KaeAdvantagesResult, KaeOptions, KaeState } from "../estimators/kae.ts";
 import type { Problem } from "../tasks/types.ts";
 
 /** What an estimator sees besides the rewards: the step and, per group, its problem and rollouts. */
@@ -147,18 +147,46 @@ function tokenCounts(ctx: AdvantageContext): number[] {
   );
 }
 
+/** One scored group of `kaeEstimator`: the step, the group's index and problem, and KAE's per-sample result. */
+export interface KaeScore {
+  /** Training step (the KAE iteration). */
+  step: number;
+  /** Index of the group in the step's batch. */
+  group: number;
+  /** The group's problem. */
+  problem: Problem;
+  /** Baselines V̂ (and their kernel weights, 0 = no history) and advantages r − V̂ of the group's samples. */
+  result: KaeAdvantagesResult;
+}
+
+/** Options of `kaeEstimator`. */
+export interface KaeEstimatorHooks {
+  /** Called with every scored group (e.g. to compare V̂ with a Monte-Carlo value; see `SuccessProbe`). */
+  onScore?: (score: KaeScore) => void;
+}
+
 /**
  * KAE (arXiv 2604.28005) as a trainer estimator: each group's problem id keys a `KaeBaseline` history and the
  * step is the iteration, so revisited prompts use their kernel-smoothed past rewards. The returned function's
- * `state` is the baseline's `KaeState` (checkpointed by the trainer).
+ * `state` is the baseline's `KaeState` (checkpointed by the trainer); `hooks.onScore` sees every group's V̂.
  */
-export function kaeEstimator(baseline: KaeBaseline | Partial<KaeOptions> = {}): StatefulAdvantageFn {
+export function kaeEstimator(
+  baseline: KaeBaseline | Partial<KaeOptions> = {},
+  hooks: KaeEstimatorHooks = {},
+): StatefulAdvantageFn {
   let kb = baseline instanceof KaeBaseline ? baseline : new KaeBaseline(baseline);
+  if (hooks.onScore !== undefined && typeof hooks.onScore !== "function") {
+    throw new ConfigError("hooks.onScore", "must be a function", hooks.onScore);
+  }
   const fn = ((rs: number[][], ctx: AdvantageContext) => {
     if (!ctx || ctx.problems?.length !== rs.length) {
       throw new ConfigError("ctx.problems", `must hold one problem per group (${rs.length})`);
     }
-    return rs.map((r, g) => kb.update(ctx.problems[g].id, ctx.step, r).advantages);
+    return rs.map((r, g) => {
+      const result = kb.update(ctx.problems[g].id, ctx.step, r);
+      hooks.onScore?.({ step: ctx.step, group: g, problem: ctx.problems[g], result });
+      return result.advantages;
+    });
   }) as StatefulAdvantageFn;
   Object.defineProperty(fn, "state", {
     get: () => kb.state,

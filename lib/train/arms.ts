@@ -24,8 +24,14 @@ export interface Arm<Opts = Record<string, unknown>> {
   name: string;
   /** Trainer config overrides of this arm (the learning rate comes from the grid). */
   config?: Partial<TrainerConfig>;
-  /** Fresh trainer parts for one run (called once per learning rate). */
-  parts?: () => ArmParts<Opts>;
+  /** Fresh trainer parts for one run (called once per learning rate, with that run's rate). */
+  parts?: (run: ArmRun) => ArmParts<Opts>;
+}
+
+/** What an arm's `parts` factory learns about the run it builds parts for. */
+export interface ArmRun {
+  /** The run's learning rate (from the grid). */
+  lr: number;
 }
 
 /** Options of `trainArms`. */
@@ -89,7 +95,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
   for (const arm of o.arms) {
     for (const lr of o.learningRates) {
       const policy = await o.start.clone();
-      const parts = arm.parts?.() ?? {};
+      const parts = arm.parts?.({ lr }) ?? {};
       const trainer = new RLVRTrainer<Opts>({
         ...parts,
         policy,
