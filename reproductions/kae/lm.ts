@@ -30,8 +30,15 @@ import type { Arm } from "../../lib/train/arms.ts";
 import { kaeEstimator, type KaeScore } from "../../lib/train/advantages.ts";
 import { UniformSampling } from "../../lib/train/uniform.ts";
 import type { AdditionOptions } from "../../lib/tasks/addition.ts";
-import { bySeed, type ClaimRow, directionalClaim, pairedBySeed, type Row, type SeedContext } from "../harness.ts";
-import { type LmTierBed, lmArmClaim, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
+import {
+  bySeed,
+  type ClaimRow,
+  directionalClaim,
+  pairedBySeed,
+  type Row,
+  type SeedContext,
+} from "../harness.ts";
+import { lmArmClaim, type LmTierBed, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
 import type { RegisteredClaim } from "../preregistration.ts";
 
 /** KAE LM-tier settings: the shared LM-tier fragment (groupSize = 1 for the G = 1 arms) plus KAE's. */
@@ -54,13 +61,19 @@ export const KAE_LM_ARMS = ["reinforce", "kae", "grpo"] as const;
 /** Check every field; errors name `lm.<field>`. */
 export function validateKaeLm(c: KaeLmConfig): void {
   validateLmTier(c, "lm");
-  if (c.groupSize !== 1) throw new ConfigError("lm.groupSize", "must be 1 (the G = 1 arms of KAE)", c.groupSize);
+  if (c.groupSize !== 1) {
+    throw new ConfigError("lm.groupSize", "must be 1 (the G = 1 arms of KAE)", c.groupSize);
+  }
   assertInteger("lm.trainSetSize", c.trainSetSize, { min: 1 });
   assertOneOf("lm.kernel", c.kernel, ["triangular", "exponential"] as const);
   assertFiniteNumber("lm.bandwidth", c.bandwidth, { min: 0, exclusiveMin: true });
   assertInteger("lm.grpoGroupSize", c.grpoGroupSize, { min: 2 });
   if (c.batchSize % c.grpoGroupSize !== 0) {
-    throw new ConfigError("lm.batchSize", `must be a multiple of grpoGroupSize (${c.grpoGroupSize})`, c.batchSize);
+    throw new ConfigError(
+      "lm.batchSize",
+      `must be a multiple of grpoGroupSize (${c.grpoGroupSize})`,
+      c.batchSize,
+    );
   }
   assertInteger("lm.probeEvery", c.probeEvery, { min: 1, max: c.steps });
   assertInteger("lm.probeSamples", c.probeSamples, { min: c.grpoGroupSize + 2 });
@@ -95,7 +108,9 @@ export function valueMse(probes: readonly ValueProbe[], groupSize: number): {
   let kae = 0, groupMean = 0, single = 0, hist = 0, ref = 0;
   for (const p of probes) {
     const K = p.scores.length - groupSize;
-    if (K < 2) throw new ConfigError("probes[].scores", `must hold ≥ ${groupSize + 2} scores`, p.scores.length);
+    if (K < 2) {
+      throw new ConfigError("probes[].scores", `must hold ≥ ${groupSize + 2} scores`, p.scores.length);
+    }
     const m = p.scores.slice(0, groupSize).reduce((a, b) => a + b, 0) / groupSize;
     const pHat = p.scores.slice(groupSize).reduce((a, b) => a + b, 0) / K;
     const noise = pHat * (1 - pHat) / (K - 1);
@@ -197,7 +212,8 @@ export function checkKaeLmClaims(log: RunLog, registered: readonly RegisteredCla
       bySeed(log, { kind: "lm-value-mse" }, "mseKae"),
     );
     const row = directionalClaim(reg.claim, PAPER, [diffs], "greater", {
-      statistic: `per-seed difference of value MSE against a Monte-Carlo success probability (${field} − mseKae), ` +
+      statistic:
+        `per-seed difference of value MSE against a Monte-Carlo success probability (${field} − mseKae), ` +
         "KAE run at its validation-selected rate",
     });
     return { ...row, id: reg.id, tier: "lm" };
