@@ -237,7 +237,14 @@ Deno.test("KAE LM tier smoke: arms at equal rollouts per step, one value-MSE row
   const log = new RunLog({});
   for (const i of [0, 1]) {
     const rows = await runKaeLmTier(c, { index: i, rng: new Rng(7).split(i), tick: () => {} });
-    for (const r of rows) log.log({ seed: i, ...r });
+    // RunLog rejects NaN (step 0 has no training accuracy): NaN → null, as JSON would write it.
+    for (const r of rows) {
+      log.log(
+        Object.fromEntries(
+          Object.entries({ seed: i, ...r }).map(([k, v]) => [k, Number.isNaN(v) ? null : v]),
+        ),
+      );
+    }
   }
   const evals = log.rows.filter((r) => r.kind === "lm-eval" && r.seed === 0);
   for (const arm of ["reinforce", "kae", "grpo"]) {
