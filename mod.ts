@@ -13,3 +13,4 @@ export * from "./lib/rewards/mod.ts";
 export * from "./lib/tasks/mod.ts";
 export * from "./lib/objectives/mod.ts";
 export * from "./lib/train/mod.ts";
+export * from "./lib/jobs/mod.ts";

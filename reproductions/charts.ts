@@ -1,10 +1,11 @@
 /**
  * Chart specs shared by the reproductions (vega-lite v5 via lib/viz `Chart`): lines with a 95% band over
  * seeds (optionally log-x), faceted by a stratum; dot-and-whisker plots; scatters. Each takes long-format rows
- * already reduced to one value per (seed, x, series, facet) and aggregates over seeds (mean ± Student-t 95%).
+ * already reduced to one value per (seed, x, series, facet) and aggregates over seeds (mean ± Student-t 95%)
+ * through lib/viz `aggregateCurve`, the one implementation of the across-seed aggregation.
  */
 import { Chart } from "../lib/viz/chart.ts";
-import { meanTInterval } from "../lib/viz/summary.ts";
+import { aggregateCurve } from "../lib/viz/charts.ts";
 import type { Row } from "./harness.ts";
 
 /** Field names of a band chart. */
@@ -21,28 +22,37 @@ export interface BandFields {
 
 /** Options of `bandChart`. */
 export interface BandOptions {
+  /** Chart title. */
   title: string;
+  /** x-axis title. */
   xTitle: string;
+  /** y-axis title. */
   yTitle: string;
   /** Log-scale x axis (base 2). */
   logX?: boolean;
 }
 
-/** Group rows by the given fields and summarise `y` over the remaining rows (seeds) as mean and t-interval. */
+/**
+ * Group rows by the given fields and summarise `y` over the remaining rows (seeds) as mean and Student-t 95%
+ * interval — lib/viz `aggregateCurve` does the aggregation (rows without a finite `y` are skipped).
+ */
 export function summariseOverSeeds(rows: readonly Row[], keys: readonly string[], y: string): Row[] {
-  const groups = new Map<string, { key: Row; values: number[] }>();
-  for (const r of rows) {
-    const key: Row = {};
-    for (const k of keys) key[k] = r[k];
-    const id = JSON.stringify(key);
-    let g = groups.get(id);
-    if (!g) groups.set(id, g = { key, values: [] });
-    g.values.push(Number(r[y]));
-  }
-  return [...groups.values()].map(({ key, values }) => {
-    const e = meanTInterval(values);
-    return { ...key, mean: e.center, lo: e.lo, hi: e.hi, n: e.n };
-  });
+  const seed = rows.some((r) => "seed" in r) ? "seed" : undefined;
+  const keyed = rows.map((r) => ({
+    key: JSON.stringify(keys.map((k) => r[k] ?? null)),
+    x: 0,
+    ...(seed ? { seed: r.seed } : {}),
+    y: Number.isFinite(Number(r[y])) && r[y] !== null && r[y] !== "" ? Number(r[y]) : null,
+  }));
+  if (!keyed.some((r) => r.y !== null)) return [];
+  return aggregateCurve(keyed, { x: "x", y: "y", arm: "key", seed, aggregate: "mean", level: 0.95 }).map(
+    (g) => {
+      const values = JSON.parse(String(g.key)) as (number | string)[];
+      const out: Row = {};
+      keys.forEach((k, i) => (out[k] = values[i]));
+      return { ...out, mean: g.y as number, lo: g.y_lo as number, hi: g.y_hi as number, n: g.n as number };
+    },
+  );
 }
 
 /** Line of the seed mean with a 95% band, per series, optionally faceted into columns. */
@@ -82,10 +92,15 @@ export function bandChart(rows: readonly Row[], f: BandFields, o: BandOptions): 
 
 /** One row per category: estimate with a [lo, hi] whisker. */
 export interface WhiskerRow {
+  /** Category label (y axis). */
   label: string;
+  /** Point estimate. */
   estimate: number;
+  /** Lower end of the whisker (CI). */
   lo: number;
+  /** Upper end of the whisker (CI). */
   hi: number;
+  /** Colour group (optional). */
   group?: string;
 }
 

@@ -11,8 +11,8 @@ import { assertInteger, assertOneOf, ConfigError, resolveConfig } from "../lib/c
 import { type BackendName, useBackend } from "../lib/core/backend.ts";
 import { tf } from "../lib/core/tf.ts";
 import { RunLog } from "../lib/log/runlog.ts";
-import { iqm, stratifiedBootstrapCI, stratifiedBootstrapTest } from "../lib/stats/mod.ts";
-import type { Preregistration, Tier } from "./preregistration.ts";
+import { aggregateMean, iqm, stratifiedBootstrapCI, stratifiedBootstrapTest } from "../lib/stats/mod.ts";
+import { type Preregistration, type Tier, TIERS } from "./preregistration.ts";
 import { Progress } from "../lib/viz/progress.ts";
 import type { Chart } from "../lib/viz/chart.ts";
 import { dirname, join } from "node:path";
@@ -71,11 +71,23 @@ export interface BaseConfig {
   seeds: number;
   /** Root seed; seed i uses `new Rng(baseSeed).split(i)`. */
   baseSeed: number;
+  /**
+   * Tiers to run (default both): `["exact"]` skips the TinyTransformer runs, e.g. for a cheap sweep of an
+   * exact-bed hyperparameter; claims of a skipped tier come out inconclusive with n = 0.
+   */
+  tiers?: Tier[];
+}
+
+/** True when `config` runs `tier` (every tier when `tiers` is absent). */
+export function runsTier(config: BaseConfig, tier: Tier): boolean {
+  return config.tiers === undefined || config.tiers.includes(tier);
 }
 
 /** Anything with the Progress interface (tests pass a silent one). */
 export interface ProgressLike {
+  /** Advance by n units, showing the latest metrics. */
   tick(n?: number, metrics?: Record<string, number>): void;
+  /** Finish the display. */
   done(): void | Promise<void>;
 }
 
@@ -97,6 +109,12 @@ export interface RunOptions<C extends BaseConfig = BaseConfig> {
   progress?: boolean | ProgressLike;
   /** Run only these seed indices (each in 0…seeds−1); the log holds just their rows. Default: all seeds. */
   seedIndices?: readonly number[];
+  /**
+   * Run the seeds as jobs on this many worker subprocesses (lib/jobs `runPool`; registered reproductions only).
+   * Each job writes its seed's checkpoint; the rows are then gathered from the checkpoints, so the log equals a
+   * sequential run's. Default 1 (in this process).
+   */
+  jobs?: number;
 }
 
 /** A paper reproduction (see module doc). */
@@ -135,7 +153,18 @@ export function resolveRunConfig<C extends BaseConfig>(
 ): { preset: PresetName; config: C } {
   const preset = options.preset ?? "quick";
   assertOneOf("preset", preset, PRESET_NAMES);
-  const config = resolveConfig(rep.name, rep.presets[preset], options.config ?? {});
+  const { tiers, ...overrides } = (options.config ?? {}) as Partial<C>;
+  const config = resolveConfig(rep.name, rep.presets[preset], overrides as Partial<C>);
+  if (tiers !== undefined) {
+    if (!Array.isArray(tiers) || tiers.length === 0 || tiers.some((t) => !TIERS.includes(t))) {
+      throw new ConfigError(
+        `${rep.name}.tiers`,
+        `must be a non-empty subset of ${JSON.stringify(TIERS)}`,
+        tiers,
+      );
+    }
+    config.tiers = [...tiers];
+  }
   if (options.seeds !== undefined) config.seeds = options.seeds;
   assertInteger(`${rep.name}.seeds`, config.seeds, { min: 1 });
   assertInteger(`${rep.name}.baseSeed`, config.baseSeed);
@@ -146,11 +175,17 @@ export function resolveRunConfig<C extends BaseConfig>(
  * The one run path of every reproduction: resolve preset + overrides, `rep.validate`, pick the tfjs backend
  * for tensor reproductions (an explicit `backend` wins; else a non-cpu backend already active is kept; else
  * wasm), then `runSeeds` with `rep.runSeed`. The log's meta holds {reproduction, preset, config, resumedSeeds}.
+ * With `jobs` > 1 the seeds run on a pool of worker subprocesses first (reproductions/jobs.ts).
  */
 export async function runReproduction<C extends BaseConfig>(
   rep: Reproduction<C>,
   options: RunOptions<C> = {},
 ): Promise<RunLog> {
+  if (options.jobs !== undefined && options.jobs !== 1) {
+    assertInteger("jobs", options.jobs, { min: 1 });
+    const { runReproductionPooled } = await import("./jobs.ts");
+    return runReproductionPooled(rep, options);
+  }
   const { preset, config } = resolveRunConfig(rep, options);
   rep.validate(config);
   if (rep.usesTensors) {
@@ -204,21 +239,7 @@ export async function runSeeds<C extends BaseConfig>(
   const progress = makeProgress(options.progress, indices.length * unitsPerSeed, rep.name);
   let resumedSeeds = 0;
   const seedDir = options.checkpointDir ? join(options.checkpointDir, "seeds") : null;
-  if (seedDir) {
-    Deno.mkdirSync(seedDir, { recursive: true });
-    const metaPath = join(seedDir, "config.json");
-    const want = JSON.stringify({ preset, config: { ...config, seeds: undefined } });
-    let have: string | null = null;
-    try {
-      have = Deno.readTextFileSync(metaPath);
-    } catch { /* first run */ }
-    if ((options.fresh && !options.seedIndices) || have !== want) {
-      for (const e of Deno.readDirSync(seedDir)) {
-        if (e.name.endsWith(".jsonl")) Deno.removeSync(join(seedDir, e.name));
-      }
-      Deno.writeTextFileSync(metaPath, want);
-    }
-  }
+  if (options.checkpointDir) prepareCheckpoints(options.checkpointDir, preset, config, options);
   const rows: Row[] = [];
   for (const i of indices) {
     const path = seedDir ? join(seedDir, `${i}.jsonl`) : null;
@@ -234,7 +255,10 @@ export async function runSeeds<C extends BaseConfig>(
       used += n;
       progress.tick(n, metrics);
     };
-    const seedRows = (await fn({ index: i, rng: root.split(i), tick })).map((r) => ({ seed: i, ...r }));
+    // Rows pass through their JSON form, so a computed seed equals the same seed read back from its checkpoint.
+    const seedRows = (await fn({ index: i, rng: root.split(i), tick })).map((r) =>
+      JSON.parse(JSON.stringify({ seed: i, ...r })) as Row
+    );
     if (used < unitsPerSeed) progress.tick(unitsPerSeed - used);
     if (path) {
       Deno.mkdirSync(dirname(path), { recursive: true });
@@ -247,6 +271,43 @@ export async function runSeeds<C extends BaseConfig>(
   const log = new RunLog({ reproduction: rep.name, preset, config, resumedSeeds });
   for (const r of rows) log.log(r);
   return log;
+}
+
+/**
+ * Make `<dir>/seeds/` hold checkpoints of this run only: when its config.json differs from (preset, config
+ * without `seeds`) — or `fresh` is set and no `seedIndices` — every `<i>.jsonl` is removed and config.json
+ * rewritten. Returns the seed indices (< config.seeds) whose checkpoints are present afterwards. A pool's
+ * coordinator calls it once before starting jobs, so concurrent jobs of one run never clear each other's seeds.
+ */
+export function prepareCheckpoints(
+  dir: string,
+  preset: PresetName,
+  config: BaseConfig,
+  options: { fresh?: boolean; seedIndices?: readonly number[] } = {},
+): number[] {
+  const seedDir = join(dir, "seeds");
+  Deno.mkdirSync(seedDir, { recursive: true });
+  const metaPath = join(seedDir, "config.json");
+  const want = JSON.stringify({ preset, config: { ...config, seeds: undefined } });
+  let have: string | null = null;
+  try {
+    have = Deno.readTextFileSync(metaPath);
+  } catch { /* first run */ }
+  if ((options.fresh && !options.seedIndices) || have !== want) {
+    for (const e of Deno.readDirSync(seedDir)) {
+      if (e.name.endsWith(".jsonl")) Deno.removeSync(join(seedDir, e.name));
+    }
+    Deno.writeTextFileSync(metaPath + ".tmp", want);
+    Deno.renameSync(metaPath + ".tmp", metaPath);
+  }
+  const present: number[] = [];
+  for (let i = 0; i < config.seeds; i++) {
+    try {
+      Deno.statSync(join(seedDir, `${i}.jsonl`));
+      present.push(i);
+    } catch { /* not finished */ }
+  }
+  return present;
 }
 
 /** Rows of `log` whose fields equal every entry of `where`. */
@@ -371,9 +432,24 @@ export function iqmWithCI(
   return { estimate: ci.estimate, ci: [ci.lower, ci.upper], n: scores.reduce((t, r) => t + r.length, 0) };
 }
 
+/** Runs from which a claim's aggregate is the IQM (rliable's robust mean); below it, the plain mean. */
+export const IQM_MIN_RUNS = 20;
+
 /**
- * Claim row for "IQM of scores (tasks × runs) is > / < threshold", verdict by `directionalVerdict`; with no score
- * at all (e.g. a metric undefined in every run) the row is inconclusive with n = 0 and a NaN estimate.
+ * The aggregate of a claim's pooled runs: the mean over runs, or the IQM when there are ≥ `IQM_MIN_RUNS` runs
+ * (an IQM of fewer runs trims too few to be robust and too many to be efficient).
+ */
+export function claimAggregate(runs: number): { name: string; statistic: (m: number[][]) => number } {
+  return runs >= IQM_MIN_RUNS
+    ? { name: "IQM over runs", statistic: (m) => iqm(m) }
+    : { name: "mean over runs", statistic: (m) => aggregateMean(m) };
+}
+
+/**
+ * Claim row for "aggregate of scores (tasks × runs) is > / < threshold" — the mean over runs (IQM with ≥ 20
+ * runs, `claimAggregate`) with its stratified-bootstrap 95% CI and one-sided bootstrap p-values, verdict by
+ * `directionalVerdict`; with no score at all (e.g. a metric undefined in every run) the row is inconclusive with
+ * n = 0 and a NaN estimate.
  */
 export function directionalClaim(
   claim: string,
@@ -383,19 +459,22 @@ export function directionalClaim(
   opts: { threshold?: number; statistic?: string; seed?: number } = {},
 ): ClaimRow {
   const threshold = opts.threshold ?? 0;
-  const rule = `${opts.statistic ?? "IQM over runs"}; reproduced iff the 95% stratified-bootstrap CI is ${
-    direction === "greater" ? ">" : "<"
-  } ${threshold}, not reproduced iff it is entirely on the other side, else inconclusive`;
-  if (scores.every((row) => row.length === 0)) {
+  const n = scores.reduce((s, r) => s + r.length, 0);
+  const agg = claimAggregate(n);
+  const rule = `${opts.statistic ? `${opts.statistic}; ` : ""}${agg.name}; reproduced iff the 95% ` +
+    `stratified-bootstrap CI is ${
+      direction === "greater" ? ">" : "<"
+    } ${threshold}, not reproduced iff it is ` +
+    "entirely on the other side, else inconclusive";
+  if (n === 0) {
     return { claim, paper, estimate: NaN, ci: [NaN, NaN], verdict: "inconclusive", rule, n: 0 };
   }
-  const t = stratifiedBootstrapTest(scores, (m) => iqm(m), threshold, {
+  const t = stratifiedBootstrapTest(scores, agg.statistic, threshold, {
     reps: 2000,
     alpha: 0.05,
     seed: opts.seed ?? 0,
   });
   const ci: [number, number] = [t.lower, t.upper];
-  const n = scores.reduce((s, r) => s + r.length, 0);
   return {
     claim,
     paper,

@@ -19,8 +19,10 @@ import {
 import type { AdditionOptions } from "../lib/tasks/addition.ts";
 import type { RunLog } from "../lib/log/runlog.ts";
 import type { RegisteredClaim } from "./preregistration.ts";
+import { learningCurve } from "../lib/viz/charts.ts";
 import {
   bySeed,
+  type ChartEntry,
   type ClaimRow,
   directionalClaim,
   pairedBySeed,
@@ -50,6 +52,64 @@ export interface LmTierConfig extends TransformerSetup {
   learningRates: number[];
 }
 
+/**
+ * LM-tier settings of the `quick` presets (2 CPU cores): a d = 32, one-block TinyTransformer, 300 SFT steps on
+ * 1–3-digit addition, 40 RL steps of 8 problems × 8 rollouts, 16 + 32 held-out problems per digit count.
+ */
+export const LM_TIER_QUICK: LmTierConfig = {
+  dModel: 32,
+  nLayers: 1,
+  nHeads: 2,
+  sftSteps: 300,
+  sftBatchSize: 32,
+  sftLr: 3e-3,
+  maxDigits: 3,
+  validationPerDigit: 16,
+  testPerDigit: 32,
+  trainSetSize: 0,
+  steps: 40,
+  evalEvery: 10,
+  batchSize: 8,
+  groupSize: 8,
+  learningRates: [3e-4, 1e-3],
+};
+
+/** LM-tier settings of the `smoke` presets (CI: seconds; far too small for verdicts). */
+export const LM_TIER_SMOKE: LmTierConfig = {
+  ...LM_TIER_QUICK,
+  dModel: 16,
+  sftSteps: 20,
+  validationPerDigit: 4,
+  testPerDigit: 4,
+  steps: 2,
+  evalEvery: 1,
+  batchSize: 2,
+  groupSize: 4,
+  learningRates: [1e-3],
+};
+
+/**
+ * LM-tier settings of the `full` presets (a GPU through webgpu, or a many-core CPU): a wider, deeper model,
+ * longer SFT, more RL steps and problems. Not run at this size yet; tests exercise it at a tiny step count.
+ */
+export const LM_TIER_FULL: LmTierConfig = {
+  dModel: 64,
+  nLayers: 2,
+  nHeads: 4,
+  sftSteps: 600,
+  sftBatchSize: 64,
+  sftLr: 3e-3,
+  maxDigits: 4,
+  validationPerDigit: 64,
+  testPerDigit: 128,
+  trainSetSize: 0,
+  steps: 300,
+  evalEvery: 25,
+  batchSize: 16,
+  groupSize: 8,
+  learningRates: [1e-4, 3e-4, 1e-3],
+};
+
 /** Check the LM-tier fields; errors name `<prefix>.<field>`. */
 export function validateLmTier(c: LmTierConfig, prefix: string): void {
   validateTransformerSetup(c, prefix);
@@ -75,7 +135,8 @@ export interface LmTierBed {
 /**
  * One seed of the LM tier: datasets, warm start, `trainArms` over `arms(bed)`; rows `kind: "lm-eval"` (every
  * evaluation of every run) and `kind: "lm-best"` (per arm at its selected rate: final test accuracy and test
- * accuracy at the smallest final rollout count over arms, `testAtEqualRollouts`).
+ * accuracy at the smallest final rollout count over arms, `testAtEqualRollouts`, and the last window's
+ * training accuracy).
  */
 export async function runLmTier(
   c: LmTierConfig,
@@ -134,11 +195,15 @@ export async function runLmTier(
         rollouts: f.rollouts,
         testAccuracy: f.testAccuracy,
         validationAccuracy: f.validationAccuracy,
+        trainAccuracy: f.trainAccuracy,
         testAtEqualRollouts: atRolloutBudget(evals, f.arm, f.lr, budget)?.testAccuracy ?? NaN,
         rolloutBudget: budget,
       });
     }
-    return rows;
+    // A run log holds finite numbers: an undefined value (no training window at step 0) is left out.
+    return rows.map((r) =>
+      Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v !== "number" || Number.isFinite(v)))
+    );
   } finally {
     start.dispose();
   }
@@ -166,4 +231,43 @@ export function lmArmClaim(
     }, each arm at its validation-selected learning rate)`,
   });
   return { ...row, id: registered.id, tier: "lm" };
+}
+
+/** The LM tier's evaluation rows of each seed's runs at their selected learning rates (for curves). */
+export function lmSelectedCurves(log: RunLog): Row[] {
+  const best = new Map<string, number>();
+  for (const r of log.rows as Row[]) {
+    if (r.kind === "lm-best") best.set(`${r.seed}\u0000${r.arm}`, Number(r.lr));
+  }
+  return (log.rows as Row[]).filter((r) =>
+    r.kind === "lm-eval" && best.get(`${r.seed}\u0000${r.arm}`) === Number(r.lr)
+  );
+}
+
+/** Charts of the LM tier: held-out test accuracy against RL steps and against rollouts spent, per arm. */
+export function lmTierCharts(log: RunLog, title: string): ChartEntry[] {
+  const rows = lmSelectedCurves(log);
+  if (rows.length === 0) return [];
+  return [
+    {
+      name: "lm_test_accuracy_by_step",
+      chart: learningCurve(rows, {
+        y: "testAccuracy",
+        x: "step",
+        title: `${title}: TinyTransformer test accuracy (each arm at its validation-selected rate)`,
+        yTitle: "held-out test accuracy (mean, 95% CI)",
+        points: true,
+      }),
+    },
+    {
+      name: "lm_test_accuracy_by_rollouts",
+      chart: learningCurve(rows, {
+        y: "testAccuracy",
+        x: "rollouts",
+        xBins: 8,
+        title: `${title}: TinyTransformer test accuracy against rollouts spent`,
+        yTitle: "held-out test accuracy (mean, 95% CI)",
+      }),
+    },
+  ];
 }

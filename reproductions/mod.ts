@@ -1,46 +1,39 @@
 /**
  * Paper reproductions: the harness (`Reproduction`, presets, seeded runs with checkpoints, claim verdicts), the
- * results/REPORT.md writer, and the registry `REPRODUCTIONS` that `deno task reproduce` and the notebooks use.
- * To add a reproduction: write reproductions/<name>.ts exporting a `Reproduction`, import it here and append
- * it to `REPRODUCTIONS` (report order = notebook order).
+ * results/REPORT.md writer, pre-registration, and the registry `REPRODUCTIONS` that `deno task reproduce` and
+ * the notebooks use. To add a reproduction: write reproductions/<name>/mod.ts exporting a `Reproduction`
+ * (claims.ts, charts.ts beside it), import it here and append it to `REPRODUCTIONS` (report order = notebook
+ * order).
  */
 import { ConfigError } from "../lib/core/validate.ts";
 import type { BaseConfig, Reproduction } from "./harness.ts";
-import { filtering } from "./filtering.ts";
-import { seele } from "./seele.ts";
-import { rlcr } from "./rlcr.ts";
-import { grpoAblation } from "./grpo_ablation.ts";
-import { nsr } from "./nsr.ts";
-import { kae } from "./kae.ts";
-import { saturn } from "./saturn.ts";
-import { rover } from "./rover.ts";
+import { filtering } from "./filtering/mod.ts";
+import { seele } from "./seele/mod.ts";
+import { rlcr } from "./rlcr/mod.ts";
+import { grpoAblation } from "./grpo_ablation/mod.ts";
+import { nsr } from "./nsr/mod.ts";
+import { kae } from "./kae/mod.ts";
+import { saturn } from "./saturn/mod.ts";
+import { rover } from "./rover/mod.ts";
 
 export * from "./harness.ts";
 export * from "./report.ts";
 export * from "./preregistration.ts";
+export * from "./jobs.ts";
+export * from "./sweep.ts";
 export {
-  type CalibrationSummary,
-  calibrationSummary,
-  checkRlcrClaims,
-  reliabilityRecords,
   rlcr,
   RLCR_ARMS,
   RLCR_REWARDS,
   type RlcrArm,
-  rlcrCharts,
+  rlcrArmReward,
   type RlcrConfig,
-  rlcrPairedDifferences,
   rlcrTask,
-} from "./rlcr.ts";
-export {
-  checkKaeClaims,
-  kae,
-  KAE_BASELINES,
-  KAE_G1_ARMS,
-  kaeCharts,
-  type KaeConfig,
-  kaeSchedule,
-} from "./kae.ts";
+  statedConfidence,
+} from "./rlcr/mod.ts";
+export { checkRlcrClaims, type RlcrMetric, rlcrMetric, rlcrPairedDifferences } from "./rlcr/claims.ts";
+export { reliabilityRecords, rlcrCharts } from "./rlcr/charts.ts";
+export { checkKaeClaims, kae, KAE_BASELINES, KAE_G1_ARMS, kaeCharts, type KaeConfig } from "./kae/mod.ts";
 export {
   checkSaturnClaims,
   saturn,
@@ -48,61 +41,56 @@ export {
   type SaturnArm,
   saturnCharts,
   type SaturnConfig,
-} from "./saturn.ts";
-export * from "./saturn_policy.ts";
+  saturnTrainerConfig,
+} from "./saturn/mod.ts";
 export {
   checkNsrClaims,
+  checkNsrTransformerConfig,
   minPassDiffs,
   nsr,
   NSR_ARMS,
-  nsrAdvantages,
+  NSR_TRANSFORMER_DEFAULTS,
   type NsrArm,
+  nsrArmObjective,
   nsrCharts,
   type NsrConfig,
+  type NsrTransformerConfig,
   pairedPassDiffs,
-} from "./nsr.ts";
-export * from "./nsr_policy.ts";
-export * from "./nsr_transformer.ts";
-export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover.ts";
+  runNsrTransformerSeed,
+} from "./nsr/mod.ts";
+export { checkRoverClaims, pairedDifferences, rover, ROVER_METHODS, type RoverConfig } from "./rover/mod.ts";
 export {
-  checkFilteringClaims,
   filtering,
   FILTERING_ARMS,
   type FilteringArm,
-  filteringCharts,
   type FilteringConfig,
+  filteringCurriculum,
+  filteringTrainerConfig,
+} from "./filtering/mod.ts";
+export {
+  checkFilteringClaims,
   type FilteringSeedSummary,
   filteringSummaries,
   NOT_REACHED_RATIO,
   probeCorrelations,
-} from "./filtering.ts";
+} from "./filtering/claims.ts";
+export { filteringCharts } from "./filtering/charts.ts";
+export { seele, seeleArms, type SeeleConfig, seeleCurriculum, seeleTrainerConfig } from "./seele/mod.ts";
+export { binnedPeak, checkSeeleClaims, containedVerdict, descentBins } from "./seele/claims.ts";
+export { seeleCharts } from "./seele/charts.ts";
 export {
-  binnedPeak,
-  checkSeeleClaims,
-  containedVerdict,
-  descentBins,
-  seele,
-  seeleArms,
-  seeleCharts,
-  type SeeleConfig,
-} from "./seele.ts";
-export {
-  checkGrpoAblationClaims,
+  armTrainerConfig,
   difficultyProbe,
   GRPO_ABLATION_ARMS,
   grpoAblation,
   type GrpoAblationArm,
-  grpoAblationCharts,
   type GrpoAblationConfig,
-} from "./grpo_ablation.ts";
-export {
-  FREE_LENGTH_DEFAULTS,
-  type FreeLengthAdditionConfig,
-  FreeLengthAdditionTask,
-} from "./grpo_ablation_task.ts";
-export * from "./filtering_feature_chain.ts";
-export * from "./tree_mdp.ts";
-export * from "./tree_policies.ts";
+  LENGTH_ARMS,
+  lengthByCorrectness,
+  PROBE_ESTIMATORS,
+} from "./grpo_ablation/mod.ts";
+export { checkGrpoAblationClaims, MIN_SEEDS_FOR_VERDICT } from "./grpo_ablation/claims.ts";
+export { grpoAblationCharts } from "./grpo_ablation/charts.ts";
 
 /** Every registered reproduction, in report order (append new ones here). */
 export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [

@@ -52,6 +52,8 @@ export interface ReproductionSummary {
   /** CPU seconds (user + system) of this process during the run (wall time inflates on a shared machine). */
   cpuSeconds: number;
   backend: string;
+  /** How the seeds ran when not sequentially in one process, e.g. "4 seed jobs on 2 local workers" (then `wallSeconds` and `cpuSeconds` are summed over the jobs). */
+  execution?: string;
   machine: MachineInfo;
   date: string;
   claims: ClaimRow[];
@@ -74,6 +76,7 @@ export async function writeResults(
     wallSeconds: number;
     cpuSeconds: number;
     backend: string;
+    execution?: string;
   },
 ): Promise<ReproductionSummary> {
   await Deno.mkdir(info.dir, { recursive: true });
@@ -90,6 +93,7 @@ export async function writeResults(
     wallSeconds: info.wallSeconds,
     cpuSeconds: info.cpuSeconds,
     backend: info.backend,
+    ...(info.execution ? { execution: info.execution } : {}),
     machine: machineInfo(),
     date: new Date().toISOString(),
     claims,
@@ -237,7 +241,9 @@ export function renderReport(summaries: readonly ReproductionSummary[]): string 
       `## ${s.title} — ${s.name} (arXiv ${s.paper})`,
       "",
       `Preset \`${s.preset}\`, ${s.seeds} seeds${resumedNote(s)}, wall time ${s.wallSeconds.toFixed(1)} s ` +
-        `(CPU ${(s.cpuSeconds ?? 0).toFixed(1)} s) ` +
+        `(CPU ${(s.cpuSeconds ?? 0).toFixed(1)} s${
+          s.execution ? `; ${s.execution}, times summed over the jobs` : ""
+        }) ` +
         `on ${m.cores} cores (${m.cpu}), Deno ${m.deno}, ${m.os}, backend: ${s.backend}; run ${s.date}.`,
       "",
       ...(s.preregistrations ?? []).map((p) =>
@@ -282,6 +288,11 @@ export interface RunAndSaveOptions {
   fresh?: boolean;
   /** Progress display passed to `run`. */
   progress?: RunOptions["progress"];
+  /**
+   * The seeds already ran as jobs (reproductions/jobs.ts): gather them from the checkpoints and record these
+   * numbers instead of this process's times.
+   */
+  jobs?: { wallSeconds: number; cpuSeconds: number; resumedSeeds: number; execution: string };
 }
 
 /** Run one reproduction with per-seed checkpoints under results/<name>/seeds, check claims, write its results. */
@@ -310,14 +321,17 @@ export async function runAndSave(
     log.meta.config as Record<string, unknown>,
   );
   const cfg = log.meta.config as BaseConfig;
+  const jobs = options.jobs;
+  if (jobs) log.meta.resumedSeeds = jobs.resumedSeeds;
   const summary = await writeResults(rep, log, claims, rep.charts(log), {
     dir,
     preset: String(log.meta.preset),
     seeds: cfg.seeds,
     resumedSeeds: Number(log.meta.resumedSeeds ?? 0),
-    wallSeconds,
-    cpuSeconds,
+    wallSeconds: jobs?.wallSeconds ?? wallSeconds,
+    cpuSeconds: jobs?.cpuSeconds ?? cpuSeconds,
     backend: options.backendLabel ?? options.backend ?? "none (tabular; no tensor ops)",
+    execution: jobs?.execution,
   });
   return { log, claims, summary };
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { SimChain } from "../lib/tasks/chain.ts";
-import { simChainGenerate, SoftmaxPolicy } from "../lib/policies/softmax.ts";
+import { TabularSoftmaxPolicy } from "../lib/policies/tabular.ts";
+import { tf } from "../lib/core/tf.ts";
+import type { Tensor2D } from "../lib/core/tf.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 
@@ -48,64 +50,161 @@ Deno.test("SimChain: deterministic pool, tokens, verify, hints", () => {
   for (const c of counts) close(c, 200, 4 * Math.sqrt(2000 * 0.1 * 0.9), "uniform pool draw"); // 4 SE
 });
 
-Deno.test("SoftmaxPolicy: closed forms, exact success probability vs Monte Carlo (4 SE)", () => {
-  const t = new SimChain({ length: 4, options: 3, numProblems: 3, seed: 1 });
-  const uniform = new SoftmaxPolicy(t);
-  for (let h = 0; h <= 5; h++) {
-    close(uniform.successProbability(t.problem(0), h), 3 ** -Math.max(0, 4 - h), 1e-12);
+/** A tabular policy over a SimChain pool from the task's initial logits. */
+function tabular(t: SimChain, init = { initScale: 0, initCorrectBias: 0, seed: 0 }) {
+  return new TabularSoftmaxPolicy(t, {
+    contextLength: t.maxSequenceLength,
+    eos: t.vocab.eos,
+    logits: t.initialLogits(init),
+  });
+}
+
+Deno.test("SimChain tabular states: state = index·L + step on option positions, null on the prompt and eos", () => {
+  const t = new SimChain({ length: 3, options: 4, numProblems: 12, seed: 2 });
+  const p = t.problem(11); // two-digit index: "11:3="
+  const seq = [...p.prompt, ...p.solution];
+  const P = p.prompt.length;
+  for (let i = 1; i < P; i++) assert.equal(t.decision(seq, i), null);
+  for (let j = 0; j < 3; j++) {
+    const d = t.decision(seq, P + j)!;
+    assert.equal(d.state, 11 * 3 + j);
+    assert.deepEqual(d.actions, [0, 1, 2, 3].map((o) => t.optionToken(o)));
   }
-  const pol = new SoftmaxPolicy(t, { initScale: 1, initCorrectBias: 1, seed: 3 });
+  assert.equal(t.decision(seq, P + 3), null); // the eos after step L − 1
+  assert.equal(t.numStates, 36);
+  assert.equal(t.maxActions, 4);
+});
+
+Deno.test("TabularSoftmaxPolicy on SimChain: closed forms, exact success vs Monte Carlo (4 SE), greedy", async () => {
+  const t = new SimChain({ length: 4, options: 3, numProblems: 3, seed: 1 });
+  const uniform = tabular(t);
+  const u = uniform.probabilityTable();
+  for (let h = 0; h <= 5; h++) {
+    close(t.successProbability(t.problem(0), u, h), 3 ** -Math.max(0, 4 - h), 1e-12);
+  }
+  const init = { initScale: 1, initCorrectBias: 1, seed: 3 };
+  const pol = tabular(t, init);
   const p = t.problem(1);
   const m = t.meta(p);
+  const theta = t.initialLogits(init);
   // Product of per-step correct probabilities, computed here from the raw logits.
   const direct = (h: number) => {
     let a = 1;
     for (let s = h; s < 4; s++) {
-      const z = pol.problemLogits(p).slice(s * 3, s * 3 + 3);
-      const e = Array.from(z, Math.exp);
+      const e = Array.from(theta.slice((1 * 4 + s) * 3, (1 * 4 + s) * 3 + 3), Math.exp);
       a *= e[m.correct[s]] / e.reduce((x, y) => x + y, 0);
     }
     return a;
   };
-  for (let h = 0; h <= 4; h++) close(pol.successProbability(p, h), direct(h), 1e-12);
-  const rng = new Rng(5);
+  const probs = pol.probabilityTable();
+  for (let h = 0; h <= 4; h++) close(t.successProbability(p, probs, h), direct(h), 1e-6); // float32 table
   for (const h of [0, 2]) {
-    const n = 20000;
+    const n = 4000;
+    const out = await pol.sample(Array(n).fill(p.prompt), {
+      maxTokens: 10,
+      seed: 5 + h,
+      forced: Array(n).fill(p.solution.slice(0, h)),
+    });
     let wins = 0;
-    for (let i = 0; i < n; i++) {
-      const a = pol.sample(p, h, rng);
-      for (let s = 0; s < h; s++) assert.equal(a[s], m.correct[s]);
-      wins += t.verifyActions(p, a);
-    }
-    const a = pol.successProbability(p, h);
+    out.responses.forEach((y, i) => {
+      assert.equal(y.length, 5);
+      assert.equal(y[4], t.vocab.eos);
+      assert.deepEqual(y.slice(0, h), p.solution.slice(0, h));
+      assert.equal(out.logProbs[i][4], 0);
+      wins += t.verify(p, y);
+    });
+    const a = direct(h);
     close(wins / n, a, 4 * Math.sqrt(a * (1 - a) / n), `h=${h}`);
   }
+  // Greedy picks the highest logit per step.
+  const [g] = await pol.greedy([p.prompt], { maxTokens: 10 });
+  for (let s = 0; s < 4; s++) {
+    const row = Array.from(theta.slice((4 + s) * 3, (4 + s) * 3 + 3));
+    assert.equal(t.tokenOption(g[s]), row.indexOf(Math.max(...row)));
+  }
+  uniform.dispose();
+  pol.dispose();
 });
 
-Deno.test("SoftmaxPolicy: gradLogProb and successGradient match central finite differences", () => {
-  const t = new SimChain({ length: 3, options: 4, numProblems: 2, seed: 2 });
-  const pol = new SoftmaxPolicy(t, { initScale: 0.8, seed: 9 });
-  const p = t.problem(1);
-  const actions = [2, 0, 3];
-  for (const h of [0, 1]) {
-    const g = pol.gradLogProb(p, actions, h);
-    const ga = pol.successGradient(p, h);
-    const eps = 1e-6;
-    for (let i = 0; i < 12; i++) {
-      const e = new Float64Array(12);
-      e[i] = eps;
-      pol.addToProblemLogits(p, e);
-      const lpPlus = pol.logProb(p, actions, h), aPlus = pol.successProbability(p, h);
-      e[i] = -2 * eps;
-      pol.addToProblemLogits(p, e);
-      const lpMinus = pol.logProb(p, actions, h), aMinus = pol.successProbability(p, h);
-      e[i] = eps;
-      pol.addToProblemLogits(p, e);
-      close(g[i], (lpPlus - lpMinus) / (2 * eps), 1e-6, `dlogπ/dθ${i} h=${h}`);
-      close(ga[i], (aPlus - aMinus) / (2 * eps), 1e-6, `da/dθ${i} h=${h}`);
-      if (i < 4 * h) assert.equal(g[i], 0);
+Deno.test("TabularSoftmaxPolicy: tokenLogProbs and its gradient match log π and onehot(a) − π (left padding)", () => {
+  const t = new SimChain({ length: 3, options: 4, numProblems: 12, seed: 2 });
+  const init = { initScale: 0.8, initCorrectBias: 0, seed: 9 };
+  const pol = tabular(t, init);
+  const theta = t.initialLogits(init);
+  const pi = (state: number) => {
+    const e = Array.from(theta.slice(state * 4, state * 4 + 4), Math.exp);
+    const z = e.reduce((x, y) => x + y, 0);
+    return e.map((x) => x / z);
+  };
+  const rows = [
+    { index: 1, actions: [2, 0, 3] },
+    { index: 11, actions: [1, 1, 0] },
+  ];
+  const seqs = rows.map((r) => [...t.problem(r.index).prompt, ...t.encodeActions(r.actions)]);
+  const T = Math.max(...seqs.map((x) => x.length));
+  const tokens = seqs.map((x) => [...Array(T - x.length).fill(t.vocab.pad), ...x]);
+  const valid = seqs.map((x) => [...Array(T - x.length).fill(0), ...Array(x.length).fill(1)]);
+  const tk = tf.tensor2d(tokens, undefined, "int32") as Tensor2D;
+  const vd = tf.tensor2d(valid) as Tensor2D;
+  const { logProbs, entropy } = pol.tokenLogProbs(tk, vd);
+  const lp = logProbs.arraySync() as number[][];
+  const ent = entropy.arraySync() as number[][];
+  rows.forEach((r, b) => {
+    const start = T - seqs[b].length + t.problem(r.index).prompt.length; // first response token
+    for (let t2 = 0; t2 < T - 1; t2++) {
+      const j = t2 + 1 - start;
+      if (j >= 0 && j < 3) {
+        const q = pi(r.index * 3 + j);
+        close(lp[b][t2], Math.log(q[r.actions[j]]), 1e-5);
+        close(ent[b][t2], -q.reduce((s, x) => s + x * Math.log(x), 0), 1e-5);
+      } else {
+        close(lp[b][t2], 0, 0);
+        close(ent[b][t2], 0, 0);
+      }
+    }
+  });
+  // ∂ Σ log π / ∂θ_s = onehot(a_s) − π_s on the visited states, 0 elsewhere.
+  const { grads } = tf.variableGrads(() => tf.sum(pol.tokenLogProbs(tk, vd).logProbs) as tf.Scalar);
+  const g = grads[pol.variables[0].name].dataSync();
+  const expected = new Float64Array(36 * 4);
+  rows.forEach((r) =>
+    r.actions.forEach((a, j) => {
+      const s = r.index * 3 + j;
+      pi(s).forEach((q, k) => expected[s * 4 + k] += (k === a ? 1 : 0) - q);
+    })
+  );
+  expected.forEach((e, i) => close(g[i], e, 1e-5, `θ[${i}]`));
+  tf.dispose([tk, vd, logProbs, entropy, grads[pol.variables[0].name]]);
+  pol.dispose();
+});
+
+Deno.test("policy-gradient theorem on the tabular policy: mean r·∇Σlog π over samples = ∇a = a(onehot(c_s) − π_s) (4 SE)", async () => {
+  const t = new SimChain({ length: 2, options: 3, numProblems: 1, seed: 4 });
+  const init = { initScale: 0.5, initCorrectBias: 0.5, seed: 1 };
+  const pol = tabular(t, init);
+  const p = t.problem(0);
+  const m = t.meta(p);
+  const probs = pol.probabilityTable();
+  const a = t.successProbability(p, probs);
+  const n = 6000;
+  const out = await pol.sample(Array(n).fill(p.prompt), { maxTokens: 5, seed: 2 });
+  // Per-sample score function r_i·(onehot(a_s) − π_s), summed by autodiff through tokenLogProbs.
+  const seqs = out.responses.map((y) => [...p.prompt, ...y]);
+  const tk = tf.tensor2d(seqs, undefined, "int32") as Tensor2D;
+  const r = tf.tensor1d(out.responses.map((y) => t.verify(p, y)));
+  const { grads } = tf.variableGrads(() =>
+    tf.div(tf.sum(tf.mul(tf.sum(pol.tokenLogProbs(tk).logProbs, 1), r)), n) as tf.Scalar
+  );
+  const g = grads[pol.variables[0].name].dataSync();
+  for (let s = 0; s < 2; s++) {
+    for (let k = 0; k < 3; k++) {
+      const truth = a * ((k === m.correct[s] ? 1 : 0) - probs[s * 3 + k]);
+      // |r·(onehot − π)| ≤ 1, so 4·sqrt(1/n) bounds 4 standard errors.
+      close(g[s * 3 + k], truth, 4 / Math.sqrt(n), `∇a[${s},${k}]`);
     }
   }
+  tf.dispose([tk, r, grads[pol.variables[0].name]]);
+  pol.dispose();
 });
 
 /** Jacobi eigen-decomposition of a symmetric matrix → Moore–Penrose pseudo-inverse (eigenvalues < tol dropped). */
@@ -159,11 +258,13 @@ Deno.test("p(1−p) identity: softmax bandit natural-gradient improvement ∇a�
     for (let rep = 0; rep < 5; rep++) {
       // A bandit = SimChain with one step; random logits through the policy state.
       const t = new SimChain({ length: 1, options: K, numProblems: 1, seed: rep });
-      const pol = new SoftmaxPolicy(t, { initScale: 1.5, seed: rng.int(1e9) });
+      const pol = tabular(t, { initScale: 1.5, initCorrectBias: 0, seed: rng.int(1e9) });
       const prob = t.problem(0);
-      const pi = pol.probs(prob, 0);
-      const a = pol.successProbability(prob);
-      const ga = pol.successGradient(prob);
+      const pi = Array.from(pol.probabilityTable());
+      const a = t.successProbability(prob, pi);
+      const c = t.meta(prob).correct[0];
+      const ga = pi.map((q, k) => a * ((k === c ? 1 : 0) - q)); // ∇_θ a for a = softmax(θ)_c
+      pol.dispose();
       // Fisher of the categorical in logit coordinates: F = diag(π) − ππᵀ (rank K−1).
       const F = Array.from(
         { length: K },
@@ -185,83 +286,4 @@ Deno.test("p(1−p) identity: softmax bandit natural-gradient improvement ∇a�
     }
   }
   assert.equal(checked, 20);
-});
-
-Deno.test("SoftmaxPolicy.update: hand-derived REINFORCE step, forced steps untouched, imitation term", () => {
-  const t = new SimChain({ length: 2, options: 3, numProblems: 1, seed: 4 });
-  const pol = new SoftmaxPolicy(t); // uniform: π = 1/3
-  const p = t.problem(0);
-  const c = t.meta(p).correct;
-  const actions = [c[0], (c[1] + 1) % 3];
-  const group = {
-    problem: p,
-    hintLength: 1,
-    responses: [t.encodeActions(actions)],
-    logProbs: [[0, 0, 0]],
-    rewards: [0],
-  };
-  pol.update([group], [[-0.5]], 0.3);
-  const th = pol.problemLogits(p);
-  for (let k = 0; k < 3; k++) assert.equal(th[k], 0); // step 0 forced: no RL gradient
-  for (let k = 0; k < 3; k++) close(th[3 + k], 0.3 * -0.5 * ((k === actions[1] ? 1 : 0) - 1 / 3), 1e-15);
-  const pol2 = new SoftmaxPolicy(t);
-  pol2.update([group], [[0]], 1, { imitationWeight: 0.1 });
-  const th2 = pol2.problemLogits(p);
-  for (let k = 0; k < 3; k++) close(th2[k], 0.1 * ((k === c[0] ? 1 : 0) - 1 / 3), 1e-15);
-  for (let k = 0; k < 3; k++) assert.equal(th2[3 + k], 0);
-  // Per-rollout hint lengths override the group's.
-  const pol3 = new SoftmaxPolicy(t);
-  pol3.update([{ ...group, hintLength: 0, hintLengths: [2] }], [[1]], 1);
-  assert.ok(pol3.problemLogits(p).every((x) => x === 0));
-  assert.throws(() => pol.update([group], [[1, 2]], 1), ConfigError);
-});
-
-Deno.test("SoftmaxPolicy.update with A = r averages to lr·∇a (policy-gradient theorem; 4 SE)", async () => {
-  const t = new SimChain({ length: 3, options: 2, numProblems: 1, seed: 6 });
-  const base = new SoftmaxPolicy(t, { initScale: 0.5, initCorrectBias: 0.5, seed: 1 });
-  const p = t.problem(0);
-  const grad = base.successGradient(p);
-  const gen = simChainGenerate(base, new Rng(2));
-  const n = 20000;
-  const [g] = await gen([{ problem: p }], n);
-  // One update over n rollouts (normalize "group"): Δθ = lr·mean_i r_i ∇logπ(a_i); per-coordinate SE from the samples.
-  const pol = SoftmaxPolicy.fromState(t, base.state);
-  pol.update([g], [g.rewards], 1);
-  const delta = pol.problemLogits(p).map((x, i) => x - base.problemLogits(p)[i]);
-  for (let i = 0; i < 6; i++) {
-    let m2 = 0;
-    for (let j = 0; j < n; j++) {
-      const gl = base.gradLogProb(p, t.decodeActions(g.responses[j]));
-      m2 += (g.rewards[j] * gl[i]) ** 2;
-    }
-    const se = Math.sqrt((m2 / n - delta[i] ** 2) / n);
-    close(delta[i], grad[i], 4 * se + 1e-12, `coord ${i}`);
-  }
-});
-
-Deno.test("simChainGenerate: groups, hints, log-probs, reward rate vs exact (4 SE); state round trip", async () => {
-  const t = new SimChain({ length: 6, options: 3, numProblems: 4, seed: 3 });
-  const pol = new SoftmaxPolicy(t, { initScale: 1, initCorrectBias: 1.5, seed: 8 });
-  const gen = simChainGenerate(pol, new Rng(4));
-  const groups = await gen([{ problem: t.problem(0) }, { problem: t.problem(2), hintLength: 3 }], 4000);
-  assert.equal(groups.length, 2);
-  assert.equal(groups[1].hintLength, 3);
-  for (const [gi, g] of groups.entries()) {
-    assert.equal(g.responses.length, 4000);
-    const a = pol.successProbability(g.problem, g.hintLength);
-    const rate = g.rewards.reduce((x, y) => x + y, 0) / 4000;
-    close(rate, a, 4 * Math.sqrt(a * (1 - a) / 4000), `group ${gi}`);
-    const r0 = g.responses[0];
-    assert.equal(r0.length, 7);
-    assert.equal(r0[6], t.vocab.eos);
-    assert.deepEqual(g.logProbs[0].slice(0, 6), pol.stepLogProbs(g.problem, t.decodeActions(r0)));
-    assert.equal(g.rewards[0], t.verify(g.problem, r0));
-  }
-  for (const r of groups[1].responses) assert.deepEqual(r.slice(0, 3), t.problem(2).solution.slice(0, 3));
-  const copy = SoftmaxPolicy.fromState(t, JSON.parse(JSON.stringify(pol.state)));
-  assert.equal(copy.successProbability(t.problem(3)), pol.successProbability(t.problem(3)));
-  assert.throws(
-    () => SoftmaxPolicy.fromState(new SimChain({ length: 5, options: 3, numProblems: 4 }), pol.state),
-    ConfigError,
-  );
 });

@@ -6,7 +6,6 @@ import {
   fit3PL,
   inverse3PL,
   prepare3PLPoints,
-  runSimChain,
   SatLadder,
   seeleNextHintRate,
   SeeleScaffold,
@@ -17,7 +16,9 @@ import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import type { Problem } from "../lib/tasks/types.ts";
 import { SimChain } from "../lib/tasks/chain.ts";
-import { simChainGenerate, SoftmaxPolicy } from "../lib/policies/softmax.ts";
+import { TabularSoftmaxPolicy } from "../lib/policies/tabular.ts";
+import { makeGenerate } from "../lib/train/rollouts.ts";
+import { RLVRTrainer, TIMING_COLUMNS } from "../lib/train/trainer.ts";
 
 const close = (a: number, b: number, tol: number, msg = "") =>
   assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b} (tol ${tol})`);
@@ -275,17 +276,31 @@ Deno.test("DynamicSampling: kept fraction = P(0 < X < G) per prompt (4 SE); part
 
 // ---------------------------------------------------------------------------------------------- SEELE
 
-Deno.test("SeeleScaffold on SimChain (50 problems, SoftmaxPolicy): exact round-4 mean accuracy within ±0.08 of a* = 0.5", async () => {
+Deno.test("SeeleScaffold on SimChain (50 problems, tabular policy): exact round-4 mean accuracy within ±0.08 of a* = 0.5", async () => {
   // SimChain L = 12, K = 4; logits N(0, 0.5²) + 2.5 on the correct option (per-step π(correct) ≈ 0.78, unhinted
-  // success ≈ 0.05). Each step: 50 problems × 4 rounds × 8 rollouts, then a Dr.GRPO REINFORCE update (A = r − mean
-  // over the 32 rollouts, lr 1). Accuracy is EXACT: Π of π(correct) over the unforced steps at round 4's hint.
+  // success ≈ 0.05). Each step: 50 problems × 4 rounds × 8 rollouts from the fixed policy (updates are the
+  // trainer's; tests/trainer_test.ts). Accuracy is EXACT: Π of π(correct) over the unforced steps at round 4's hint.
   const task = new SimChain({ length: 12, options: 4, numProblems: 50, seed: 1 });
-  const pol = new SoftmaxPolicy(task, { initScale: 0.5, initCorrectBias: 2.5, seed: 1 });
+  const pol = new TabularSoftmaxPolicy(task, {
+    contextLength: task.maxSequenceLength,
+    eos: task.vocab.eos,
+    logits: task.initialLogits({ initScale: 0.5, initCorrectBias: 2.5, seed: 1 }),
+  });
+  const probs = pol.probabilityTable();
   const rng = new Rng(1);
-  const generate = simChainGenerate(pol, rng.split(1));
+  const seeds = rng.split(1);
+  const generate = makeGenerate({
+    policy: pol,
+    task,
+    reward: (p, y) => task.verify(p, y),
+    temperature: 1,
+    maxNewTokens: null,
+    nextSeed: () => seeds.tfSeed(),
+    counters: { rollouts: 0, tokens: 0, seconds: 0 },
+  });
   const seele = new SeeleScaffold();
   let next = 0;
-  const unhinted = task.problems().reduce((t, p) => t + pol.successProbability(p), 0) / 50;
+  const unhinted = task.problems().reduce((t, p) => t + task.successProbability(p, probs), 0) / 50;
   assert.ok(unhinted < 0.15, `${unhinted}`); // far from a* without hints
   for (let step = 0; step < 3; step++) {
     const batch = await seele.nextBatch({
@@ -311,7 +326,7 @@ Deno.test("SeeleScaffold on SimChain (50 problems, SoftmaxPolicy): exact round-4
           g.problem.solution.slice(0, Math.min(h4, 12)),
         );
       }
-      exact4 += pol.successProbability(g.problem, h4) / 50;
+      exact4 += task.successProbability(g.problem, probs, h4) / 50;
     }
     close(exact4, 0.5, 0.08, `step ${step} round-4 exact accuracy`);
     if (step === 0) {
@@ -327,16 +342,12 @@ Deno.test("SeeleScaffold on SimChain (50 problems, SoftmaxPolicy): exact round-4
       }
     }
     const carried = batch.groups.map((g) => seele.state.problems[g.problem.id].hintRate);
-    const adv = batch.groups.map((g) => {
-      const m = g.rewards.reduce((a, b) => a + b, 0) / g.rewards.length;
-      return g.rewards.map((r) => r - m);
-    });
-    pol.update(batch.groups, adv, 1);
     // Round 1 of the next visit uses round(carried·|y|).
     if (step < 2) assert.ok(carried.every((p) => p >= 0 && p <= 1));
   }
   assert.equal(Object.keys(seele.state.problems).length, 50);
   assert.ok(Object.values(seele.state.problems).every((s) => s.visits === 3));
+  pol.dispose();
 });
 
 Deno.test("SeeleScaffold: hint rate tracks a* on a known curve; unmerged rounds; options validated", async () => {
@@ -543,62 +554,46 @@ function problemStub(): Problem {
 
 // ---------------------------------------------------------------------------------------------- test bed
 
-Deno.test("runSimChain: deterministic, exact success rises under REINFORCE, budget and accounting", async () => {
+Deno.test("RLVRTrainer + DynamicSampling on SimChain (tabular policy): deterministic, exact success rises, accounting", async () => {
   const make = () => {
     const task = new SimChain({ length: 3, options: 3, numProblems: 8, seed: 5 });
-    return { task, policy: new SoftmaxPolicy(task, { initScale: 0.3, seed: 5 }) };
+    const policy = new TabularSoftmaxPolicy(task, {
+      contextLength: task.maxSequenceLength,
+      eos: task.vocab.eos,
+      logits: task.initialLogits({ initScale: 0.3, initCorrectBias: 0, seed: 5 }),
+    });
+    const trainer = new RLVRTrainer({
+      task,
+      policy,
+      curriculum: new DynamicSampling({ maxRounds: 4 }),
+      config: { seed: 3, batchSize: 8, groupSize: 8, lr: 0.1, maxGradNorm: null },
+    });
+    // Exact pool success from the per-step correct probabilities (read off the table here).
+    const exactMean = () => {
+      const pr = policy.probabilityTable();
+      return task.problems().reduce((t, p) => {
+        const m = task.meta(p);
+        return t + m.correct.reduce((a, c, s) => a * pr[(m.index * 3 + s) * 3 + c], 1);
+      }, 0) / 8;
+    };
+    return { policy, trainer, exactMean };
   };
-  // Exact pool success from the per-step correct probabilities (independent of successProbability).
-  const exactMean = (policy: SoftmaxPolicy) =>
-    policy.task.problems().reduce(
-      (t, p) => t + policy.stepSuccessProbabilities(p).reduce((a, b) => a * b, 1),
-      0,
-    ) /
-    policy.task.numProblems;
   const a = make();
-  const before = exactMean(a.policy);
-  const filter = new DynamicSampling({ maxRounds: 4 });
-  const rows = await runSimChain({
-    ...a,
-    curriculum: filter,
-    steps: 25,
-    batchSize: 8,
-    groupSize: 8,
-    lr: 1,
-    seed: 3,
-  });
+  const before = a.exactMean();
+  const rows = (await a.trainer.train(25)).rows;
   assert.equal(rows.length, 25);
-  close(rows[24].successMean, exactMean(a.policy), 1e-12);
-  assert.ok(rows[24].successMean > before + 0.3, `${before} → ${rows[24].successMean}`);
+  assert.ok(a.exactMean() > before + 0.3, `${before} → ${a.exactMean()}`);
   let total = 0;
   for (const r of rows) {
-    total += r.rolloutsGenerated;
+    total += r.rolloutsGenerated as number;
     assert.equal(r.rolloutsTotal, total);
-    assert.equal(r.rolloutsTrained, r.groups * 8);
-    assert.equal(r.rolloutsGenerated, r.stats.groupsConsidered * 8);
+    assert.equal(r.rolloutsGenerated, (r["curriculum.groupsConsidered"] as number) * 8);
   }
   const b = make();
-  const rows2 = await runSimChain({
-    ...b,
-    curriculum: new DynamicSampling({ maxRounds: 4 }),
-    steps: 25,
-    batchSize: 8,
-    groupSize: 8,
-    lr: 1,
-    seed: 3,
-  });
-  assert.deepEqual(rows2, rows);
-  // Rollout budget: stops at the first step whose total reaches it.
-  const c = make();
-  const rows3 = await runSimChain({
-    ...c,
-    curriculum: new SeeleScaffold(),
-    steps: 100,
-    rolloutBudget: 200,
-    batchSize: 4,
-    groupSize: 2,
-    seed: 1,
-  });
-  assert.equal(rows3.length, Math.ceil(200 / 32)); // SEELE spends 4 problems × groupSize 2 × 4 rounds = 32 per step
-  await assert.rejects(() => runSimChain({ ...c, task: make().task, curriculum: filter }), ConfigError);
+  const rows2 = (await b.trainer.train(25)).rows;
+  const strip = (xs: typeof rows) =>
+    xs.map((r) => ({ ...r, ...Object.fromEntries(TIMING_COLUMNS.map((k) => [k, 0])) }));
+  assert.deepEqual(strip(rows2), strip(rows));
+  assert.deepEqual(await b.policy.getWeights(), await a.policy.getWeights());
+  for (const x of [a, b]) x.trainer.dispose(), x.policy.dispose();
 });

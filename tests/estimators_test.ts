@@ -22,6 +22,7 @@ import {
   reinforcePlusPlusAdvantages,
   reliabilityDiagram,
   rlooAdvantages,
+  signedAdvantages,
 } from "../lib/estimators/mod.ts";
 
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12, msg = ""): void {
@@ -406,4 +407,9 @@ Deno.test("calibration metrics: bad input throws ConfigError naming the argument
   throwsConfig(() => auroc([0.1, 0.2], [1, 1]), "labels");
   throwsConfig(() => auroc([0.1, NaN], [1, 0]), "scores[1]");
   throwsConfig(() => auroc([0.1, 0.2, 0.3], [1, 0]), "labels");
+});
+
+Deno.test("signedAdvantages: ±1 rewards (+1 iff r > 0), arXiv 2506.01347", () => {
+  assert.deepEqual(signedAdvantages([1, 0, 0.5, -2, 1e-9]), [1, -1, 1, -1, 1]);
+  assert.deepEqual(signedAdvantages([]), []);
 });

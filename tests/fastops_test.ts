@@ -173,3 +173,47 @@ Deno.test("fastops: input validation and transposeLast2", async () => {
   assert.throws(() => selectLastAxis(tf.zeros([2, 3]), tf.tensor1d([0, 1, 2], "int32")), ConfigError);
   tf.dispose([t, tt]);
 });
+
+Deno.test("fastops[wasm]: host SplitV = hand slices (any axis, int32 too); zero-copy Identity survives disposal", async () => {
+  await useBackend("wasm");
+  const shape = [2, 6, 3, 2];
+  const vals = Array.from({ length: 72 }, (_, i) => i);
+  const at = (i: number[]) => ((i[0] * 6 + i[1]) * 3 + i[2]) * 2 + i[3];
+  for (const dtype of ["float32", "int32"] as const) {
+    const x = tf.tensor(vals, shape, dtype);
+    for (
+      const [axis, sizes] of [[0, [1, 1]], [1, [1, 2, 3]], [2, [2, 1]], [3, [1, 1]]] as [number, number[]][]
+    ) {
+      const parts = tf.split(x, sizes, axis);
+      let off = 0;
+      for (let p = 0; p < parts.length; p++) {
+        const want: number[] = [];
+        const s = shape.slice();
+        s[axis] = sizes[p];
+        for (let a = 0; a < s[0]; a++) {
+          for (let b = 0; b < s[1]; b++) {
+            for (let c = 0; c < s[2]; c++) {
+              for (let d = 0; d < s[3]; d++) {
+                const i = [a, b, c, d];
+                i[axis] += off;
+                want.push(vals[at(i)]);
+              }
+            }
+          }
+        }
+        assert.deepEqual(parts[p].shape, s);
+        assert.equal(parts[p].dtype, dtype);
+        assert.deepEqual(Array.from(await parts[p].data()), want, `${dtype} axis ${axis} part ${p}`);
+        off += sizes[p];
+      }
+      tf.dispose(parts);
+    }
+    x.dispose();
+  }
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(await b.data()), [1, 2, 3]);
+  b.dispose();
+  await useBackend("cpu");
+});

@@ -9,8 +9,6 @@ import { SoftmaxPolicy } from "../lib/policies/softmax.ts";
 import { TinyTransformer } from "../lib/policies/transformer.ts";
 import { AdditionTask } from "../lib/tasks/addition.ts";
 import { SimChain } from "../lib/tasks/chain.ts";
-import type { Problem } from "../lib/tasks/types.ts";
-import { kaeEstimator, type KaeScore } from "../lib/train/advantages.ts";
 import { trainArms } from "../lib/train/arms.ts";
 import { RLVRTrainer } from "../lib/train/trainer.ts";
 import { UniformSampling } from "../lib/train/uniform.ts";
@@ -24,38 +22,6 @@ import {
 } from "../reproductions/kae/lm.ts";
 import { KAE_LM_PREREGISTRATION, KAE_LM_QUICK, KAE_LM_SMOKE } from "../reproductions/kae/preregistration.ts";
 import { matchesRegistration } from "../reproductions/preregistration.ts";
-
-const prob = (id: string) => ({ id }) as unknown as Problem;
-
-Deno.test("kaeEstimator onScore: V̂, weights and advantages of every group, as computed by hand", () => {
-  const scores: KaeScore[] = [];
-  const kae = kaeEstimator({ kernel: "triangular", bandwidth: 4 }, { onScore: (s) => scores.push(s) });
-  const call = (step: number, ids: string[], rs: number[][]) =>
-    kae(rs, { step, problems: ids.map(prob), groups: [] });
-  call(0, ["a", "b"], [[1], [0]]);
-  call(2, ["a"], [[0]]);
-  const adv3 = call(3, ["a"], [[1]]);
-  const adv4 = call(4, ["a"], [[1, 0]]);
-  // Step 0: no history → V̂ = 0 with weight 0.
-  assert.deepEqual(scores.slice(0, 2).map((s) => [s.step, s.group, s.problem.id]), [[0, 0, "a"], [
-    0,
-    1,
-    "b",
-  ]]);
-  assert.deepEqual(scores[0].result.baselines, [0]);
-  assert.deepEqual(scores[0].result.weights, [0]);
-  // Step 3: K(3) = 0.25 on r = 1 (step 0), K(1) = 0.75 on r = 0 (step 2) → V̂ = 0.25, weight 1.
-  assert.ok(Math.abs(scores[3].result.baselines[0] - 0.25) < 1e-12);
-  assert.ok(Math.abs(scores[3].result.weights[0] - 1) < 1e-12);
-  assert.ok(Math.abs(adv3[0][0] - 0.75) < 1e-12);
-  // Step 4, G = 2 leave-one-out: past K(2)·0 + K(1)·1 = 0.75 over weight 1.25 (step 0 at lag 4 has weight 0),
-  // plus the other current sample at weight 1: V̂_0 = 0.75 / 2.25, V̂_1 = 1.75 / 2.25.
-  const s4 = scores[4].result;
-  assert.ok(Math.abs(s4.baselines[0] - 0.75 / 2.25) < 1e-12);
-  assert.ok(Math.abs(s4.baselines[1] - 1.75 / 2.25) < 1e-12);
-  assert.ok(Math.abs(adv4[0][1] - (0 - 1.75 / 2.25)) < 1e-12);
-  assert.throws(() => kaeEstimator({}, { onScore: 3 as unknown as () => void }), ConfigError);
-});
 
 Deno.test("SuccessProbe: probe frequency matches the exact pre-update success probability (SimChain, 4σ)", async () => {
   const task = new SimChain({ length: 3, options: 3, numProblems: 4, seed: 5 });

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import type { Tensor } from "../lib/core/tf.ts";
 import { ConfigError } from "../lib/core/validate.ts";
+import { Rng } from "../lib/core/rng.ts";
+import { SatAssignmentPolicy } from "../lib/policies/sat_assignment.ts";
+import { SatTask } from "../lib/tasks/sat.ts";
+import { RLVRTrainer } from "../lib/train/trainer.ts";
 import {
+  nsrAdvantages,
   policyGradientLoss,
   resolvePolicyGradientConfig,
   sampleWeights,
@@ -159,4 +164,57 @@ Deno.test("bad configs and shapes throw naming the field", () => {
 Deno.test("tokenNll: −Σ m·logp / Σ m", () => {
   const v = tf.tidy(() => val(tokenNll(tf.tensor2d(LP), tf.tensor2d(MASK))));
   near(v, (0.5 + 1.2 + 0.1 + 2.0) / 4);
+});
+
+Deno.test("nsrAdvantages: hand values of A = w·(±1) for PSR, NSR, W-REINFORCE and none", () => {
+  const correct = [1, 0, 1, 0];
+  assert.deepEqual(nsrAdvantages(correct, "psr"), [1, 0, 1, 0]);
+  assert.deepEqual(nsrAdvantages(correct, "nsr"), [0, -1, 0, -1]);
+  assert.deepEqual(nsrAdvantages(correct, "w-reinforce", 0.1), [0.1, -1, 0.1, -1]);
+  assert.deepEqual(nsrAdvantages(correct, "none"), [1, -1, 1, -1]);
+  assert.ok(nsrAdvantages([1], "nsr").every((x) => Object.is(x, 0)), "no −0");
+  assert.throws(() => nsrAdvantages(correct, "psx" as "psr"), ConfigError);
+});
+
+Deno.test("nsrAdvantages = the trainer's signed estimator × sample weights: identical loss (clipped ratios too)", () => {
+  // ρ ≠ 1 on some tokens, so the clip is active: −w·min(ρA, clip(ρ)A) = −min(ρ·wA, clip(ρ)·wA) for w ≥ 0.
+  const old = [[-0.2, -1.9, -0.1], [-1.0, -9.0, -9.0]];
+  for (const mode of ["psr", "nsr", "w-reinforce"] as const) {
+    const correct = [1, 0];
+    const weighted = run({}, {
+      old,
+      adv: [1, -1],
+      w: [mode === "nsr" ? 0 : mode === "psr" ? 1 : 0.1, mode === "psr" ? 0 : 1],
+    });
+    const direct = run({}, { old, adv: nsrAdvantages(correct, mode, 0.1) });
+    near(weighted.loss, direct.loss, 1e-7);
+  }
+});
+
+Deno.test("RLVRTrainer: {signed, sampleWeighting} and an nsrAdvantages estimator take the same step", async () => {
+  const task = new SatTask({ n: 3, k: 5, l: 5 });
+  const rng = new Rng(2);
+  const init = [0.3, -0.2, 0.1, -0.4, 0.2, 0.05];
+  for (const mode of ["psr", "nsr", "w-reinforce"] as const) {
+    const a = new SatAssignmentPolicy({ init });
+    const b = new SatAssignmentPolicy({ init });
+    const cfg = { seed: rng.int(1000), lr: 0.05, estimator: "signed" as const };
+    const ta = new RLVRTrainer({
+      policy: a,
+      task,
+      config: { ...cfg, sampleWeighting: mode, wReinforceLambda: 0.1 },
+    });
+    const tb = new RLVRTrainer({
+      policy: b,
+      task,
+      config: cfg,
+      estimator: (rs) => rs.map((r) => nsrAdvantages(r, mode, 0.1)),
+    });
+    await ta.train(3);
+    await tb.train(3);
+    const wa = a.weights, wb = b.weights;
+    assert.ok(wa.some((x, i) => x !== init[i]), "the policy moved");
+    wa.forEach((x, i) => near(x, wb[i], 1e-6));
+    for (const x of [ta, tb, a, b]) x.dispose();
+  }
 });

@@ -130,3 +130,15 @@ Deno.test("directionalClaim: p-values agree with the CI's side and the report co
   assert.match(md, /x\.lm\.1 inconclusive → reproduced/);
   assert.doesNotMatch(md, /issue/i);
 });
+
+Deno.test("directionalClaim: mean over runs below 20 runs, IQM from 20 (hand-computed)", () => {
+  const few = [1, 2, 3, 4, 100]; // mean 22
+  const a = directionalClaim("few", "", [few], "greater");
+  assert.equal(a.estimate, 22);
+  assert.match(a.rule, /mean over runs/);
+  // 20 runs: 0…18 and 1000; the IQM drops the lowest and highest 5 and averages 5…14 → 9.5
+  const many = [...Array.from({ length: 19 }, (_, i) => i), 1000];
+  const b = directionalClaim("many", "", [many], "greater");
+  assert.equal(b.estimate, 9.5);
+  assert.match(b.rule, /IQM over runs/);
+});

@@ -7,49 +7,37 @@ import { ConfigError } from "../lib/core/validate.ts";
 import { drGrpoAdvantages, grpoAdvantages, litePpoAdvantages } from "../lib/estimators/advantages.ts";
 import { policyGradientLoss } from "../lib/objectives/policy_gradient.ts";
 import { TinyTransformer } from "../lib/policies/transformer.ts";
+import { policyGradientNorm } from "../lib/train/gradient_norm.ts";
 import type { Problem } from "../lib/tasks/types.ts";
-import {
-  armTrainerConfig,
-  difficultyProbe,
-  GRPO_ABLATION_ARMS,
-  grpoAblation,
-  olsSlope,
-} from "../reproductions/grpo_ablation.ts";
-import { FreeLengthAdditionTask } from "../reproductions/grpo_ablation_task.ts";
-import { selectRows, VERDICTS } from "../reproductions/harness.ts";
+import { FreeLengthAdditionTask } from "../lib/tasks/free_length_addition.ts";
+import { armTrainerConfig, difficultyProbe, GRPO_ABLATION_ARMS, grpoAblation } from "../reproductions/mod.ts";
+import { type Row, selectRows, VERDICTS } from "../reproductions/harness.ts";
 
 await useBackend("wasm");
 
-const task = new FreeLengthAdditionTask({ digits: 1, maxFiller: 3, maxFree: 6 });
-const V = task.vocab;
+/** OLS slope of y on x (test helper). */
+function olsSlope(x: readonly number[], y: readonly number[]): number {
+  const mx = x.reduce((a, b) => a + b, 0) / x.length;
+  const my = y.reduce((a, b) => a + b, 0) / y.length;
+  let sxy = 0;
+  let sxx = 0;
+  x.forEach((xi, i) => {
+    sxy += (xi - mx) * (y[i] - my);
+    sxx += (xi - mx) ** 2;
+  });
+  return sxy / sxx;
+}
 
-Deno.test("FreeLengthAdditionTask: only the answer prefix is verified; references carry 0…maxFiller fillers", () => {
-  const p = task.base.problem(7, 8); // 15 → reversed fixed width "51"
-  assert.equal(task.verify(p, V.encode("51")), 1);
-  assert.equal(task.verify(p, [...V.encode("51"), V.eos]), 1);
-  assert.equal(task.verify(p, [...V.encode("51=9=+"), V.eos]), 1, "free tokens after the answer are ignored");
-  assert.equal(task.verify(p, [...V.encode("15"), V.eos]), 0);
-  assert.equal(task.verify(p, [...V.encode("5"), V.eos, ...V.encode("1")]), 0, "eos before the answer ends");
-  assert.equal(task.verify(p, []), 0);
-  const rng = new Rng(3);
-  const seen = new Set<number>();
-  for (let i = 0; i < 200; i++) {
-    const q = task.sample(rng);
-    const k = q.solution.length - 3; // 2 answer digits + eos
-    assert.ok(k >= 0 && k <= 3, `filler count ${k}`);
-    seen.add(k);
-    assert.equal(q.solution.at(-1), V.eos);
-    assert.equal(task.verify(q, q.solution), 1);
-    const { a, b } = q.meta as { a: number; b: number };
-    assert.equal(
-      V.decode(q.solution.slice(0, 2)),
-      String(a + b).padStart(2, "0").split("").reverse().join(""),
-    );
-    assert.ok(q.prompt.length + q.solution.length <= task.maxSequenceLength);
-  }
-  assert.equal(seen.size, 4, "every filler count 0…3 occurs");
-  assert.throws(() => new FreeLengthAdditionTask({ maxFiller: 5, maxFree: 4 }), ConfigError);
-});
+/** Share of Σ_q norm_e from extreme questions (p̂ ≤ ¼ or ≥ ¾). */
+function extremeShare(rows: Row[], e: string): number {
+  const norm = (r: Row) => Number(r[`norm.${e}`]);
+  const total = rows.reduce((s, r) => s + norm(r), 0);
+  const ext = rows.filter((r) => Number(r.pHat) <= 0.25 || Number(r.pHat) >= 0.75).reduce(
+    (s, r) => s + norm(r),
+    0,
+  );
+  return ext / total;
+}
 
 Deno.test("difficulty bias closed form: Σ|Â|/G is 2√(p(1−p)) for GRPO and 2p(1−p) for Dr.GRPO", () => {
   const G = 8;
@@ -143,9 +131,63 @@ Deno.test("difficultyProbe: measured gradient-norm ratios equal 1/(σ̂ + ε) (G
   assert.ok(mixed >= 3, `only ${mixed} mixed groups`);
 });
 
-Deno.test("olsSlope recovers a known line; arms map to the right aggregation and clip", async () => {
-  assert.ok(Math.abs(olsSlope([1, 2, 3, 4], [1, -1, -3, -5]) + 2) < 1e-12);
-  assert.ok(Number.isNaN(olsSlope([1], [2])));
+Deno.test("difficulty bias identities (Dr.GRPO): slope −½ (GRPO), 0 (Lite PPO), larger extreme share", async () => {
+  // One group per p̂ = k/8 (k = 1…7) of arbitrary responses; ‖∇θ‖ of each group alone under each estimator.
+  const G = 8;
+  const t = new FreeLengthAdditionTask({ digits: 1, maxFiller: 3, maxFree: 6 });
+  const policy = new TinyTransformer({
+    vocabSize: t.vocab.size,
+    contextLength: t.maxSequenceLength,
+    dModel: 16,
+    nLayers: 1,
+    nHeads: 2,
+    seed: 6,
+  });
+  const rng = new Rng(21);
+  const ks = [1, 2, 3, 4, 5, 6, 7];
+  const groups = ks.map(() => {
+    const prompt = t.sample(rng).prompt;
+    const responses = Array.from(
+      { length: G },
+      () => Array.from({ length: 1 + rng.int(5) }, () => 3 + rng.int(10)),
+    );
+    return { prompt, responses };
+  });
+  const rewards = ks.flatMap((k) => Array.from({ length: G }, (_, i) => (i < k ? 1 : 0)));
+  const adv = {
+    "grpo": grpoAdvantages(rewards, G),
+    "dr-grpo": drGrpoAdvantages(rewards, G),
+    "lite-ppo": litePpoAdvantages(rewards, G),
+  };
+  const norm: Record<string, number[]> = { "grpo": [], "dr-grpo": [], "lite-ppo": [] };
+  for (const [q, g] of groups.entries()) {
+    for (const e of ["grpo", "dr-grpo", "lite-ppo"] as const) {
+      norm[e].push(
+        await policyGradientNorm(
+          policy,
+          {
+            prompts: g.responses.map(() => g.prompt),
+            responses: g.responses,
+            advantages: adv[e].slice(q * G, (q + 1) * G),
+          },
+          t.vocab.pad,
+          { aggregation: "seq-mean-token-sum-norm", maxLength: t.maxSequenceLength },
+        ),
+      );
+    }
+  }
+  policy.dispose();
+  const p = ks.map((k) => k / G);
+  const x = p.map((v) => Math.log(v * (1 - v)));
+  const slope = (e: string) => olsSlope(x, norm[e].map((n, i) => Math.log(n / norm["dr-grpo"][i])));
+  assert.ok(Math.abs(slope("grpo") + 0.5) < 1e-3, `GRPO slope ${slope("grpo")}`);
+  assert.ok(Math.abs(slope("lite-ppo")) < 1e-3, `Lite PPO slope ${slope("lite-ppo")}`);
+  const rows = (e: string): Row[] => p.map((v, i) => ({ pHat: v, [`norm.${e}`]: norm[e][i] }));
+  // p̂ ∈ {1/8, 2/8, 6/8, 7/8} are extreme; 1/σ̂ is larger there than at 3/8…5/8, so GRPO's share is larger.
+  assert.ok(extremeShare(rows("grpo"), "grpo") > extremeShare(rows("dr-grpo"), "dr-grpo") + 0.01);
+});
+
+Deno.test("arms map to the right aggregation and clip; bad configs and missing arms", async () => {
   const c = grpoAblation.presets.quick;
   assert.equal(armTrainerConfig("grpo", c).aggregation, "seq-mean-token-mean");
   assert.equal(armTrainerConfig("dr-grpo", c).aggregation, "seq-mean-token-sum-norm");
@@ -171,7 +213,7 @@ Deno.test("olsSlope recovers a known line; arms map to the right aggregation and
   });
   assert.equal(selectRows(log, { kind: "arm" }).length, 1);
   const claims = grpoAblation.checkClaims(log);
-  for (const i of [0, 1, 2, 6]) assert.equal(claims[i].n, 0);
+  for (const r of claims) assert.equal(r.n, 0);
 });
 
 Deno.test("grpo-ablation smoke run: every arm trains, claims table well-formed, charts built", async () => {
@@ -187,7 +229,7 @@ Deno.test("grpo-ablation smoke run: every arm trains, claims table well-formed, 
   }
   assert.equal(selectRows(log, { kind: "probe" }).length, c.seeds * c.probeQuestions);
   const claims = grpoAblation.checkClaims(log);
-  assert.equal(claims.length, 7);
+  assert.equal(claims.length, 4);
   for (const r of claims) {
     assert.ok(VERDICTS.includes(r.verdict));
     assert.ok(r.claim.length > 0 && r.rule.length > 0 && r.paper.length > 0);

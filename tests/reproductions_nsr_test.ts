@@ -1,14 +1,23 @@
 import { runReproduction } from "../reproductions/harness.ts";
 import assert from "node:assert/strict";
+import { tf } from "../lib/core/tf.ts";
+import type { Tensor2D } from "../lib/core/tf.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
-import { passAtK } from "../lib/estimators/pass_at_k.ts";
+import { passAtK, sampledPassAtK } from "../lib/estimators/pass_at_k.ts";
+import { LinearSoftmaxPolicy } from "../lib/policies/linear_softmax.ts";
+import { FeatureChain } from "../lib/tasks/feature_chain.ts";
 import type { Problem } from "../lib/tasks/types.ts";
-import { FeatureChain, LinearSoftmaxPolicy } from "../reproductions/filtering_feature_chain.ts";
+import { packSequences } from "../lib/train/rollouts.ts";
 import { VERDICTS } from "../reproductions/harness.ts";
-import { checkNsrClaims, minPassDiffs, nsr, nsrAdvantages, pairedPassDiffs } from "../reproductions/nsr.ts";
-import { AdamAscent, countCorrect, sampleSequence } from "../reproductions/nsr_policy.ts";
-import { NSR_TRANSFORMER_DEFAULTS, nsrTransformerArmConfig } from "../reproductions/nsr_transformer.ts";
+import {
+  checkNsrClaims,
+  minPassDiffs,
+  nsr,
+  NSR_TRANSFORMER_DEFAULTS,
+  nsrArmObjective,
+  pairedPassDiffs,
+} from "../reproductions/nsr/mod.ts";
 import { useBackend } from "../lib/core/backend.ts";
 
 const task = new FeatureChain({ dim: 6, options: 3, minLength: 1, maxLength: 4, seed: 3 });
@@ -19,18 +28,21 @@ const close = (a: number, b: number, tol: number, msg = "") =>
 Deno.test("LinearSoftmaxPolicy(observed o): W starts as signal × the teacher's first o columns; default o = d", () => {
   const o = 2, K = task.options, d = task.dim;
   const p = new LinearSoftmaxPolicy(task, { observed: o, initSignal: 0.8, initNoise: 0 });
-  assert.equal(p.weights.length, K * o);
+  const w = p.weights();
+  assert.equal(w.length, K * o);
   for (let k = 0; k < K; k++) {
-    for (let j = 0; j < o; j++) close(p.weights[k * o + j], 0.8 * task.teacher[k * d + j], 1e-15);
+    for (let j = 0; j < o; j++) close(w[k * o + j], 0.8 * task.teacher[k * d + j], 1e-6);
   }
-  assert.equal(new LinearSoftmaxPolicy(task).weights.length, K * d);
+  const full = new LinearSoftmaxPolicy(task);
+  assert.equal(full.weights().length, K * d);
   assert.throws(() => new LinearSoftmaxPolicy(task, { observed: d + 1 }), /observed/);
+  p.dispose();
+  full.dispose();
 });
 
 Deno.test("LinearSoftmaxPolicy(observed): W = 0 gives p = (1/K)^L, and only the observed features matter", () => {
   const zero = new LinearSoftmaxPolicy(task, { observed: 2 });
-  for (const q of pool) close(zero.successProbability(q), (1 / 3) ** q.solution.length, 1e-12);
-  // Changing an unobserved feature leaves π unchanged; changing an observed one changes it.
+  for (const q of pool) close(zero.successProbability(q), (1 / 3) ** task.meta(q).length, 1e-12);
   const p = new LinearSoftmaxPolicy(task, { observed: 2, initSignal: 1, initNoise: 0.3, seed: 1 });
   const q = pool[0];
   const feats = task.meta(q).features;
@@ -42,108 +54,108 @@ Deno.test("LinearSoftmaxPolicy(observed): W = 0 gives p = (1/K)^L, and only the 
   feats[0] += 5;
   assert.notDeepEqual(Array.from(p.probs(q, 0)), before);
   feats[0] -= 5;
+  zero.dispose();
+  p.dispose();
 });
 
-Deno.test("LinearSoftmaxPolicy(observed): gradLogProb matches central finite differences", () => {
-  const p = new LinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.7, initNoise: 0.5, seed: 2 });
-  const q = pool.find((x) => x.solution.length >= 3)!;
-  const { actions } = sampleSequence(p, q, new Rng(5));
-  const g = p.gradLogProb(q, actions);
-  const f = () => actions.reduce((t, a, s) => t + Math.log(p.probs(q, s)[a]), 0);
-  const eps = 1e-6;
-  for (let i = 0; i < p.weights.length; i++) {
-    const w = p.weights[i];
-    p.weights[i] = w + eps;
-    const up = f();
-    p.weights[i] = w - eps;
-    const dn = f();
-    p.weights[i] = w;
-    close((up - dn) / (2 * eps), g[i], 1e-6, `coordinate ${i}`);
-  }
-});
-
-/** Σ_y π(y) · weight(correct(y)) · ∇log π(y) over every option sequence y (exact enumeration). */
-function expectedGradient(p: LinearSoftmaxPolicy, q: Problem, weight: (ok: boolean) => number) {
-  const L = q.solution.length;
-  const g = new Float64Array(p.weights.length);
-  const seq = new Array<number>(L).fill(0);
-  for (let idx = 0; idx < 3 ** L; idx++) {
-    let r = idx, prob = 1, ok = true;
-    for (let s = 0; s < L; s++) {
-      seq[s] = r % 3;
-      r = Math.floor(r / 3);
-      prob *= p.probs(q, s)[seq[s]];
-      ok &&= seq[s] === q.solution[s];
-    }
-    const w = weight(ok);
-    if (w === 0) continue;
-    const gl = p.gradLogProb(q, seq);
-    for (let i = 0; i < g.length; i++) g[i] += prob * w * gl[i];
-  }
+/** Σ_y c_y · ∇_W log π(y | q) for option sequences y with coefficients c_y, through the policy's tokenLogProbs. */
+function weightedScore(p: LinearSoftmaxPolicy, q: Problem, seqs: number[][], coef: number[]): Float64Array {
+  const responses = seqs.map((y) => [...y.map((k) => task.optionBase + k), task.vocab.eos]);
+  const b = packSequences(seqs.map(() => q.prompt), responses, seqs.map(() => 0), task.vocab.pad);
+  const tokens = tf.tensor2d(b.tokens, [b.N, b.L], "int32") as Tensor2D;
+  const valid = tf.tensor2d(b.valid, [b.N, b.L]) as Tensor2D;
+  const c = tf.tensor2d(coef.map((x) => new Array(b.L - 1).fill(x)));
+  const { value, grads } = tf.variableGrads(
+    () => tf.sum(tf.mul(p.tokenLogProbs(tokens, valid).logProbs, c)) as tf.Scalar,
+    p.variables,
+  );
+  const g = Float64Array.from(grads[p.W.name].dataSync());
+  tf.dispose([tokens, valid, c, value, ...Object.values(grads)]);
   return g;
 }
 
-Deno.test("±1 rewards: E[PSR gradient] = E[NSR gradient] = ∇J (finite differences of the exact success probability)", () => {
-  const p = new LinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.6, initNoise: 0.5, seed: 4 });
-  const q = pool.find((x) => x.solution.length === 3)!;
-  const psr = expectedGradient(p, q, (ok) => (ok ? 1 : 0));
-  const nsrG = expectedGradient(p, q, (ok) => (ok ? 0 : -1));
-  const eps = 1e-6;
-  let norm = 0;
-  for (let i = 0; i < p.weights.length; i++) {
-    const w = p.weights[i];
-    p.weights[i] = w + eps;
-    const up = p.successProbability(q);
-    p.weights[i] = w - eps;
-    const dn = p.successProbability(q);
-    p.weights[i] = w;
-    const fd = (up - dn) / (2 * eps);
-    close(psr[i], fd, 1e-7, `PSR coordinate ${i}`);
-    close(nsrG[i], fd, 1e-7, `NSR coordinate ${i}`);
-    norm += fd * fd;
-  }
-  assert.ok(Math.sqrt(norm) > 1e-3, "the gradient is not trivially zero");
+/** Central finite differences of f(w) over the entries of W. */
+function finiteDiff(p: LinearSoftmaxPolicy, f: (w: Float64Array) => number, eps = 1e-5): Float64Array {
+  const w = p.weights();
+  return w.map((x, i) => {
+    const up = w.slice(), dn = w.slice();
+    up[i] = x + eps;
+    dn[i] = x - eps;
+    return (f(up) - f(dn)) / (2 * eps);
+  });
+}
+
+Deno.test("LinearSoftmaxPolicy(observed): tokenLogProbs gradient = finite differences of Σ_s log π(y_s | x_s)", () => {
+  const p = new LinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.7, initNoise: 0.5, seed: 2 });
+  const q = pool.find((x) => task.meta(x).length >= 3)!;
+  const y = task.meta(q).correct.map((c, s) => (c + s) % 3); // a fixed sequence, some steps wrong
+  const g = weightedScore(p, q, [y], [1]);
+  const fd = finiteDiff(p, (w) => y.reduce((t, k, s) => t + Math.log(p.probs(q, s, w)[k]), 0));
+  g.forEach((x, i) => close(x, fd[i], 2e-3, `coordinate ${i}`)); // float32 tensors vs float64 differences
+  p.dispose();
 });
 
-Deno.test("unbiased pass@k from n = 256 samples averages to the exact 1 − (1 − p)^k", () => {
+Deno.test("±1 rewards: E[PSR gradient] = E[NSR gradient] = ∇J (exact enumeration vs finite differences of J)", () => {
+  const p = new LinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.6, initNoise: 0.5, seed: 4 });
+  const q = pool.find((x) => task.meta(x).length === 3)!;
+  const correct = task.meta(q).correct;
+  const seqs: number[][] = [];
+  for (let i = 0; i < 27; i++) seqs.push([i % 3, Math.floor(i / 3) % 3, Math.floor(i / 9)]);
+  const prob = seqs.map((y) => y.reduce((t, k, s) => t * p.probs(q, s)[k], 1));
+  const ok = seqs.map((y) => y.every((k, s) => k === correct[s]));
+  // E[w·r·∇log π] with the PSR (w = 1[r = +1]) and NSR (w = 1[r = −1]) weights of ±1 rewards.
+  const psr = weightedScore(p, q, seqs, prob.map((x, i) => (ok[i] ? x : 0)));
+  const nsrG = weightedScore(p, q, seqs, prob.map((x, i) => (ok[i] ? 0 : -x)));
+  const fd = finiteDiff(p, (w) => p.successProbability(q, 0, w));
+  let norm = 0;
+  fd.forEach((x, i) => {
+    close(psr[i], x, 1e-4, `PSR coordinate ${i}`);
+    close(nsrG[i], x, 1e-4, `NSR coordinate ${i}`);
+    norm += x * x;
+  });
+  assert.ok(Math.sqrt(norm) > 1e-3, "the gradient is not trivially zero");
+  p.dispose();
+});
+
+Deno.test("sampledPassAtK: the unbiased estimate from n = 256 samples averages to the exact 1 − (1 − p)^k", async () => {
   const p = new LinearSoftmaxPolicy(task, { observed: 4, initSignal: 0.5, initNoise: 0.3, seed: 6 });
   // The problem with the smallest success probability (≈ 0.01), where pass@k for k ≤ 256 is far from 0 and 1.
   const q = pool.map((x) => ({ x, a: p.successProbability(x) })).sort((u, v) => u.a - v.a)[0];
-  assert.ok(q.a > 0.002 && q.a < 0.02, `smallest p ${q.a}`);
-  const a = q.a;
-  const n = 256, R = 300;
+  assert.ok(q.a > 0.002 && q.a < 0.03, `smallest p ${q.a}`);
+  const n = 256, R = 300, ks = [1, 16, 64, 256];
   const rng = new Rng(9);
-  const cs = Array.from({ length: R }, () => countCorrect(p, q.x, n, rng));
-  for (const k of [1, 16, 64, 256]) {
-    const est = cs.map((c) => passAtK(n, c, k));
+  const { counts, passAtK: mean } = await sampledPassAtK(p, task, new Array(R).fill(q.x), {
+    n,
+    ks,
+    nextSeed: () => rng.tfSeed(),
+    chunk: 10_000,
+  });
+  ks.forEach((k, j) => {
+    const est = counts.map((c) => passAtK(n, c, k));
     const m = est.reduce((s, v) => s + v, 0) / R;
+    close(m, mean[j], 1e-12, "mean over problems");
     const sd = Math.sqrt(est.reduce((s, v) => s + (v - m) ** 2, 0) / (R - 1));
-    const exact = 1 - (1 - a) ** k;
+    const exact = 1 - (1 - q.a) ** k;
     assert.ok(Math.abs(m - exact) < 4 * sd / Math.sqrt(R) + 1e-9, `k=${k}: ${m} vs exact ${exact}`);
-  }
+  });
+  p.dispose();
 });
 
-Deno.test("AdamAscent: bias-corrected steps move each coordinate by ≈ lr·sign(g) under a constant gradient", () => {
-  const adam = new AdamAscent(3);
-  const w = Float64Array.from([1, -2, 3]);
-  const g = [0.5, -3, 1e-3];
-  adam.step(w, g, 0.01); // m̂ = g, v̂ = g² → Δ = lr·g/(|g| + ε)
-  [1.01, -2.01, 3.01].forEach((x, i) => close(w[i], x, 1e-6, `step 1, coordinate ${i}`));
-  adam.step(w, g, 0.01); // a constant gradient keeps m̂ = g and v̂ = g²
-  [1.02, -2.02, 3.02].forEach((x, i) => close(w[i], x, 1e-6, `step 2, coordinate ${i}`));
-  assert.equal(adam.state.t, 2);
-  assert.throws(() => adam.step(w, [1, 2], 0.01), ConfigError);
-});
-
-Deno.test("nsrAdvantages: per-sample weights of arXiv 2506.01347 on ±1 rewards, and GRPO", () => {
-  const c = [1, 0, 0, 1];
-  assert.deepEqual(nsrAdvantages("psr", c), [1, 0, 0, 1]);
-  assert.deepEqual(nsrAdvantages("nsr", c), [0, -1, -1, 0]);
-  assert.deepEqual(nsrAdvantages("w-reinforce", c, 0.1), [0.1, -1, -1, 0.1]);
-  assert.deepEqual(nsrAdvantages("reinforce", c), [1, -1, -1, 1]);
-  const g = nsrAdvantages("grpo", c); // mean 0, population std 1 → ±1 up to eps
-  for (let i = 0; i < 4; i++) close(g[i], c[i] ? 1 : -1, 1e-5);
-  assert.deepEqual(nsrAdvantages("grpo", [1, 1, 1]), [0, 0, 0]);
+Deno.test("nsrArmObjective: arm → trainer objective (±1 'signed' rewards with PSR/NSR/W weights, REINFORCE, GRPO)", () => {
+  assert.deepEqual(nsrArmObjective("psr", 0.1), {
+    estimator: "signed",
+    sampleWeighting: "psr",
+    wReinforceLambda: 0.1,
+  });
+  assert.equal(nsrArmObjective("nsr", 0.1).sampleWeighting, "nsr");
+  assert.deepEqual(nsrArmObjective("w-reinforce", 0.3), {
+    estimator: "signed",
+    sampleWeighting: "w-reinforce",
+    wReinforceLambda: 0.3,
+  });
+  assert.deepEqual(nsrArmObjective("reinforce", 0.1), { estimator: "signed" });
+  assert.deepEqual(nsrArmObjective("grpo", 0.1), { estimator: "grpo" });
+  assert.throws(() => nsrArmObjective("ppo", 0.1), ConfigError);
 });
 
 Deno.test("nsr reproduction: config errors name the field", async () => {
@@ -182,17 +194,23 @@ Deno.test("nsr smoke run: claims table, paired differences, estimator vs exact, 
   const dMin = minPassDiffs(log, "nsr", "base");
   assert.equal(d256.length, seeds);
   dMin.forEach((m, i) => assert.ok(m <= d256[i] + 1e-15));
-  // The unbiased estimate tracks the exact value: pooled over arms, seeds and k its mean error is small.
   // The sweep trains PSR and NSR once per swept learning rate, with lr·steps fixed.
   const sweep = log.rows.filter((r) => r.kind === "sweep");
-  assert.equal(sweep.length, seeds * 2 * nsr.presets.smoke.lrSweep.length);
+  // (plus the claims' runs as the point at the preset's lr).
+  assert.equal(sweep.length, seeds * 2 * (nsr.presets.smoke.lrSweep.length + 1));
   for (const r of sweep) {
     assert.equal(
       Number(r.steps),
       Math.round((nsr.presets.smoke.steps * nsr.presets.smoke.lr) / Number(r.lr)),
     );
   }
+  // Training curves start at the base policy: step-0 exact pass@1 equals the base's exact pass@1 in every arm.
   const rows = log.rows.filter((r) => r.kind === "passk");
+  for (const r of log.rows.filter((x) => x.kind === "curve" && x.step === 0)) {
+    const base = rows.find((x) => x.arm === "base" && x.seed === r.seed && x.k === 1)!;
+    close(Number(r.pass1), Number(base.exact), 1e-12, "step-0 pass@1");
+  }
+  // The unbiased estimate tracks the exact value: pooled over arms, seeds and k its mean error is small.
   assert.equal(rows.length, seeds * 6 * nsr.presets.smoke.ks.length);
   const err = rows.reduce((s, r) => s + (Number(r.passAtK) - Number(r.exact)), 0) / rows.length;
   assert.ok(Math.abs(err) < 0.02, `mean estimate − exact ${err}`);
@@ -208,26 +226,9 @@ Deno.test("nsr smoke run: claims table, paired differences, estimator vs exact, 
     "training_curves",
     "tradeoff",
     "lr_sensitivity",
-    "adam_vs_base",
     "estimator_check",
   ]);
   assert.ok((await charts[0].chart.toSVG()).includes("<svg"));
-});
-
-Deno.test("transformer variant: arm → trainer config (±1 'signed' rewards with PSR/NSR/W weights, REINFORCE, GRPO)", () => {
-  const c = { batchSize: 4, groupSize: 8, steps: 1, lambda: 0.1, evalSamples: 256, ks: [1, 256] };
-  const t = { ...c, transformer: { ...NSR_TRANSFORMER_DEFAULTS, lr: 2e-4 } };
-  const common = { seed: 5, batchSize: 4, groupSize: 8, lr: 2e-4 };
-  assert.deepEqual(nsrTransformerArmConfig("psr", t, 5), {
-    ...common,
-    estimator: "signed",
-    sampleWeighting: "psr",
-    wReinforceLambda: 0.1,
-  });
-  assert.deepEqual(nsrTransformerArmConfig("nsr", t, 5).sampleWeighting, "nsr");
-  assert.deepEqual(nsrTransformerArmConfig("w-reinforce", t, 5).sampleWeighting, "w-reinforce");
-  assert.deepEqual(nsrTransformerArmConfig("reinforce", t, 5), { ...common, estimator: "signed" });
-  assert.deepEqual(nsrTransformerArmConfig("grpo", t, 5), { ...common, estimator: "grpo" });
 });
 
 Deno.test("transformer variant (tiny, cpu): SFT base + five RL arms, pass@k rows and training curves", async () => {

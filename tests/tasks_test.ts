@@ -100,7 +100,7 @@ Deno.test("sat: hand-built instance, verifier accepts satisfying and rejects fal
   // (a ∨ ¬b) ∧ (b ∨ c) ∧ (¬a ∨ ¬c); a=1,b=1,c=0 satisfies all three.
   const clauses = [[1, -2], [2, 3], [-1, -3]];
   const p = task.problem(clauses, [true, true, false]);
-  assert.equal(p.text.prompt, "a~b,bc,~a~c=");
+  assert.equal(p.text.prompt, "a~b,bc,~a~c:abc=");
   assert.equal(p.text.solution, "110");
   const enc = (s: string) => SAT_VOCAB.encode(s);
   assert.equal(task.verify(p, [...enc("110"), 2]), 1);

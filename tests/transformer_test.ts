@@ -134,115 +134,121 @@ Deno.test("transformer: left padding does not change a row's log-probs (and the 
   m.dispose();
 });
 
-Deno.test("transformer: KV-cache sampling = full-prefix recomputation (variable prompts, forced hints)", async () => {
-  await useBackend("cpu");
-  const m = await sharpModel();
-  const V = BASE.vocabSize;
-  const prompts = [[1, 2, 3, 4], [5], [6, 7], [8, 9, 1]];
-  const forced = [[], [2, 3], [4], []];
-  const eos = 9;
-  const seed = 123;
-  const maxTokens = 8;
-  const out = await m.sample(prompts, { maxTokens, seed, eos, forced });
+// On wasm with the OpenBLAS kernels, sample/greedy decode on the host (HostDecoder); the reference below
+// is the tfjs full-prefix forward on the same backend.
+for (const backend of ["cpu", "wasm"] as const) {
+  Deno.test(`transformer[${backend}]: KV-cache sampling = full-prefix recomputation (variable prompts, forced hints)`, async () => {
+    const report = await useBackend(backend);
+    if (backend === "wasm") console.log(`wasm OpenBLAS kernels: ${report.wasm!.nativeBlas.reason}`);
+    const m = await sharpModel();
+    const V = BASE.vocabSize;
+    const prompts = [[1, 2, 3, 4], [5], [6, 7], [8, 9, 1]];
+    const forced = [[], [2, 3], [4], []];
+    const eos = 9;
+    const seed = 123;
+    const maxTokens = 8;
+    const out = await m.sample(prompts, { maxTokens, seed, eos, forced });
 
-  // Reference: the documented protocol with full recomputation of the whole prefix at every step.
-  const rng = new Rng(seed);
-  const seqs = prompts.map((p) => p.slice());
-  const ref = prompts.map(() => ({
-    toks: [] as number[],
-    lps: [] as number[],
-    ents: [] as number[],
-    done: false,
-  }));
-  for (let s = 0; s < maxTokens; s++) {
-    for (let i = 0; i < prompts.length; i++) {
-      const r = ref[i];
-      if (r.done) continue;
-      const lp = logSoftmax(await lastLogits(m, seqs[i]));
-      let tok: number;
-      if (s < forced[i].length) tok = forced[i][s];
-      else {
-        const u = rng.uniform();
-        let acc = 0;
-        tok = V - 1;
-        for (let v = 0; v < V; v++) {
-          acc += Math.exp(lp[v]);
-          if (u < acc) {
-            tok = v;
-            break;
+    // Reference: the documented protocol with full recomputation of the whole prefix at every step.
+    const rng = new Rng(seed);
+    const seqs = prompts.map((p) => p.slice());
+    const ref = prompts.map(() => ({
+      toks: [] as number[],
+      lps: [] as number[],
+      ents: [] as number[],
+      done: false,
+    }));
+    for (let s = 0; s < maxTokens; s++) {
+      for (let i = 0; i < prompts.length; i++) {
+        const r = ref[i];
+        if (r.done) continue;
+        const lp = logSoftmax(await lastLogits(m, seqs[i]));
+        let tok: number;
+        if (s < forced[i].length) tok = forced[i][s];
+        else {
+          const u = rng.uniform();
+          let acc = 0;
+          tok = V - 1;
+          for (let v = 0; v < V; v++) {
+            acc += Math.exp(lp[v]);
+            if (u < acc) {
+              tok = v;
+              break;
+            }
           }
         }
+        r.toks.push(tok);
+        r.lps.push(lp[tok]);
+        r.ents.push(-lp.reduce((a, l) => a + Math.exp(l) * l, 0));
+        seqs[i].push(tok);
+        if (tok === eos) r.done = true;
       }
-      r.toks.push(tok);
-      r.lps.push(lp[tok]);
-      r.ents.push(-lp.reduce((a, l) => a + Math.exp(l) * l, 0));
-      seqs[i].push(tok);
-      if (tok === eos) r.done = true;
     }
-  }
-  for (let i = 0; i < prompts.length; i++) {
-    assert.deepEqual(out.responses[i], ref[i].toks, `row ${i} tokens`);
-    assert.equal(out.finished[i], ref[i].done);
-    assert.deepEqual(out.responses[i].slice(0, forced[i].length), forced[i], "forced tokens are fed first");
-    for (let s = 0; s < ref[i].toks.length; s++) {
-      assert.ok(Math.abs(out.logProbs[i][s] - ref[i].lps[s]) < 1e-4, `row ${i} step ${s} logp`);
-      assert.ok(Math.abs(out.entropies[i][s] - ref[i].ents[s]) < 1e-4, `row ${i} step ${s} entropy`);
+    for (let i = 0; i < prompts.length; i++) {
+      assert.deepEqual(out.responses[i], ref[i].toks, `row ${i} tokens`);
+      assert.equal(out.finished[i], ref[i].done);
+      assert.deepEqual(out.responses[i].slice(0, forced[i].length), forced[i], "forced tokens are fed first");
+      for (let s = 0; s < ref[i].toks.length; s++) {
+        assert.ok(Math.abs(out.logProbs[i][s] - ref[i].lps[s]) < 1e-4, `row ${i} step ${s} logp`);
+        assert.ok(Math.abs(out.entropies[i][s] - ref[i].ents[s]) < 1e-4, `row ${i} step ${s} entropy`);
+      }
     }
-  }
-  // The sample must not be degenerate: several different tokens, some rows longer than the forced part.
-  assert.ok(new Set(out.responses.flat()).size >= 3);
+    // The sample must not be degenerate: several different tokens, some rows longer than the forced part.
+    assert.ok(new Set(out.responses.flat()).size >= 3);
 
-  // Batched tokenLogProbs on left-padded prompt+response agree with the sampler's log-probs.
-  const full = prompts.map((p, i) => [...p, ...out.responses[i]]);
-  const L = Math.max(...full.map((f) => f.length));
-  const toks = tf.tensor2d(
-    full.map((f) => [...Array(L - f.length).fill(0), ...f]),
-    [full.length, L],
-    "int32",
-  );
-  const valid = tf.tensor2d(
-    full.map((f) => [...Array(L - f.length).fill(0), ...Array(f.length).fill(1)]),
-  ) as tf.Tensor2D;
-  const lpAll = await m.tokenLogProbs(toks, valid).logProbs.array();
-  full.forEach((_f, i) => {
-    const n = out.responses[i].length;
-    for (let s = 0; s < n; s++) {
-      const got = lpAll[i][L - 1 - n + s];
-      assert.ok(
-        Math.abs(got - out.logProbs[i][s]) < 1e-4,
-        `row ${i} step ${s}: ${got} vs ${out.logProbs[i][s]}`,
-      );
+    // Batched tokenLogProbs on left-padded prompt+response agree with the sampler's log-probs.
+    const full = prompts.map((p, i) => [...p, ...out.responses[i]]);
+    const L = Math.max(...full.map((f) => f.length));
+    const toks = tf.tensor2d(
+      full.map((f) => [...Array(L - f.length).fill(0), ...f]),
+      [full.length, L],
+      "int32",
+    );
+    const valid = tf.tensor2d(
+      full.map((f) => [...Array(L - f.length).fill(0), ...Array(f.length).fill(1)]),
+    ) as tf.Tensor2D;
+    const lpAll = await m.tokenLogProbs(toks, valid).logProbs.array();
+    full.forEach((_f, i) => {
+      const n = out.responses[i].length;
+      for (let s = 0; s < n; s++) {
+        const got = lpAll[i][L - 1 - n + s];
+        assert.ok(
+          Math.abs(got - out.logProbs[i][s]) < 1e-4,
+          `row ${i} step ${s}: ${got} vs ${out.logProbs[i][s]}`,
+        );
+      }
+    });
+
+    // logProbs(sequences): the unpadded convenience API returns, per row, the same response log-probs.
+    const perRow = await m.logProbs(full);
+    full.forEach((f, i) => {
+      assert.equal(perRow[i].length, f.length - 1);
+      const n = out.responses[i].length;
+      for (let s = 0; s < n; s++) {
+        assert.ok(
+          Math.abs(perRow[i][f.length - 1 - n + s] - out.logProbs[i][s]) < 1e-4,
+          `logProbs row ${i} step ${s}`,
+        );
+      }
+    });
+    await assert.rejects(() => m.logProbs([[1]]), /sequences\[0\]/);
+
+    // Greedy: every token is the argmax of the full-recomputation logits.
+    const g = await m.greedy(prompts, { maxTokens: 5 });
+    for (let i = 0; i < prompts.length; i++) {
+      const seq = prompts[i].slice();
+      for (const tok of g[i]) {
+        const l = await lastLogits(m, seq);
+        assert.equal(tok, l.indexOf(Math.max(...l)));
+        seq.push(tok);
+      }
+      assert.equal(g[i].length, 5);
     }
+    tf.dispose([toks, valid]);
+    m.dispose();
+    await useBackend("cpu");
   });
-
-  // logProbs(sequences): the unpadded convenience API returns, per row, the same response log-probs.
-  const perRow = await m.logProbs(full);
-  full.forEach((f, i) => {
-    assert.equal(perRow[i].length, f.length - 1);
-    const n = out.responses[i].length;
-    for (let s = 0; s < n; s++) {
-      assert.ok(
-        Math.abs(perRow[i][f.length - 1 - n + s] - out.logProbs[i][s]) < 1e-4,
-        `logProbs row ${i} step ${s}`,
-      );
-    }
-  });
-  await assert.rejects(() => m.logProbs([[1]]), /sequences\[0\]/);
-
-  // Greedy: every token is the argmax of the full-recomputation logits.
-  const g = await m.greedy(prompts, { maxTokens: 5 });
-  for (let i = 0; i < prompts.length; i++) {
-    const seq = prompts[i].slice();
-    for (const tok of g[i]) {
-      const l = await lastLogits(m, seq);
-      assert.equal(tok, l.indexOf(Math.max(...l)));
-      seq.push(tok);
-    }
-    assert.equal(g[i].length, 5);
-  }
-  tf.dispose([toks, valid]);
-  m.dispose();
-});
+}
 
 Deno.test("transformer: sampling seeds — same seed identical, different seed different; temperature", async () => {
   await useBackend("cpu");

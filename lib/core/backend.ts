@@ -2,7 +2,9 @@
  * Backend selection: `useBackend("auto" | "cpu" | "wasm" | "webgpu" | "tensorflow")` activates a tfjs
  * backend and returns a report saying what was chosen and why.
  *
- * - `wasm` loads its .wasm binaries from the installed npm package (file paths, never the network).
+ * - `wasm` loads its .wasm binaries from the installed npm package (file paths, never the network), and by
+ *   default runs BatchMatMul and leading-axis Sum in OpenBLAS through Deno FFI when `libopenblas.so.0`
+ *   opens (lib/core/blas.ts; `{nativeBlas: false}` keeps the pure-wasm kernels); the report says which.
  * - `webgpu` uses a small shim over tfjs-backend-webgpu 4.22 for Deno (tensorflow/tfjs#8518): the stock
  *   factory pushes `["bgra8unorm-storage"]` (an array, not a name) into `requiredFeatures`, which Deno
  *   rejects, and reads adapter info after device creation. The shim reads `adapter.info` first, requests
@@ -14,6 +16,9 @@
  */
 import { tf } from "./tf.ts";
 import { ConfigError } from "./validate.ts";
+import { registerWasmHostKernels } from "./fastops.ts";
+import { disableNativeKernels, enableNativeKernels, type NativeKernelsReport } from "./blas.ts";
+export type { NativeKernelsReport } from "./blas.ts";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 
@@ -30,8 +35,14 @@ export interface BackendReport {
   backend: Exclude<BackendName, "auto">;
   /** Human-readable reason for the choice (for `auto`, why earlier candidates were skipped). */
   reason: string;
-  /** wasm: SIMD and multithreading as detected by tfjs. */
-  wasm?: { simd: boolean; threads: boolean; numThreads: number; binaryDir: string };
+  /** wasm: SIMD and multithreading as detected by tfjs, and whether OpenBLAS kernels are active (and why). */
+  wasm?: {
+    simd: boolean;
+    threads: boolean;
+    numThreads: number;
+    binaryDir: string;
+    nativeBlas: NativeKernelsReport;
+  };
   /** webgpu: adapter description. */
   webgpu?: {
     vendor: string;
@@ -56,8 +67,11 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-interface Probe {
+/** Whether a backend candidate is available, and why not. */
+export interface Probe {
+  /** True when the backend can be used here. */
   available: boolean;
+  /** Why it can or cannot. */
   reason: string;
 }
 
@@ -74,6 +88,7 @@ async function registerWasm(): Promise<Probe> {
   try {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     wasm.setWasmPaths(wasmBinaryDir());
+    registerWasmHostKernels();
     wasmRegistered = true;
     return { available: true, reason: "tfjs-backend-wasm loaded from node_modules" };
   } catch (e) {
@@ -176,7 +191,13 @@ async function activate(name: Exclude<BackendName, "auto">): Promise<void> {
   await tf.ready();
 }
 
-async function wasmDetails(): Promise<BackendReport["wasm"]> {
+async function wasmDetails(nativeBlas: boolean): Promise<BackendReport["wasm"]> {
+  let native: NativeKernelsReport;
+  if (nativeBlas) native = enableNativeKernels();
+  else {
+    disableNativeKernels();
+    native = { active: false, library: "", reason: "disabled by option nativeBlas: false", threads: 1 };
+  }
   const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
   const threads = Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT"));
   return {
@@ -184,6 +205,7 @@ async function wasmDetails(): Promise<BackendReport["wasm"]> {
     threads,
     numThreads: threads ? navigator.hardwareConcurrency : 1,
     binaryDir: wasmBinaryDir(),
+    nativeBlas: native,
   };
 }
 
@@ -191,6 +213,11 @@ async function wasmDetails(): Promise<BackendReport["wasm"]> {
 export interface UseBackendOptions {
   /** Allow a fallback (software) WebGPU adapter when `webgpu` is requested explicitly (default false). */
   allowFallbackAdapter?: boolean;
+  /**
+   * wasm: run BatchMatMul and leading-axis Sum in OpenBLAS via Deno FFI when libopenblas.so.0 opens
+   * (default true; needs --allow-ffi); false restores the pure-wasm kernels.
+   */
+  nativeBlas?: boolean;
 }
 
 /**
@@ -210,6 +237,7 @@ export async function useBackend(
     );
   }
   const allowFallback = options.allowFallbackAdapter ?? false;
+  const nativeBlas = options.nativeBlas ?? true;
   if (name === "cpu") {
     await activate("cpu");
     return { requested: name, backend: "cpu", reason: "requested explicitly" };
@@ -218,7 +246,12 @@ export async function useBackend(
     const p = await registerWasm();
     if (!p.available) throw new BackendUnavailableError("wasm", p.reason);
     await activate("wasm");
-    return { requested: name, backend: "wasm", reason: "requested explicitly", wasm: await wasmDetails() };
+    return {
+      requested: name,
+      backend: "wasm",
+      reason: "requested explicitly",
+      wasm: await wasmDetails(nativeBlas),
+    };
   }
   if (name === "webgpu") {
     const p = await registerWebGPU(allowFallback);
@@ -260,7 +293,7 @@ export async function useBackend(
       requested: name,
       backend: "wasm",
       reason: "no native tensorflow and no hardware WebGPU adapter; wasm (SIMD) is the fast CPU path",
-      wasm: await wasmDetails(),
+      wasm: await wasmDetails(nativeBlas),
       candidates,
     };
   }

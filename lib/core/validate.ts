@@ -31,9 +31,13 @@ function show(v: unknown): string {
 
 /** Bounds for numeric checks. */
 export interface NumberBounds {
+  /** Smallest allowed value (inclusive unless `exclusiveMin`). */
   min?: number;
+  /** Largest allowed value (inclusive unless `exclusiveMax`). */
   max?: number;
+  /** Reject x = min. */
   exclusiveMin?: boolean;
+  /** Reject x = max. */
   exclusiveMax?: boolean;
 }
 

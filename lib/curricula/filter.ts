@@ -28,10 +28,15 @@ export interface FilterOptions {
 
 /** State of a filtering curriculum (JSON-serializable). */
 export interface FilterState {
+  /** Steps taken. */
   steps: number;
+  /** Rollouts generated, discarded groups included. */
   rolloutsGenerated: number;
+  /** Rollouts in the groups that reached the optimizer. */
   rolloutsTrained: number;
+  /** Groups rolled out and tested against the band. */
   groupsConsidered: number;
+  /** Groups kept (p̂ inside the band). */
   groupsPassed: number;
   /** Steps that ended with a partially filled batch (maxRounds reached). */
   partialSteps: number;
@@ -40,7 +45,7 @@ export interface FilterState {
 }
 
 /** Base of the filters: keep groups whose p̂ satisfies `keep`, resample until the batch is full. */
-abstract class PassRateFilter implements Curriculum {
+export abstract class PassRateFilter implements Curriculum {
   abstract readonly name: string;
   /** Cumulative accounting and per-problem pass rates. */
   state: FilterState = {
@@ -52,8 +57,10 @@ abstract class PassRateFilter implements Curriculum {
     partialSteps: 0,
     passRates: {},
   };
+  /** The filter's sampling options (group size override, rounds, oversampling). */
   protected readonly filter: FilterOptions;
 
+  /** Validate and keep the sampling options. */
   protected constructor(filter: FilterOptions) {
     if (filter.groupSize !== null) assertInteger("groupSize", filter.groupSize, { min: 1 });
     assertInteger("maxRounds", filter.maxRounds, { min: 1 });
@@ -165,5 +172,66 @@ export class DynamicSampling extends PassRateFilter {
   /** 0 < p̂ < 1. */
   keep(passRate: number): boolean {
     return passRate > 1e-12 && passRate < 1 - 1e-12;
+  }
+}
+
+/** Options of `BandMixture`. */
+export interface BandMixtureOptions {
+  /** Lower edge of the band of the filtered groups (default 0.2, as `BalancedDifficultyFilter`). */
+  low: number;
+  /** Upper edge of the band (default 0.8). */
+  high: number;
+  /** Fraction λ of band groups; null = λ ~ U(0, 1) drawn per batch from ctx.rng (default null). */
+  fraction: number | null;
+  /** Band draws give up after maxRounds × B single-problem rollouts (default 16). */
+  maxRounds: number;
+}
+
+/**
+ * A probe of Online Difficulty Filtering's p̂(1 − p̂) argument (arXiv 2504.03380): a batch of B groups of which
+ * round(λB) are drawn from the band [low, high] (one problem at a time, rejecting groups outside it) and the rest
+ * unfiltered, so batches from one policy differ only in how balanced they are. Stats: λ and the band groups found.
+ */
+export class BandMixture implements Curriculum {
+  /** "band-mixture". */
+  readonly name = "band-mixture";
+  /** Resolved options. */
+  readonly options: Readonly<BandMixtureOptions>;
+  /** Steps taken and rollouts generated. */
+  state = { steps: 0, rolloutsGenerated: 0 };
+
+  /** Defaults: band [0.2, 0.8], λ ~ U(0, 1), maxRounds 16. */
+  constructor(options: Partial<BandMixtureOptions> = {}) {
+    const c = resolveConfig("BandMixture", { low: 0.2, high: 0.8, fraction: null, maxRounds: 16 }, options);
+    assertFiniteNumber("BandMixture.low", c.low, { min: 0, max: 1 });
+    assertFiniteNumber("BandMixture.high", c.high, { min: c.low, max: 1 });
+    if (c.fraction !== null) assertFiniteNumber("BandMixture.fraction", c.fraction, { min: 0, max: 1 });
+    assertInteger("BandMixture.maxRounds", c.maxRounds, { min: 1 });
+    this.options = Object.freeze(c);
+  }
+
+  /** B − round(λB) unfiltered groups, then band groups by rejection until round(λB) are found or the tries run out. */
+  async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
+    const { low, high, maxRounds } = this.options;
+    const B = ctx.batchSize, G = ctx.groupSize;
+    const lambda = this.options.fraction ?? ctx.rng.uniform();
+    const nBand = Math.round(lambda * B);
+    const groups = await ctx.generate(
+      Array.from({ length: B - nBand }, () => ({ problem: ctx.sampleProblem(ctx.rng) })),
+      G,
+    );
+    let generated = groups.reduce((t, g) => t + g.responses.length, 0), found = 0;
+    for (let tries = 0; found < nBand && tries < maxRounds * B; tries++) {
+      const [g] = await ctx.generate([{ problem: ctx.sampleProblem(ctx.rng) }], G);
+      generated += g.responses.length;
+      const p = groupPassRate(g);
+      if (p >= low - 1e-12 && p <= high + 1e-12) {
+        groups.push(g);
+        found++;
+      }
+    }
+    this.state.steps++;
+    this.state.rolloutsGenerated += generated;
+    return { groups, rolloutsGenerated: generated, stats: { bandFraction: lambda, bandGroups: found } };
   }
 }

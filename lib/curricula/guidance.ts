@@ -18,11 +18,15 @@ export interface AdaptiveGuidanceOptions {
 
 /** JSON-serializable AdaptiveGuidance state. */
 export interface AdaptiveGuidanceState {
+  /** Steps taken. */
   steps: number;
+  /** Rollouts generated so far (retries included). */
   rolloutsGenerated: number;
   /** Problems that needed a hint / that stayed all-fail after every retry (cumulative). */
   hinted: number;
+  /** Problems that stayed all-fail after every retry (cumulative). */
   unsolved: number;
+  /** Problems rolled out (cumulative). */
   problemsSeen: number;
   /** Last hint fraction used per problem id (0 = solved without a hint). */
   hintRates: Record<string, number>;

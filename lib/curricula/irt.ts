@@ -14,15 +14,21 @@ import {
 
 /** 3PL parameters: slope k > 0, location μ (midpoint at p = −μ), floor b ∈ [0, 1). */
 export interface ThreePL {
+  /** Slope k > 0. */
   k: number;
+  /** Location μ: the curve's midpoint sits at p = −μ. */
   mu: number;
+  /** Floor b ∈ [0, 1): accuracy without a hint. */
   b: number;
 }
 
 /** One observation: accuracy at hint rate p (optionally the number of rollouts behind it). */
 export interface HintAccuracyPoint {
+  /** Hint rate p ∈ [0, 1]. */
   p: number;
+  /** Observed accuracy at p. */
   accuracy: number;
+  /** Rollouts behind the accuracy (weights the fit; default 1). */
   count?: number;
 }
 

@@ -11,8 +11,11 @@ import type { Curriculum, CurriculumBatch, CurriculumContext } from "./types.ts"
 
 /** An (n, k, l)-SAT level: n literals per clause, k variables, l clauses (SATURN; same shape as the SAT task's SatConfig). */
 export interface SatLevel {
+  /** Literals per clause. */
   n: number;
+  /** Variables. */
   k: number;
+  /** Clauses. */
   l: number;
 }
 
@@ -32,9 +35,13 @@ export interface SatLadderOptions<L> {
 
 /** JSON-serializable ladder state. */
 export interface SatLadderState {
+  /** Index of the current level. */
   level: number;
+  /** Steps taken. */
   steps: number;
+  /** Rollouts generated (validation rollouts charged by the caller). */
   rolloutsGenerated: number;
+  /** Last validation pass@1 (null before the first validation). */
   lastPassAt1: number | null;
   /** Validation results: step, level index and pass@1, plus whether the ladder advanced. */
   history: { step: number; level: number; passAt1: number; advanced: boolean }[];

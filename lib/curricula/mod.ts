@@ -4,5 +4,5 @@ export * from "./irt.ts";
 export * from "./seele.ts";
 export * from "./guidance.ts";
 export * from "./ladder.ts";
-export * from "./testbed.ts";
 export * from "./observe.ts";
+export * from "./revisit.ts";

@@ -44,8 +44,11 @@ export interface SeeleProblemState {
 
 /** JSON-serializable SEELE state. */
 export interface SeeleState {
+  /** Steps taken. */
   steps: number;
+  /** Rollouts generated (every round of every problem). */
   rolloutsGenerated: number;
+  /** Carried hint rate and last rounds per problem id. */
   problems: Record<string, SeeleProblemState>;
 }
 
@@ -187,4 +190,48 @@ function mergeGroups(groups: RolloutGroup[]): RolloutGroup {
     rewards: groups.flatMap((g) => g.rewards),
     correct: groups.flatMap((g) => g.correct ?? g.rewards),
   };
+}
+
+/** Options of `FixedHintRate`. */
+export interface FixedHintRateOptions {
+  /** Hint rate p: every rollout gets the first round(p·|y|) reference tokens forced (default 0.5). */
+  hintRate: number;
+  /** Rollouts per problem (default: the trainer's `ctx.groupSize`). */
+  groupSize: number | null;
+}
+
+/**
+ * The fixed-ratio hint baseline of SEELE (arXiv 2509.06923): B problems × G rollouts per step, every rollout hinted
+ * with the same rate p (hint length round(p·|y|), as `seeleHintLength`); p = 0 is plain GRPO sampling.
+ */
+export class FixedHintRate implements Curriculum {
+  /** "fixed-hint-<p>". */
+  readonly name: string;
+  /** Resolved options. */
+  readonly options: Readonly<FixedHintRateOptions>;
+  /** Steps taken and rollouts generated. */
+  state = { steps: 0, rolloutsGenerated: 0 };
+
+  /** Defaults: p = 0.5, G = ctx.groupSize. */
+  constructor(options: Partial<FixedHintRateOptions> = {}) {
+    const c = resolveConfig("FixedHintRate", { hintRate: 0.5, groupSize: null }, options);
+    assertFiniteNumber("FixedHintRate.hintRate", c.hintRate, { min: 0, max: 1 });
+    if (c.groupSize !== null) assertInteger("FixedHintRate.groupSize", c.groupSize, { min: 1 });
+    this.options = Object.freeze(c);
+    this.name = `fixed-hint-${c.hintRate}`;
+  }
+
+  /** Draw B problems, roll each out G times with its fixed-rate hint. */
+  async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
+    const requests = Array.from({ length: ctx.batchSize }, () => {
+      const problem = ctx.sampleProblem(ctx.rng);
+      return { problem, hintLength: seeleHintLength(problem, this.options.hintRate) };
+    });
+    const groups = await ctx.generate(requests, this.options.groupSize ?? ctx.groupSize);
+    const n = groups.reduce((t, g) => t + g.responses.length, 0);
+    const rate = requests.reduce((t, r) => t + r.hintLength / r.problem.solution.length, 0) / requests.length;
+    this.state.steps++;
+    this.state.rolloutsGenerated += n;
+    return { groups, rolloutsGenerated: n, stats: { meanHintRate: rate } };
+  }
 }

@@ -8,6 +8,7 @@ import type { Problem } from "../tasks/types.ts";
 
 /** G rollouts of one problem, with rewards; hint tokens (a solution prefix) are forced, not generated. */
 export interface RolloutGroup {
+  /** The problem all G rollouts answer. */
   problem: Problem;
   /** Number of reference-solution tokens forced as a prefix of each response (0 = no hint). */
   hintLength: number;
@@ -28,7 +29,9 @@ export interface RolloutGroup {
 
 /** A rollout request: a problem and an optional hint length. */
 export interface RolloutRequest {
+  /** The problem to roll out. */
   problem: Problem;
+  /** Reference-solution tokens forced as a prefix (default 0: no hint). */
   hintLength?: number;
 }
 
@@ -37,12 +40,17 @@ export type GenerateFn = (requests: RolloutRequest[], groupSize: number) => Prom
 
 /** What a curriculum sees each step. */
 export interface CurriculumContext {
+  /** Optimizer steps taken so far. */
   step: number;
+  /** This step's random stream (derived from the trainer's Rng). */
   rng: Rng;
+  /** Problems per step (B). */
   batchSize: number;
+  /** Rollouts per problem (G). */
   groupSize: number;
   /** Draw a fresh training problem. */
   sampleProblem: (rng: Rng) => Problem;
+  /** Roll out and score requests (hints forced). */
   generate: GenerateFn;
 }
 
@@ -58,7 +66,9 @@ export interface CurriculumBatch {
 
 /** A curriculum hook: stateful, with an explicit JSON-serializable `state` for checkpoints. */
 export interface Curriculum {
+  /** Name logged in the run's meta. */
   readonly name: string;
+  /** Choose, roll out and return this step's groups (and accounting). */
   nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch>;
   /** JSON-serializable state (per-problem hint rates, pass rates, level...). */
   state: unknown;

@@ -79,6 +79,11 @@ function isConstant(xs: ArrayLike<number>, start: number, len: number): boolean 
   return true;
 }
 
+/** Signed (±1) rewards of arXiv 2506.01347: Â_i = +1 if r_i > 0 else −1 (REINFORCE without a baseline). */
+export function signedAdvantages(rewards: ArrayLike<number>): number[] {
+  return Array.from(rewards, (r) => (r > 0 ? 1 : -1));
+}
+
 /** GRPO (arXiv 2402.03300): Â_i = (r_i − mean_group r) / (std_group r + eps), population std by default. */
 export function grpoAdvantages(
   rewards: ArrayLike<number>,
@@ -137,6 +142,13 @@ export function reinforcePlusPlusAdvantages(
   const [m, sd] = meanStd(rewards, 0, rewards.length, std);
   const flat = isConstant(rewards, 0, rewards.length);
   return Array.from(rewards, (r) => (flat ? 0 : (r - m) / (sd + eps)));
+}
+
+/** REINFORCE with a batch-mean baseline: Â_i = r_i − mean_batch r (one baseline shared by every prompt). */
+export function batchMeanAdvantages(rewards: ArrayLike<number>): number[] {
+  checkGroups(rewards, 1);
+  const [m] = meanStd(rewards, 0, rewards.length);
+  return Array.from(rewards, (r) => r - m);
 }
 
 /**
@@ -203,7 +215,9 @@ const GAE_DEFAULTS: GaeOptions = { gamma: 0.99, lambda: 0.95, lastValue: 0 };
 
 /** Result of `gae`: per-step advantages Â_t and λ-returns Â_t + V(s_t) (the critic's regression target). */
 export interface GaeResult {
+  /** Â_t per step. */
   advantages: number[];
+  /** λ-returns Â_t + V(s_t). */
   returns: number[];
 }
 

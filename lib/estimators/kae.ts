@@ -54,20 +54,27 @@ export const KAE_DEFAULTS: KaeOptions = {
 
 /** One past visit of a prompt: the training iteration and the rewards of the samples drawn then. */
 export interface KaeObservation {
+  /** Training iteration s of the visit. */
   iteration: number;
+  /** Rewards r_{s,j} of the samples drawn then. */
   rewards: number[];
 }
 
 /** Baseline value and the total kernel weight Σ K_h that produced it (0 → `emptyBaseline` was used). */
 export interface KaeBaselineResult {
+  /** V̂_t(x). */
   baseline: number;
+  /** Σ K_h over the retained samples. */
   weight: number;
 }
 
 /** Per-sample advantages, baselines and kernel weights from `kaeAdvantages`. */
 export interface KaeAdvantagesResult {
+  /** A = r − V̂ per sample. */
   advantages: number[];
+  /** V̂ per sample (leave-one-out when the current batch is included). */
   baselines: number[];
+  /** Kernel weight behind each baseline. */
   weights: number[];
 }
 
@@ -178,7 +185,9 @@ export function kaeAdvantages(
 
 /** Serializable state of a `KaeBaseline`: its options and each prompt's retained history. */
 export interface KaeState {
+  /** The baseline's options. */
   options: KaeOptions;
+  /** Retained visits per prompt id. */
   histories: Record<string, KaeObservation[]>;
 }
 

@@ -6,6 +6,8 @@
  */
 
 import { assertInteger, ConfigError } from "../core/validate.ts";
+import type { Problem, Task } from "../tasks/types.ts";
+import type { SequencePolicy } from "../train/rollouts.ts";
 
 function checkNC(n: number, c: number): void {
   assertInteger("n", n, { min: 1 });
@@ -52,4 +54,50 @@ export function meanPassAtK(ns: readonly number[], cs: readonly number[], k: num
     s += passAtKUnchecked(ns[i], cs[i], k);
   }
   return s / ns.length;
+}
+
+/** Options of `sampledPassAtK`. */
+export interface SampledPassAtKOptions {
+  /** Samples n per problem (≥ max k). */
+  n: number;
+  /** The k values (each in [1, n]). */
+  ks: readonly number[];
+  /** Sampler seeds: one per sampling call, drawn in order by this function. */
+  nextSeed: () => number;
+  /** Rows per sampling call (default 65536). */
+  chunk?: number;
+}
+
+/**
+ * Held-out pass@k of any `SequencePolicy` by sampling: n responses per problem (temperature 1), c_i = number that
+ * `task.verify` accepts, then the unbiased estimator 1 − C(n−c_i, k)/C(n, k) (Chen et al. 2021) averaged over problems.
+ * Returns the mean per k (in `ks` order) and the per-problem counts c_i.
+ */
+export async function sampledPassAtK<Opts>(
+  policy: SequencePolicy,
+  task: Task<Opts>,
+  problems: readonly Problem[],
+  options: SampledPassAtKOptions,
+): Promise<{ passAtK: number[]; counts: number[] }> {
+  const { n, ks, nextSeed, chunk = 1 << 16 } = options;
+  assertInteger("n", n, { min: 1 });
+  assertInteger("chunk", chunk, { min: 1 });
+  if (problems.length === 0) throw new ConfigError("problems", "must be non-empty");
+  const counts = new Array<number>(problems.length).fill(0);
+  const rows = problems.flatMap((q, i) => Array.from({ length: n }, () => ({ i, prompt: q.prompt })));
+  const room = policy.config.contextLength - Math.max(...problems.map((q) => q.prompt.length));
+  for (let s = 0; s < rows.length; s += chunk) {
+    const part = rows.slice(s, s + chunk);
+    const out = await policy.sample(part.map((r) => r.prompt), {
+      maxTokens: room,
+      seed: nextSeed(),
+      eos: task.vocab.eos,
+    });
+    out.responses.forEach((y, j) => {
+      if (task.verify(problems[part[j].i], y) > 0) counts[part[j].i]++;
+    });
+  }
+  const sums = new Array<number>(ks.length).fill(0);
+  for (const c of counts) passAtKValues(n, c, ks).forEach((v, j) => sums[j] += v);
+  return { passAtK: sums.map((x) => x / problems.length), counts };
 }

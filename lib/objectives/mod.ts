@@ -1,3 +1,4 @@
-/** Policy-gradient objectives (PPO-clip, GRPO/DAPO/Dr.GRPO aggregation, k3 KL, PSR/NSR weights) and imitation loss. */
+/** Objectives: policy gradient (PPO-clip, GRPO/DAPO/Dr.GRPO aggregation, k3 KL, PSR/NSR weights), imitation, ROVER TD. */
 export * from "./policy_gradient.ts";
 export * from "./imitation.ts";
+export * from "./rover.ts";

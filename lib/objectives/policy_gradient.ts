@@ -18,6 +18,7 @@
  */
 import { tf } from "../core/tf.ts";
 import type { Tensor } from "../core/tf.ts";
+import { signedAdvantages } from "../estimators/advantages.ts";
 import {
   assertFiniteNumber,
   assertInteger,
@@ -98,6 +99,19 @@ export interface PolicyGradientInputs {
   sampleWeights?: Tensor;
   /** 1 on forced hint tokens that get the imitation term (needed when imitationCoef > 0). */
   imitationMask?: Tensor;
+  /**
+   * Per-position logits over the actions, computed on demand (inside the gradient tape) when the policy has
+   * `tokenLogits`: for value-based objectives that read more than the taken token's log-prob (ROVER).
+   */
+  tokenLogits?: () => TokenLogits;
+}
+
+/** Logits over each target position's actions [B, T, A] and, optionally, 1 on the valid actions (default all). */
+export interface TokenLogits {
+  /** Logits [B, T, A] (A = vocabulary, or a tabular state's action slots). */
+  logits: Tensor;
+  /** 1 on valid actions [B, T, A]; all 0 where the token is no policy decision; absent = every action valid. */
+  validActions?: Tensor;
 }
 
 /** Loss and token-mean diagnostics; every field is a scalar tensor the caller owns (dispose them). */
@@ -291,4 +305,15 @@ export function sampleWeights(correct: ArrayLike<number>, mode: SampleWeighting,
     );
   }
   return out;
+}
+
+/**
+ * Effective per-sample advantages of PSR / NSR / W-REINFORCE (arXiv 2506.01347): A_i = w_i · r_i with ±1 rewards
+ * r_i = `signedAdvantages(correct)` and w_i = `sampleWeights(correct, mode, λ)` — what `RLVRTrainer` optimises with
+ * `estimator: "signed"` and `sampleWeighting: mode` (the weights multiply the PPO term). PSR: [+1 | 0],
+ * NSR: [0 | −1], W-REINFORCE: [λ | −1], none: [+1 | −1] for [correct | wrong].
+ */
+export function nsrAdvantages(correct: ArrayLike<number>, mode: SampleWeighting, lambda = 0.1): number[] {
+  const w = sampleWeights(correct, mode, lambda);
+  return signedAdvantages(correct).map((r, i) => (w[i] === 0 ? 0 : w[i] * r)); // no −0 for unweighted samples
 }

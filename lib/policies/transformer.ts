@@ -11,14 +11,17 @@
  * gains 1), so initialisation is identical on every backend.
  *
  * Speed notes: token/position lookups are one-hot matmuls (`embed`, no `tf.gather`, whose gradient is
- * missing on wasm), no matmul uses transpose flags, LayerNorm (ε = 1e-5) has a closed-form gradient, and
- * importing this module installs the fast BatchMatMul gradient (`registerFastGradients`, lib/core/fastops.ts).
+ * missing on wasm), matmuls use transpose flags only where they are free (OpenBLAS kernels, `matMulBT`),
+ * LayerNorm (ε = 1e-5) has a closed-form gradient
+ * (one host kernel each way on wasm), and importing this module installs the fast BatchMatMul gradient
+ * (`registerFastGradients`, lib/core/fastops.ts).
  */
 import { tf } from "../core/tf.ts";
 import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
-import { embed, layerNorm, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
+import { embed, layerNorm, matMulBT, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
+import { nativeKernelsActive, sgemm } from "../core/blas.ts";
 
 registerFastGradients();
 
@@ -73,6 +76,7 @@ export interface TransformerSampleResult {
 
 const FORMAT = "sweetspot.tiny-transformer/v1";
 const NEG_INF = -1e9;
+const ONES = new Uint8Array(4096).fill(1);
 
 interface Block {
   ln1g: Variable;
@@ -180,20 +184,28 @@ export class TinyTransformer {
     const dh = d / H;
     const scale = 1 / Math.sqrt(dh);
     let h = tf.reshape(tf.add(embed(tokens, this.tokEmb), embed(pos, this.posEmb)), [B * T, d]);
+    // [B·T, 3d] → q, k, v heads [B, H, T, dh]: one transpose to [B, 3H, T, dh] and a split along axis 1
+    // (contiguous blocks per row); for T = 1 the transpose moves no data, so it is a reshape.
+    const heads = (qkv: Tensor) =>
+      tf.split(
+        T === 1
+          ? tf.reshape(qkv, [B, 3 * H, 1, dh])
+          : tf.transpose(tf.reshape(qkv, [B, T, 3 * H, dh]), [0, 2, 1, 3]),
+        3,
+        1,
+      );
     const kv: KV[] = [];
     this.blocks.forEach((blk, l) => {
       const a = layerNorm(h, blk.ln1g, blk.ln1b);
       const qkv = tf.add(tf.matMul(a, blk.wqkv), blk.bqkv); // [B·T, 3d]
-      const [q0, k0, v0] = tf.split(qkv, 3, 1).map((z) =>
-        tf.transpose(tf.reshape(z, [B, T, H, dh]), [0, 2, 1, 3])
-      );
+      const [q0, k0, v0] = heads(qkv);
       const k = past ? tf.concat([past[l].k, k0], 2) : k0;
       const v = past ? tf.concat([past[l].v, v0], 2) : v0;
       kv.push({ k, v });
       const q = tf.mul(q0, scale);
-      const scores = tf.add(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), keyBias); // [B, H, T, Tk]
+      const scores = tf.add(matMulBT(q, k), keyBias); // [B, H, T, Tk]
       const att = tf.matMul(tf.softmax(scores), v); // [B, H, T, dh]
-      const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, d]);
+      const merged = tf.reshape(T === 1 ? att : tf.transpose(att, [0, 2, 1, 3]), [B * T, d]);
       h = tf.add(h, tf.add(tf.matMul(merged, blk.wo), blk.bo));
       const m = layerNorm(h, blk.ln2g, blk.ln2b);
       const f = gelu(tf.add(tf.matMul(m, blk.w1), blk.b1));
@@ -355,6 +367,7 @@ export class TinyTransformer {
     return { tok, val, B, L };
   }
 
+  /** KV-cache decoding of `prompts` (forced tokens first), sampled or greedy; host-side when native BLAS is active. */
   private async decode(
     prompts: number[][],
     maxTokens: number,
@@ -392,10 +405,30 @@ export class TinyTransformer {
     }
 
     const keyValid = prompts.map((_, i) => Array.from(val.subarray(i * P, (i + 1) * P)));
-    let { logits, kv } = tidyKV(() => {
-      const r = this.full(tf.tensor2d(tok, [B, P], "int32"), tf.tensor2d(val, [B, P]));
-      return { logits: tf.reshape(tf.slice(r.logits, [0, P - 1, 0], [B, 1, V]), [B, V]), kv: r.kv };
-    });
+    // wasm with OpenBLAS: prompt pass and decoding on the host (no tfjs kernels per token).
+    let host: HostDecoder | null = null;
+    let logits: Tensor;
+    let kv: KV[];
+    if (nativeKernelsActive() && tf.getBackend() === "wasm") {
+      host = new HostDecoder(this, B, P + maxTokens);
+      // positions p_t = max(cumsum(valid)_t − 1, 0), as in `full`
+      const pos = new Int32Array(B * P);
+      for (let b = 0; b < B; b++) {
+        let c = 0;
+        for (let j = 0; j < P; j++) {
+          c += val[b * P + j];
+          pos[b * P + j] = Math.max(c - 1, 0);
+        }
+      }
+      host.feed(tok, pos, val, P);
+      logits = tf.zeros([0]);
+      kv = [];
+    } else {
+      ({ logits, kv } = tidyKV(() => {
+        const r = this.full(tf.tensor2d(tok, [B, P], "int32"), tf.tensor2d(val, [B, P]));
+        return { logits: tf.reshape(tf.slice(r.logits, [0, P - 1, 0], [B, 1, V]), [B, V]), kv: r.kv };
+      }));
+    }
 
     const responses: number[][] = prompts.map(() => []);
     const logProbs: number[][] = prompts.map(() => []);
@@ -406,7 +439,7 @@ export class TinyTransformer {
     const lp = new Float64Array(V);
     try {
       for (let s = 0; s < maxTokens; s++) {
-        const data = await logits.data();
+        const data = host ? host.logits : await logits.data();
         for (let i = 0; i < B; i++) {
           if (done[i]) {
             nextTok[i] = padToken;
@@ -450,9 +483,13 @@ export class TinyTransformer {
           if (eos !== undefined && t === eos) finished[i] = done[i] = true;
         }
         if (s === maxTokens - 1 || done.every((x) => x)) break;
-        for (let i = 0; i < B; i++) keyValid[i].push(1);
         const pos = new Int32Array(B);
         for (let i = 0; i < B; i++) pos[i] = prompts[i].length + s;
+        if (host) {
+          host.feed(nextTok, pos, ONES.length >= B ? ONES : new Uint8Array(B).fill(1), 1);
+          continue;
+        }
+        for (let i = 0; i < B; i++) keyValid[i].push(1);
         const Tk = keyValid[0].length;
         const bias = new Float32Array(B * Tk);
         for (let i = 0; i < B; i++) {
@@ -563,6 +600,7 @@ export class TinyTransformer {
     tf.dispose(this.variables);
   }
 
+  /** Throw if the weights were disposed. */
   private assertAlive(): void {
     if (this.disposed) throw new ConfigError("model", "has been disposed");
   }
@@ -593,6 +631,161 @@ export function resolveTransformerConfig(config: TinyTransformerConfig): Require
   assertInteger("config.seed", c.seed);
   assertInteger("config.padToken", c.padToken, { min: 0, max: c.vocabSize - 1 });
   return c;
+}
+
+/**
+ * KV-cache decoding on the host, used on the wasm backend with the OpenBLAS kernels: the network of
+ * `TinyTransformer.core` with the weight matmuls as cblas_sgemm on Float32Arrays and embedding, LayerNorm,
+ * causal attention, softmax and GELU as host loops (float64 accumulation). The prompt pass and every
+ * decoded token cost no tfjs kernels and no device sync; weights are read once per `sample`/`greedy` call.
+ */
+class HostDecoder {
+  /** Next-token logits [B, V] at the last position fed. */
+  readonly logits: Float32Array;
+  private readonly w: Record<string, Float32Array> = {};
+  private readonly k: Float32Array[] = [];
+  private readonly v: Float32Array[] = [];
+  private readonly valid: Uint8Array;
+  private t = 0;
+  private readonly p: Float64Array;
+  private readonly keys: Int32Array;
+  private readonly cfg: Required<TinyTransformerConfig>;
+  /** Work buffers for feeds of T tokens per row. */
+  private buf?: {
+    T: number;
+    h: Float32Array;
+    a: Float32Array;
+    qkv: Float32Array;
+    merged: Float32Array;
+    f: Float32Array;
+  };
+
+  /** Empty cache of `tMax` positions for `B` rows; copies the model's current weights. */
+  constructor(model: TinyTransformer, private readonly B: number, private readonly tMax: number) {
+    this.cfg = model.config;
+    const { dModel: d, nLayers: L, vocabSize: V } = this.cfg;
+    model.variables.forEach((x, i) => (this.w[model.variableNames[i]] = x.dataSync() as Float32Array));
+    this.valid = new Uint8Array(B * tMax);
+    for (let l = 0; l < L; l++) {
+      this.k.push(new Float32Array(B * tMax * d));
+      this.v.push(new Float32Array(B * tMax * d));
+    }
+    this.logits = new Float32Array(B * V);
+    this.p = new Float64Array(tMax);
+    this.keys = new Int32Array(tMax);
+  }
+
+  /** out[r, :] = LN(x[r, :]) with gain g and shift s (ε = 1e-5), float64 row statistics. */
+  private static layerNorm(x: Float32Array, g: Float32Array, s: Float32Array, out: Float32Array): void {
+    const D = g.length;
+    for (let o = 0; o < x.length; o += D) {
+      let mu = 0;
+      for (let j = 0; j < D; j++) mu += x[o + j];
+      mu /= D;
+      let v = 0;
+      for (let j = 0; j < D; j++) v += (x[o + j] - mu) * (x[o + j] - mu);
+      const rstd = 1 / Math.sqrt(v / D + 1e-5);
+      for (let j = 0; j < D; j++) out[o + j] = (x[o + j] - mu) * rstd * g[j] + s[j];
+    }
+  }
+
+  /** out[r, :] = bias (rows of a matmul output before sgemm adds x·W with β = 1). */
+  private static fillRows(out: Float32Array, bias: Float32Array): void {
+    for (let o = 0; o < out.length; o += bias.length) out.set(bias, o);
+  }
+
+  /**
+   * Feed T tokens per row (row-major [B, T] ids, positions and valid flags; invalid = left padding, never
+   * attended to) after the cached ones; sets `logits` to the predictions at each row's last position.
+   */
+  feed(tokens: Int32Array, pos: Int32Array, valid: ArrayLike<number>, T: number): void {
+    const { B, tMax, w, p } = this;
+    const { dModel: d, nHeads: H, dFF: F, vocabSize: V, nLayers: L } = this.cfg;
+    const dh = d / H, scale = Math.fround(1 / Math.sqrt(dh)), t0 = this.t, R = B * T;
+    if (t0 + T > tMax) throw new ConfigError("maxTokens", `exceeds the decoder's cache (${tMax})`, t0 + T);
+    if (this.buf?.T !== T) {
+      this.buf = {
+        T,
+        h: new Float32Array(R * d),
+        a: new Float32Array(R * d),
+        qkv: new Float32Array(R * 3 * d),
+        merged: new Float32Array(R * d),
+        f: new Float32Array(R * F),
+      };
+    }
+    const { h, a, qkv, merged, f } = this.buf;
+    const keys = this.keys, qs = new Float64Array(dh), acc = new Float64Array(dh);
+    const tok = w["tok_emb"], pe = w["pos_emb"];
+    for (let r = 0; r < R; r++) {
+      const tk = tokens[r];
+      for (let j = 0; j < d; j++) h[r * d + j] = tok[tk * d + j] + pe[pos[r] * d + j];
+      this.valid[Math.floor(r / T) * tMax + t0 + (r % T)] = valid[r] ? 1 : 0;
+    }
+    for (let l = 0; l < L; l++) {
+      const pre = `h${l}.`;
+      HostDecoder.layerNorm(h, w[pre + "ln1.g"], w[pre + "ln1.b"], a);
+      HostDecoder.fillRows(qkv, w[pre + "attn.bqkv"]);
+      sgemm(R, 3 * d, d, a, w[pre + "attn.wqkv"], 1, qkv);
+      // cache layout [B, tMax, d]: keys/values of head hh at columns hh·dh … (hh+1)·dh − 1
+      const kc = this.k[l], vc = this.v[l];
+      for (let b = 0; b < B; b++) {
+        for (let i = 0; i < T; i++) {
+          const q = (b * T + i) * 3 * d, c = (b * tMax + t0 + i) * d;
+          kc.set(qkv.subarray(q + d, q + 2 * d), c);
+          vc.set(qkv.subarray(q + 2 * d, q + 3 * d), c);
+        }
+      }
+      for (let b = 0; b < B; b++) {
+        // valid key positions of row b, ascending (queries attend to those ≤ their own position)
+        const vb = b * tMax;
+        let nk = 0;
+        for (let j = 0; j < t0 + T; j++) if (this.valid[vb + j]) keys[nk++] = j;
+        for (let i = 0, n = 0; i < T; i++) {
+          const q = (b * T + i) * 3 * d, last = t0 + i;
+          while (n < nk && keys[n] <= last) n++;
+          for (let hh = 0; hh < H; hh++) {
+            const qo = q + hh * dh, ko = hh * dh, o = (b * T + i) * d + ko;
+            if (n === 0) { // a padding query with no valid key: its output is never used
+              merged.fill(0, o, o + dh);
+              continue;
+            }
+            for (let e = 0; e < dh; e++) qs[e] = Math.fround(qkv[qo + e] * scale);
+            let mx = -Infinity;
+            for (let m = 0; m < n; m++) {
+              const kr = (vb + keys[m]) * d + ko;
+              let sc = 0;
+              for (let e = 0; e < dh; e++) sc += qs[e] * kc[kr + e];
+              p[m] = sc;
+              if (sc > mx) mx = sc;
+            }
+            let z = 0;
+            acc.fill(0);
+            for (let m = 0; m < n; m++) {
+              const pm = Math.exp(p[m] - mx), vr = (vb + keys[m]) * d + ko;
+              z += pm;
+              for (let e = 0; e < dh; e++) acc[e] += pm * vc[vr + e];
+            }
+            for (let e = 0; e < dh; e++) merged[o + e] = acc[e] / z;
+          }
+        }
+      }
+      const bo = w[pre + "attn.bo"], b2 = w[pre + "mlp.b2"];
+      for (let o = 0; o < h.length; o++) h[o] += bo[o % d];
+      sgemm(R, d, d, merged, w[pre + "attn.wo"], 1, h);
+      HostDecoder.layerNorm(h, w[pre + "ln2.g"], w[pre + "ln2.b"], a);
+      HostDecoder.fillRows(f, w[pre + "mlp.b1"]);
+      sgemm(R, F, d, a, w[pre + "mlp.w1"], 1, f);
+      for (let o = 0; o < f.length; o++) f[o] = f[o] / (1 + Math.exp(-1.702 * f[o]));
+      for (let o = 0; o < h.length; o++) h[o] += b2[o % d];
+      sgemm(R, d, F, f, w[pre + "mlp.w2"], 1, h);
+    }
+    const lastRows = new Float32Array(B * d), out = new Float32Array(B * d);
+    for (let b = 0; b < B; b++) lastRows.set(h.subarray((b * T + T - 1) * d, (b * T + T) * d), b * d);
+    HostDecoder.layerNorm(lastRows, w["ln_f.g"], w["ln_f.b"], out);
+    HostDecoder.fillRows(this.logits, w["head.b"]);
+    sgemm(B, V, d, out, w["head.w"], 1, this.logits);
+    this.t = t0 + T;
+  }
 }
 
 /** tf.tidy for a {logits, kv} result (tidy only keeps TensorContainers, so flatten and rebuild). */

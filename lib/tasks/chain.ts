@@ -10,6 +10,7 @@
  */
 import { deriveSeed, Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
+import type { TabularDecision, TabularStates } from "./tabular.ts";
 import type { Problem, Task } from "./types.ts";
 import { CharVocabulary } from "./vocab.ts";
 
@@ -48,7 +49,7 @@ export interface SimChainMeta extends Record<string, unknown> {
 const SIMCHAIN_DEFAULTS: SimChainConfig = { length: 8, options: 4, numProblems: 64, seed: 0 };
 
 /** SimChain task (see module doc): `Task` for token models plus an exact API over option indices. */
-export class SimChain implements Task<SimChainSampleOptions> {
+export class SimChain implements Task<SimChainSampleOptions>, TabularStates {
   /** Family name "chain". */
   readonly name = "chain";
   /** Character vocabulary: pad/bos/eos, K option letters, digits, ":" and "=". */
@@ -59,6 +60,9 @@ export class SimChain implements Task<SimChainSampleOptions> {
   readonly maxSequenceLength: number;
   private readonly pool: Problem[];
   private readonly optionBase: number;
+  private readonly optionTokens: readonly number[];
+  private readonly colon: number;
+  private readonly equals: number;
 
   /** Build the fixed pool of `numProblems` problems from `seed`. */
   constructor(options: Partial<SimChainConfig> = {}) {
@@ -70,6 +74,8 @@ export class SimChain implements Task<SimChainSampleOptions> {
     this.config = Object.freeze(c);
     this.vocab = new CharVocabulary(OPTION_LETTERS.slice(0, c.options) + "0123456789:=");
     this.optionBase = this.vocab.encode("A")[0];
+    this.optionTokens = Array.from({ length: c.options }, (_, o) => this.optionBase + o);
+    [this.colon, this.equals] = this.vocab.encode(":=");
     this.pool = Array.from({ length: c.numProblems }, (_, i) => this.build(i));
     const promptLen = 1 + String(c.numProblems - 1).length + 1 + String(c.length).length + 1;
     this.maxSequenceLength = promptLen + c.length + 1;
@@ -90,6 +96,7 @@ export class SimChain implements Task<SimChainSampleOptions> {
     return this.config.numProblems;
   }
 
+  /** Problem `index` of the pool, drawn from its own derived seed. */
   private build(index: number): Problem {
     const { length: L, options: K, seed } = this.config;
     const r = new Rng(deriveSeed(seed, index));
@@ -117,6 +124,80 @@ export class SimChain implements Task<SimChainSampleOptions> {
   /** All problems of the pool, in index order. */
   problems(): readonly Problem[] {
     return this.pool;
+  }
+
+  /** Tabular states: one per (problem, step), index·L + step. */
+  get numStates(): number {
+    return this.config.numProblems * this.config.length;
+  }
+
+  /** Every state has the K options. */
+  get maxActions(): number {
+    return this.config.options;
+  }
+
+  /** K options in every state. */
+  actionCount(_state: number): number {
+    return this.config.options;
+  }
+
+  /**
+   * Token t of "bos index:L= o_0 … o_{L−1} eos" is step j = t − (position of "=") − 1 of problem `index`: state
+   * index·L + j with the K option tokens; prompt tokens and the eos after step L − 1 are no decision (null).
+   */
+  decision(sequence: readonly number[], t: number): TabularDecision | null {
+    const eq = sequence.indexOf(this.equals);
+    const colon = sequence.indexOf(this.colon);
+    if (eq < 0 || colon < 1 || t <= eq) return null;
+    const j = t - eq - 1;
+    if (j >= this.config.length) return null;
+    let index = 0;
+    for (let i = 1; i < colon; i++) index = 10 * index + Number(this.vocab.symbols[sequence[i]]);
+    if (!(index >= 0 && index < this.pool.length)) {
+      throw new ConfigError("sequence", "must start with bos + a pool index of this SimChain", sequence);
+    }
+    return { state: index * this.config.length + j, actions: this.optionTokens };
+  }
+
+  /**
+   * Exact success probability a = Π_{s ≥ min(h, L)} π_s(c_s) of a tabular policy given as its per-state option
+   * probabilities `probs` [numStates × K] (e.g. `TabularSoftmaxPolicy.probabilityTable()`), with a hint of h tokens.
+   */
+  successProbability(problem: Problem, probs: ArrayLike<number>, hintLength = 0): number {
+    const m = this.meta(problem);
+    const { length: L, options: K } = this.config;
+    if (probs.length !== L * K * this.pool.length) {
+      throw new ConfigError(
+        "probs",
+        `must have numStates × K = ${L * K * this.pool.length} entries`,
+        probs.length,
+      );
+    }
+    let a = 1;
+    for (let s = this.forcedSteps(hintLength); s < L; s++) a *= probs[(m.index * L + s) * K + m.correct[s]];
+    return a;
+  }
+
+  /**
+   * Initial logits of a tabular policy [numStates × K]: θ ~ N(0, initScale²) (drawn in state order from
+   * `Rng(seed)`), plus `initCorrectBias` on each correct option (a "pretrained" start, per-step π(c) =
+   * e^b / (e^b + K − 1) when initScale = 0).
+   */
+  initialLogits(options: { initScale: number; initCorrectBias: number; seed: number }): Float64Array {
+    assertFiniteNumber("initScale", options?.initScale, { min: 0 });
+    assertFiniteNumber("initCorrectBias", options.initCorrectBias);
+    assertInteger("seed", options.seed);
+    const { length: L, options: K } = this.config;
+    const logits = new Float64Array(this.pool.length * L * K);
+    const rng = new Rng(options.seed);
+    if (options.initScale > 0) {
+      for (let i = 0; i < logits.length; i++) logits[i] = rng.normal(0, options.initScale);
+    }
+    for (const p of this.pool) {
+      const m = p.meta as SimChainMeta;
+      for (let s = 0; s < L; s++) logits[(m.index * L + s) * K + m.correct[s]] += options.initCorrectBias;
+    }
+    return logits;
   }
 
   /** Draw a pool problem uniformly with `rng` (or the one at `options.index`). */

@@ -125,6 +125,7 @@ export class ConfidenceAdditionTask implements Task<AdditionOptions> {
     return this.wrap(this.addition.problem(a, b), k);
   }
 
+  /** An addition problem with the confidence token of level k appended to its reference solution. */
   private wrap(base: Problem, k: number): Problem {
     const answer = base.text.solution;
     const conf = this.confidenceToken(k);

@@ -4,5 +4,8 @@ export * from "./addition.ts";
 export * from "./sat.ts";
 export * from "./dataset.ts";
 export * from "./chain.ts";
+export * from "./tabular.ts";
+export * from "./tree_mdp.ts";
+export * from "./feature_chain.ts";
 export * from "./confidence.ts";
 export * from "./free_length_addition.ts";

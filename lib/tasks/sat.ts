@@ -3,8 +3,9 @@
  * construction (a planted assignment), verified by checking every clause.
  *
  * Format: variables are the letters a, b, c, … (k ≤ 26), a negated literal is "~" before the letter, clauses
- * are separated by ",". Prompt `<bos>a~c,~bd=`; response = k bits (variable a first, "1" = true) then
- * `<eos>`. The reference solution is the planted assignment; the verifier accepts any satisfying one.
+ * are separated by ",", then ":" and the k variable letters in answer order, then "=". Prompt
+ * `<bos>a~c,~bd:abcd=`; response = k bits (variable a first, "1" = true) then `<eos>`. The reference solution is
+ * the planted assignment; the verifier accepts any satisfying one.
  */
 import type { Rng } from "../core/rng.ts";
 import { assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
@@ -14,8 +15,8 @@ import { CharVocabulary } from "./vocab.ts";
 /** Letters naming SAT variables 0..25. */
 export const SAT_VARIABLES = "abcdefghijklmnopqrstuvwxyz";
 
-/** The SAT vocabulary: pad/bos/eos, variables a–z, "~", ",", "=", "0", "1". */
-export const SAT_VOCAB: CharVocabulary = new CharVocabulary(SAT_VARIABLES + "~,=01");
+/** The SAT vocabulary: pad/bos/eos, variables a–z, "~", ",", "=", "0", "1", ":". */
+export const SAT_VOCAB: CharVocabulary = new CharVocabulary(SAT_VARIABLES + "~,=01:");
 
 /** (n, k, l): literals per clause, variables, clauses. */
 export interface SatConfig {
@@ -72,6 +73,7 @@ export class SatTask implements Task<SatConfig> {
     this.config = SatTask.check(resolveConfig("sat", SAT_DEFAULTS, config));
   }
 
+  /** Validate an (n, k, l) config (k ≤ the named variables, 1 ≤ n ≤ k, l ≥ 1). */
   private static check(c: SatConfig): SatConfig {
     assertInteger("sat.k", c.k, { min: 1, max: SAT_VARIABLES.length });
     assertInteger("sat.n", c.n, { min: 1, max: c.k });
@@ -79,10 +81,13 @@ export class SatTask implements Task<SatConfig> {
     return c;
   }
 
-  /** bos + l clauses of n literals (≤ 2 symbols each) + (l − 1) commas + "=" + k bits + eos, at the defaults. */
+  /**
+   * bos + l clauses of n literals (≤ 2 symbols each) + (l − 1) commas + ":" + k letters + "=" + k bits + eos, at
+   * the defaults.
+   */
   get maxSequenceLength(): number {
     const { n, k, l } = this.config;
-    return 1 + l * 2 * n + (l - 1) + 1 + k + 1;
+    return 1 + l * 2 * n + (l - 1) + 1 + k + 1 + k + 1;
   }
 
   /**
@@ -122,7 +127,7 @@ export class SatTask implements Task<SatConfig> {
     if (!satisfies(clauses, planted)) throw new ConfigError("planted", "must satisfy every clause", planted);
     const n = shape?.n ?? Math.max(...clauses.map((c) => c.length));
     const l = shape?.l ?? clauses.length;
-    const prompt = formatClauses(clauses) + "=";
+    const prompt = formatClauses(clauses) + ":" + SAT_VARIABLES.slice(0, k) + "=";
     const answer = planted.map((b) => (b ? "1" : "0")).join("");
     return {
       id: `sat:${n},${k},${l}:${prompt}`,

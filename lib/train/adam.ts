@@ -4,6 +4,11 @@
  * (the "efficient" form of Algorithm 1, as in tf.train.adam). α_t is computed in float64 on the host from
  * the integer step t, so a restored optimizer continues bit-identically; tf.train.adam re-derives its β
  * powers with `pow` on restore, which can differ from its running products in the last bit.
+ *
+ * On backends whose tensors live in host memory (cpu, wasm) the update is one fused host loop per variable
+ * (`adamUpdateFused`) instead of ~11 kernels per variable; it rounds every intermediate to float32 in the
+ * order of the tensor-op form (`adamUpdateOps`), and since float64 has more than 2·24 + 2 bits, each
+ * rounded f64 +, −, ×, ÷, √ equals the f32 operation, so both forms give bit-identical results.
  */
 import { tf } from "../core/tf.ts";
 import type { Tensor, Variable } from "../core/tf.ts";
@@ -26,8 +31,11 @@ export const ADAM_DEFAULTS: AdamConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, e
 
 /** Serializable optimizer state: step count and the moment estimates (row-major, per variable). */
 export interface AdamState {
+  /** Steps taken t (bias correction uses β^t). */
   step: number;
+  /** First-moment estimates m per variable. */
   m: number[][];
+  /** Second-moment estimates v per variable. */
   v: number[][];
 }
 
@@ -39,6 +47,12 @@ export class Adam {
   step = 0;
   private readonly m: Variable[];
   private readonly v: Variable[];
+
+  /**
+   * Force the fused host update (true) or the tensor-op update (false); default undefined: fused on the
+   * cpu and wasm backends (bit-identical results either way).
+   */
+  fused: boolean | undefined = undefined;
 
   /** Create zero moments for `variables`. */
   constructor(readonly variables: Variable[], config: Partial<AdamConfig> = {}) {
@@ -64,14 +78,15 @@ export class Adam {
     this.step++;
     const { lr, beta1, beta2, eps } = this.config;
     const lrT = lr * Math.sqrt(1 - beta2 ** this.step) / (1 - beta1 ** this.step);
-    tf.tidy(() => {
-      grads.forEach((g, i) => {
-        const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-        this.variables[i].assign(tf.sub(this.variables[i], tf.mul(tf.div(m, tf.add(tf.sqrt(v), eps)), lrT)));
-      });
+    const fused = this.fused ?? HOST_BACKENDS.includes(tf.getBackend());
+    const update = fused ? adamUpdateFused : adamUpdateOps;
+    const h = { beta1, beta2, eps, lrT };
+    grads.forEach((g, i) => {
+      const [x, m, v] = update(this.variables[i], this.m[i], this.v[i], g, h);
+      this.m[i].assign(m);
+      this.v[i].assign(v);
+      this.variables[i].assign(x);
+      tf.dispose([x, m, v]);
     });
   }
 
@@ -121,6 +136,55 @@ export async function clipByGlobalNorm(
   normT.dispose();
   const scale = maxNorm !== null && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
   return { grads: grads.map((g) => tf.mul(g, scale)), norm };
+}
+
+/** Backends whose tensors are host memory (synchronous reads), where `adamUpdateFused` applies. */
+const HOST_BACKENDS = ["cpu", "wasm"];
+
+/** Scalars of one Adam update: β₁, β₂, ε̂ and the bias-corrected step size α_t. */
+export interface AdamScalars {
+  /** β₁. */
+  beta1: number;
+  /** β₂. */
+  beta2: number;
+  /** ε̂. */
+  eps: number;
+  /** α_t = α·√(1−β₂ᵗ)/(1−β₁ᵗ). */
+  lrT: number;
+}
+
+/**
+ * One Adam update as tensor ops: m′ = β₁m + (1−β₁)g, v′ = β₂v + (1−β₂)g², θ′ = θ − α_t·m′/(√v′ + ε̂);
+ * returns new [θ′, m′, v′] (the caller owns them).
+ */
+export function adamUpdateOps(x: Tensor, m: Tensor, v: Tensor, g: Tensor, h: AdamScalars): Tensor[] {
+  return tf.tidy(() => {
+    const m2 = tf.add(tf.mul(m, h.beta1), tf.mul(g, 1 - h.beta1));
+    const v2 = tf.add(tf.mul(v, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
+    return [tf.sub(x, tf.mul(tf.div(m2, tf.add(tf.sqrt(v2), h.eps)), h.lrT)), m2, v2];
+  });
+}
+
+/**
+ * The same update as `adamUpdateOps` in one host loop over synchronously read float32 values, rounding each
+ * intermediate to float32 in the same order (bit-identical to the tensor ops); returns new [θ′, m′, v′].
+ */
+export function adamUpdateFused(x: Tensor, m: Tensor, v: Tensor, g: Tensor, h: AdamScalars): Tensor[] {
+  const f = Math.fround;
+  const b1 = f(h.beta1), c1 = f(1 - h.beta1), b2 = f(h.beta2), c2 = f(1 - h.beta2);
+  const e = f(h.eps), a = f(h.lrT);
+  const xs = x.dataSync(), ms = m.dataSync(), vs = v.dataSync(), gs = g.dataSync();
+  const n = xs.length;
+  const x2 = new Float32Array(n), m2 = new Float32Array(n), v2 = new Float32Array(n);
+  for (let j = 0; j < n; j++) {
+    const gj = gs[j];
+    const mj = f(f(ms[j] * b1) + f(gj * c1));
+    const vj = f(f(vs[j] * b2) + f(f(gj * gj) * c2));
+    m2[j] = mj;
+    v2[j] = vj;
+    x2[j] = xs[j] - f(f(mj / f(f(Math.sqrt(vj)) + e)) * a);
+  }
+  return [tf.tensor(x2, x.shape), tf.tensor(m2, m.shape), tf.tensor(v2, v.shape)];
 }
 
 /** A non-trainable variable of zeros shaped like `x` (the temporary zeros tensor is released). */

@@ -4,6 +4,7 @@
  * prompt + response rows (left-padded to a common length) with masks over generated and forced tokens.
  */
 import type { Tensor2D, Variable } from "../core/tf.ts";
+import type { TokenLogits } from "../objectives/policy_gradient.ts";
 import { ConfigError } from "../core/validate.ts";
 import type { GenerateFn, RolloutGroup, RolloutRequest } from "../curricula/types.ts";
 import type { Problem, Task } from "../tasks/types.ts";
@@ -16,6 +17,8 @@ export interface SequencePolicy {
   readonly config: { contextLength: number };
   /** log π(tokens[:, t] | tokens[:, <t]) and entropies, both [B, T−1]; `valid` masks (left) padding. */
   tokenLogProbs(tokens: Tensor2D, valid?: Tensor2D): { logProbs: Tensor2D; entropy: Tensor2D };
+  /** Optional: logits over the actions at every target position [B, T−1, A] (read by value-based objectives). */
+  tokenLogits?(tokens: Tensor2D, valid?: Tensor2D): TokenLogits;
   /** Sample responses (forced tokens teacher-forced first), with per-token log-probs. */
   sample(
     prompts: number[][],
@@ -48,14 +51,19 @@ export interface RolloutCounters {
 
 /** Options of `makeGenerate`. */
 export interface GenerateOptions<Opts> {
+  /** The policy that samples. */
   policy: SequencePolicy;
+  /** The task (vocabulary, verifier). */
   task: Task<Opts>;
+  /** Reward of each response. */
   reward: RewardFn;
+  /** Sampling temperature. */
   temperature: number;
   /** Cap on response tokens; null = contextLength − longest prompt. */
   maxNewTokens: number | null;
   /** Returns the sampler seed of the next generate call. */
   nextSeed: () => number;
+  /** Counters this generator adds to. */
   counters: RolloutCounters;
 }
 
@@ -113,7 +121,9 @@ export function makeGenerate<Opts>(o: GenerateOptions<Opts>): GenerateFn {
 
 /** Host arrays of a packed batch: N rows of length L, masks over the L − 1 next-token targets. */
 export interface PackedBatch {
+  /** Rows (rollouts). */
   N: number;
+  /** Row length (left-padded prompt + response). */
   L: number;
   /** Token ids [N, L]: pads, then prompt, then response. */
   tokens: Int32Array;

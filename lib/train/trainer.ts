@@ -176,6 +176,15 @@ interface CheckpointState {
 }
 
 /** One training row flattened from the curriculum's groups. */
+/** Diagnostics of one update, averaged over its PPO epochs. */
+interface UpdateDiagnostics {
+  loss: number;
+  entropy: number;
+  kl: number;
+  clipFraction: number;
+  gradNorm: number;
+}
+
 interface Rollout {
   prompt: number[];
   response: number[];
@@ -363,7 +372,7 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
   }
 
   /** Pack rollouts into tensors, take `ppoEpochs` clipped Adam steps; returns diagnostics averaged over epochs. */
-  private async update(rollouts: Rollout[]) {
+  private async update(rollouts: Rollout[]): Promise<UpdateDiagnostics> {
     const c = this.config;
     const b = packSequences(
       rollouts.map((r) => r.prompt),
@@ -401,6 +410,7 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
             entropy,
             sampleWeights: weights,
             imitationMask: hintMask,
+            tokenLogits: this.policy.tokenLogits ? () => this.policy.tokenLogits!(tokens, valid) : undefined,
           }, this.pgConfig);
           diag = [tf.keep(out.entropy), tf.keep(out.kl), tf.keep(out.clipFraction)];
           return out.loss as tf.Scalar;

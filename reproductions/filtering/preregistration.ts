@@ -4,40 +4,13 @@
  * the claims (see reproductions/preregistration.ts); a change after a run goes into `amendments`.
  */
 import type { Preregistration } from "../preregistration.ts";
-import type { LmTierConfig } from "../lm_tier.ts";
+import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig } from "../lm_tier.ts";
 
-/** LM-tier settings of the quick preset (2 CPU cores). */
-export const FILTERING_LM_QUICK: LmTierConfig = {
-  dModel: 32,
-  nLayers: 1,
-  nHeads: 2,
-  sftSteps: 300,
-  sftBatchSize: 32,
-  sftLr: 3e-3,
-  maxDigits: 3,
-  validationPerDigit: 16,
-  testPerDigit: 32,
-  trainSetSize: 0,
-  steps: 40,
-  evalEvery: 10,
-  batchSize: 8,
-  groupSize: 8,
-  learningRates: [3e-4, 1e-3],
-};
+/** LM-tier settings of the quick preset (2 CPU cores): the shared addition bed, fresh problems each step. */
+export const FILTERING_LM_QUICK: LmTierConfig = LM_TIER_QUICK;
 
 /** LM-tier settings of the smoke preset (CI: seconds; too small for verdicts). */
-export const FILTERING_LM_SMOKE: LmTierConfig = {
-  ...FILTERING_LM_QUICK,
-  dModel: 16,
-  sftSteps: 20,
-  validationPerDigit: 4,
-  testPerDigit: 4,
-  steps: 2,
-  evalEvery: 1,
-  batchSize: 2,
-  groupSize: 4,
-  learningRates: [1e-3],
-};
+export const FILTERING_LM_SMOKE: LmTierConfig = LM_TIER_SMOKE;
 
 /** Band [low, high] of the balanced filter and its cap on sampling rounds per step (LM tier). */
 export const FILTERING_LM_FILTER = { low: 0.2, high: 0.8, maxRounds: 4 };
@@ -70,7 +43,29 @@ export const FILTERING_LM_PREREGISTRATION: Preregistration = {
     },
   ],
   presets: {
-    quick: { seeds: 10, baseSeed: 250403380, lm: FILTERING_LM_QUICK, lmFilter: FILTERING_LM_FILTER },
+    // A frozen copy of the values at registration (not a reference to the live preset).
+    quick: {
+      seeds: 10,
+      baseSeed: 250403380,
+      lm: {
+        dModel: 32,
+        nLayers: 1,
+        nHeads: 2,
+        sftSteps: 300,
+        sftBatchSize: 32,
+        sftLr: 0.003,
+        maxDigits: 3,
+        validationPerDigit: 16,
+        testPerDigit: 32,
+        trainSetSize: 0,
+        steps: 40,
+        evalEvery: 10,
+        batchSize: 8,
+        groupSize: 8,
+        learningRates: [0.0003, 0.001],
+      },
+      lmFilter: { low: 0.2, high: 0.8, maxRounds: 4 },
+    },
   },
   amendments: [],
 };

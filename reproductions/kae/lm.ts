@@ -22,12 +22,12 @@
  * is a 1-layer transformer and the task is addition, with a few dozen steps; rewards are 0/1; the MSE is measured
  * on the batch prompts at a few steps of the selected-rate run, against a K-sample reference.
  */
-import type { KaeKernel } from "../../lib/estimators/kae.ts";
+import type { KaeAdvantagesResult, KaeKernel } from "../../lib/estimators/kae.ts";
 import { assertFiniteNumber, assertInteger, assertOneOf, ConfigError } from "../../lib/core/validate.ts";
 import { SuccessProbe, type SuccessProbeRecord } from "../../lib/curricula/observe.ts";
 import type { RunLog } from "../../lib/log/runlog.ts";
 import type { Arm } from "../../lib/train/arms.ts";
-import { kaeEstimator, type KaeScore } from "../../lib/train/advantages.ts";
+import { type AdvantageContext, kaeEstimator } from "../../lib/train/advantages.ts";
 import { UniformSampling } from "../../lib/train/uniform.ts";
 import type { AdditionOptions } from "../../lib/tasks/addition.ts";
 import {
@@ -143,23 +143,26 @@ export async function runKaeLmTier(c: KaeLmConfig, ctx: SeedContext): Promise<Ro
     { name: "reinforce", config: { estimator: "reinforce" }, parts: () => ({ trainSet: bed.trainSet }) },
     {
       name: "kae",
-      config: { estimator: "kae" }, // the registered name; `parts.estimator` adds the options and the hook
+      config: { estimator: "kae" }, // the registered name; `parts.estimator` adds the options and `observe`
       parts: ({ lr }) => {
         const list: ValueProbe[] = [];
         probes.set(lr, list);
         let pending: SuccessProbeRecord | null = null;
-        const onScore = (s: KaeScore) => {
-          if (pending === null || pending.step !== s.step) return;
-          list.push({
-            baseline: s.result.baselines[0],
-            weight: s.result.weights[0],
-            reward: (pending.groups[s.group].correct ?? pending.groups[s.group].rewards)[0],
-            scores: pending.scores[s.group],
-          });
+        const observe = (results: KaeAdvantagesResult[], _rs: number[][], ctx: AdvantageContext) => {
+          const probe = pending;
+          if (probe === null || probe.step !== ctx.step) return;
+          results.forEach((res, g) =>
+            list.push({
+              baseline: res.baselines[0],
+              weight: res.weights[0],
+              reward: (probe.groups[g].correct ?? probe.groups[g].rewards)[0],
+              scores: probe.scores[g],
+            })
+          );
         };
         return {
           trainSet: bed.trainSet,
-          estimator: kaeEstimator({ kernel: c.kernel, bandwidth: c.bandwidth }, { onScore }),
+          estimator: kaeEstimator({ kernel: c.kernel, bandwidth: c.bandwidth }, { observe }),
           curriculum: new SuccessProbe(new UniformSampling(), {
             samples: c.probeSamples,
             steps: probeSteps(c),

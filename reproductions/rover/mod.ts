@@ -1,0 +1,324 @@
+/**
+ * ROVER reproduction (He et al., "Random Policy Valuation is Enough for LLM Reasoning with Verifiable Rewards",
+ * arXiv 2509.24981) on random tree MDPs, where everything is exact. Both learners are one `RLVRTrainer` each over a
+ * `TreeMDPTask` (all trees of a depth; prompt = tree, response = action tokens, terminal reward in {0, R}) with a
+ * `TabularSoftmaxPolicy` (one logit row per node), Adam, and `RevisitSchedule` rolling out every tree each step:
+ *
+ * - GRPO: the library policy-gradient objective with GRPO advantages (plain RLVRTrainer GRPO);
+ * - ROVER: the library `roverLoss(ρ)` objective — TD toward the uniform backup Q^u(s,a) = r + mean_a' Q^u(s',a')
+ *   with Q = ρ·logit, so sampling the policy is sampling softmax(Q/ρ).
+ *
+ * Measured, same sample budget per tree: expected number of distinct solutions among N samples, pass@N and pass@1
+ * (exact from the policies' leaf distributions: pass@k = 1 − (1 − p)^k). Theorem 3.1 (greedy on Q^u is optimal with
+ * rewards in {0, R}) is exact algebra: tests check it by exact enumeration; runs still log and chart it on random
+ * trees, with a graded-reward control.
+ *
+ * Changes from the previous engine: the learners were private loops (tabular GRPO with SGD lr 0.5; ROVER as a
+ * sequential TD backup with α = 1 along each sampled path). Both now train through RLVRTrainer with Adam (lr 0.1
+ * each, no gradient clipping); ROVER's TD is a squared-error objective on the batch (one backup level per step).
+ * The theorem and its graded-reward control left the claim table (they are tests now). Quick-preset verdicts, old →
+ * new (ROVER − GRPO, IQM, 95% CI):
+ *   - Thm 3.1 (claim): reproduced 1.0 (every tree) → a test (exact enumeration), no longer a claim;
+ *   - graded-reward control (claim): reproduced 0.917 → charted, no longer a claim;
+ *   - distinct solutions in 256 samples: reproduced 11.0 [10.6, 11.5] → reproduced 7.91 [7.63, 8.32];
+ *   - pass@256: inconclusive 0 [0, 0] → not reproduced −3.4e−12 [−3.1e−11, −1.3e−13] (both ≈ 1; GRPO ahead by
+ *     ~1e−11, a real but negligible difference the directional rule counts);
+ *   - pass@1: not reproduced −0.371 [−0.398, −0.346] → not reproduced −0.551 [−0.570, −0.529].
+ */
+import { ConfigError } from "../../lib/core/validate.ts";
+import type { RunLog } from "../../lib/log/runlog.ts";
+import { RevisitSchedule } from "../../lib/curricula/revisit.ts";
+import { roverLoss } from "../../lib/objectives/rover.ts";
+import { TabularSoftmaxPolicy } from "../../lib/policies/tabular.ts";
+import {
+  evaluateTreePolicy,
+  greedyWorstCaseValue,
+  optimalValues,
+  sampleTreeMDP,
+  softmaxPolicy,
+  type TreeMDPOptions,
+  TreeMDPTask,
+  uniformPolicyValues,
+} from "../../lib/tasks/tree_mdp.ts";
+import { RLVRTrainer } from "../../lib/train/trainer.ts";
+import type { ObjectiveFn } from "../../lib/train/trainer.ts";
+import {
+  type BaseConfig,
+  type ChartEntry,
+  type Reproduction,
+  type Row,
+  type SeedContext,
+} from "../harness.ts";
+import { roverCharts } from "./charts.ts";
+import { checkRoverClaims, pairedDifferences } from "./claims.ts";
+
+/** ROVER reproduction config (one preset per `PresetName`). */
+export interface RoverConfig extends BaseConfig {
+  /** Tree depths (the strata of the stratified bootstrap). */
+  depths: number[];
+  /** Smallest number of actions per node. */
+  minBranch: number;
+  /** Largest number of actions per node. */
+  maxBranch: number;
+  /** Probability that a leaf is a solution (≥ 1 solution forced). */
+  solutionRate: number;
+  /** Random trees per depth per seed for the theorem check (claim 1 and its control). */
+  theoremTrees: number;
+  /** Trees per depth per seed on which GRPO and ROVER are trained (claims 2–4). */
+  trainTrees: number;
+  /** Training iterations per tree. */
+  steps: number;
+  /** Rollouts per iteration (G). */
+  groupSize: number;
+  /** Adam learning rate of the GRPO arm. */
+  grpoLr: number;
+  /** Adam learning rate of the ROVER arm (TD loss on Q = ρ·logit). */
+  roverLr: number;
+  /** ROVER sampling temperature ρ of softmax(Q/ρ) (rewards in {0, 1}). */
+  temperature: number;
+  /** Samples N for pass@N and distinct solutions (the paper's pass@256). */
+  samples: number;
+  /** Evaluate the training curves every this many iterations. */
+  curveEvery: number;
+  /** Temperatures of the exact softmax(Q^u/ρ) sweep chart. */
+  rhoSweep: number[];
+}
+
+const COMMON = {
+  baseSeed: 2509,
+  minBranch: 2,
+  maxBranch: 4,
+  solutionRate: 0.05,
+  groupSize: 8,
+  grpoLr: 0.1,
+  roverLr: 0.1,
+  temperature: 0.1,
+  samples: 256,
+  rhoSweep: [0.01, 0.03, 0.1, 0.3, 1],
+};
+
+/** Methods evaluated after training (uniform = the initial policy of both learners). */
+export const ROVER_METHODS = ["uniform", "grpo", "rover", "rover-exact"] as const;
+
+function checkConfig(c: RoverConfig): void {
+  if (
+    !Array.isArray(c.depths) || c.depths.length === 0 || c.depths.some((d) => !Number.isInteger(d) || d < 1)
+  ) {
+    throw new ConfigError("rover.depths", "must be a non-empty array of integers ≥ 1", c.depths);
+  }
+  for (const k of ["theoremTrees", "trainTrees", "steps", "groupSize", "samples", "curveEvery"] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) {
+      throw new ConfigError(`rover.${k}`, "must be an integer ≥ 1", c[k]);
+    }
+  }
+  if (!Array.isArray(c.rhoSweep) || c.rhoSweep.some((r) => !(r > 0))) {
+    throw new ConfigError("rover.rhoSweep", "must be an array of positive numbers", c.rhoSweep);
+  }
+}
+
+function treeOptions(
+  c: RoverConfig,
+  depth: number,
+  rewardKind: "binary" | "graded",
+): Partial<TreeMDPOptions> {
+  return { depth, minBranch: c.minBranch, maxBranch: c.maxBranch, solutionRate: c.solutionRate, rewardKind };
+}
+
+/** Powers of two 1, 2, 4, … up to n (n included). */
+function kGrid(n: number): number[] {
+  const ks: number[] = [];
+  for (let k = 1; k < n; k *= 2) ks.push(k);
+  ks.push(n);
+  return ks;
+}
+
+async function runSeed(c: RoverConfig, ctx: SeedContext): Promise<Row[]> {
+  const rows: Row[] = [];
+  const ks = kGrid(c.samples);
+  const points = Math.floor(c.steps / c.curveEvery) + 1;
+  for (const [di, depth] of c.depths.entries()) {
+    const rng = ctx.rng.split(di);
+    // Claim 1 and its control: greedy on exact Q^u vs the optimal value.
+    (["binary", "graded"] as const).forEach((rewardKind, ki) => {
+      let optimal = 0;
+      let gap = 0;
+      const r = rng.split(ki);
+      for (let t = 0; t < c.theoremTrees; t++) {
+        const tree = sampleTreeMDP(r.split(t), treeOptions(c, depth, rewardKind));
+        const g = optimalValues(tree)[0] - greedyWorstCaseValue(tree, uniformPolicyValues(tree));
+        if (g <= 1e-12) optimal++;
+        gap += g;
+      }
+      rows.push({
+        kind: "theorem",
+        depth,
+        rewardKind,
+        trees: c.theoremTrees,
+        optimal,
+        optimalFraction: optimal / c.theoremTrees,
+        meanGap: gap / c.theoremTrees,
+      });
+    });
+    // Claims: train GRPO and ROVER on the same trees with the same budget, all trees of a depth in one trainer
+    // (one tabular row per node, so trees do not share parameters; every step rolls out G paths of every tree).
+    const curve: Record<string, { pass1: Float64Array; distinct: Float64Array }> = {};
+    for (const m of ["grpo", "rover"]) {
+      curve[m] = { pass1: new Float64Array(points), distinct: new Float64Array(points) };
+    }
+    const passk: Record<string, Float64Array> = {};
+    for (const m of ROVER_METHODS) passk[m] = new Float64Array(ks.length);
+    const rho = c.rhoSweep.map(() => ({ pass1: 0, distinct: 0 }));
+    const tr = rng.split(2);
+    const trees = Array.from(
+      { length: c.trainTrees },
+      (_, t) => sampleTreeMDP(tr.split(3 * t), treeOptions(c, depth, "binary")),
+    );
+    const task = new TreeMDPTask(trees);
+    const arms: Record<
+      string,
+      { objective?: ObjectiveFn; lr: number; estimator: "grpo" | "reinforce"; seed: number }
+    > = {
+      grpo: { lr: c.grpoLr, estimator: "grpo", seed: tr.split(1).seed },
+      rover: {
+        objective: roverLoss(c.temperature),
+        lr: c.roverLr,
+        estimator: "reinforce",
+        seed: tr.split(2).seed,
+      },
+    };
+    const trained: Record<string, Float64Array[]> = {};
+    for (const [m, arm] of Object.entries(arms)) {
+      const policy = new TabularSoftmaxPolicy(task, {
+        contextLength: task.maxSequenceLength,
+        eos: task.vocab.eos,
+      });
+      const trainer = new RLVRTrainer({
+        task,
+        policy,
+        curriculum: new RevisitSchedule(task.problems(), { revisit: 1 }), // every tree, every step
+        reward: (p, y) => task.reward(p, y),
+        objective: arm.objective,
+        config: {
+          seed: arm.seed,
+          batchSize: c.trainTrees,
+          groupSize: c.groupSize,
+          lr: arm.lr,
+          estimator: arm.estimator,
+          maxGradNorm: null,
+        },
+      });
+      const childPolicies = () => {
+        const probs = policy.probabilityTable();
+        return task.problems().map((p) => task.childPolicy(p, probs));
+      };
+      const record = (i: number) =>
+        childPolicies().forEach((pi, t) => {
+          const e = evaluateTreePolicy(trees[t], pi);
+          curve[m].pass1[i] += e.successProbability / c.trainTrees;
+          curve[m].distinct[i] += e.expectedDistinct(c.samples) / c.trainTrees;
+        });
+      record(0);
+      for (let i = 1; i < points; i++) {
+        await trainer.train(c.curveEvery);
+        record(i);
+      }
+      await trainer.train(c.steps - trainer.step);
+      trained[m] = childPolicies();
+      trainer.dispose();
+      policy.dispose();
+      ctx.tick(1, { depth });
+    }
+    trees.forEach((tree, t) => {
+      const vu = uniformPolicyValues(tree);
+      const policies: Record<string, Float64Array> = {
+        uniform: softmaxPolicy(tree, new Float64Array(tree.size)),
+        grpo: trained.grpo[t],
+        rover: trained.rover[t],
+        "rover-exact": softmaxPolicy(tree, vu, c.temperature),
+      };
+      for (const m of ROVER_METHODS) {
+        const e = evaluateTreePolicy(tree, policies[m]);
+        rows.push({
+          kind: "final",
+          depth,
+          tree: t,
+          method: m,
+          solutions: e.solutions,
+          leaves: tree.leaves.length,
+          pass1: e.successProbability,
+          passN: e.passAtK(c.samples),
+          distinct: e.expectedDistinct(c.samples),
+        });
+        ks.forEach((k, i) => passk[m][i] += e.passAtK(k) / c.trainTrees);
+      }
+      c.rhoSweep.forEach((r, i) => {
+        const e = evaluateTreePolicy(tree, softmaxPolicy(tree, vu, r));
+        rho[i].pass1 += e.successProbability / c.trainTrees;
+        rho[i].distinct += e.expectedDistinct(c.samples) / c.trainTrees;
+      });
+    });
+    for (const m of ["grpo", "rover"]) {
+      for (let i = 0; i < points; i++) {
+        rows.push({
+          kind: "curve",
+          depth,
+          method: m,
+          step: i * c.curveEvery,
+          pass1: curve[m].pass1[i],
+          distinct: curve[m].distinct[i],
+        });
+      }
+    }
+    for (const m of ROVER_METHODS) {
+      ks.forEach((k, i) => rows.push({ kind: "passk", depth, method: m, k, passk: passk[m][i] }));
+    }
+    c.rhoSweep.forEach((r, i) => rows.push({ kind: "rho", depth, rho: r, ...rho[i] }));
+  }
+  return rows;
+}
+
+/** The ROVER reproduction (arXiv 2509.24981) on random tree MDPs. */
+export const rover: Reproduction<RoverConfig> = {
+  name: "rover",
+  title: "ROVER: random policy valuation on tree MDPs",
+  paper: "2509.24981",
+  presets: {
+    smoke: {
+      ...COMMON,
+      seeds: 2,
+      depths: [3, 4],
+      theoremTrees: 20,
+      trainTrees: 2,
+      steps: 40,
+      curveEvery: 10,
+    },
+    quick: {
+      ...COMMON,
+      seeds: 10,
+      depths: [3, 5, 7],
+      theoremTrees: 200,
+      trainTrees: 10,
+      steps: 200,
+      curveEvery: 10,
+    },
+    full: {
+      ...COMMON,
+      seeds: 20,
+      depths: [3, 5, 7, 8],
+      theoremTrees: 1000,
+      trainTrees: 30,
+      steps: 500,
+      curveEvery: 25,
+    },
+  },
+  validate: checkConfig,
+  usesTensors: true,
+  unitsPerSeed: (config) => config.depths.length * 2,
+  runSeed: (config, ctx) => runSeed(config, ctx),
+  checkClaims: checkRoverClaims,
+  charts(log: RunLog): ChartEntry[] {
+    return roverCharts(log);
+  },
+};
+
+export { checkRoverClaims, pairedDifferences };

@@ -1,0 +1,87 @@
+/**
+ * Pre-registration of the LM tier of the SEELE reproduction (arXiv 2509.06923), committed before its first run
+ * at these presets. Changing any registered value un-registers the claims (reproductions/preregistration.ts);
+ * a change after a run goes into `amendments`.
+ */
+import type { Preregistration } from "../preregistration.ts";
+import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig } from "../lm_tier.ts";
+
+/** LM-tier settings of the quick preset (2 CPU cores): the shared addition bed over a revisited pool of 128. */
+export const SEELE_LM_QUICK: LmTierConfig = {
+  ...LM_TIER_QUICK,
+  trainSetSize: 128,
+  learningRates: [1e-4, 3e-4],
+};
+
+/** LM-tier settings of the smoke preset (CI: seconds; too small for verdicts). */
+export const SEELE_LM_SMOKE: LmTierConfig = { ...LM_TIER_SMOKE, trainSetSize: 16, learningRates: [3e-4] };
+
+/**
+ * SEELE arm settings of the LM tier: m rounds per problem and step, target accuracy a*, the first visit's hint
+ * rate, and the imitation weight γ on hint tokens; both arms use Dr.GRPO advantages (the paper's), so the
+ * arms differ only by the hints.
+ */
+export const SEELE_LM_ARM = { rounds: 2, targetAccuracy: 0.5, initialHintRate: 0.5, imitationCoef: 0.001 };
+
+/** The committed plan. */
+export const SEELE_LM_PREREGISTRATION: Preregistration = {
+  tier: "lm",
+  registered: "2026-11-29",
+  pilots:
+    "one seed (Rng(777), not a registered seed) of SFT 300 steps + 40 RL steps at lr 3e-4 and 1e-3, pool " +
+    "128, 2 rounds: start validation accuracy 0.44; at 3e-4 GRPO 0.58 / SEELE 0.44 validation, at 1e-3 both " +
+    "collapsed (0.29 / 0.21), so the grid moved down to {1e-4, 3e-4}; SEELE's hinted training accuracy fell " +
+    "from 0.81 to 0.62 over 40 steps while GRPO's rose from 0.24 to 0.32. No registered seed ran before registration.",
+  claims: [
+    {
+      id: "seele.lm.1",
+      claim:
+        "SEELE (hints as reference-answer prefixes, a* = 0.5) beats no-hint RL on held-out accuracy at equal steps",
+      rule:
+        "per-seed paired difference of final test accuracy (SEELE − no hints, both Dr.GRPO), each arm at the " +
+        "rate of the grid with the best final validation accuracy; mean over seeds, 95% bootstrap CI; reproduced " +
+        "iff CI > 0, not reproduced iff CI < 0, else inconclusive; Holm over the reproduction's LM-tier claims",
+    },
+    {
+      id: "seele.lm.2",
+      claim: "SEELE beats no-hint RL on held-out accuracy at equal rollouts",
+      rule:
+        "as seele.lm.1, with each arm's test accuracy read at the last evaluation whose rollouts do not " +
+        "exceed the smaller of the two arms' final rollout counts",
+    },
+    {
+      id: "seele.lm.3",
+      claim: "SEELE keeps training accuracy nearer a* = 0.5 than no-hint RL does",
+      rule:
+        "per seed, at each arm's selected rate: |mean training accuracy over the last evaluation window − " +
+        "0.5| of no-hint RL minus that of SEELE; mean over seeds, 95% bootstrap CI; reproduced iff CI > 0, not " +
+        "reproduced iff CI < 0, else inconclusive",
+    },
+  ],
+  presets: {
+    // A frozen copy of the values at registration (not a reference to the live preset).
+    quick: {
+      seeds: 10,
+      baseSeed: 250906923,
+      lm: {
+        dModel: 32,
+        nLayers: 1,
+        nHeads: 2,
+        sftSteps: 300,
+        sftBatchSize: 32,
+        sftLr: 0.003,
+        maxDigits: 3,
+        validationPerDigit: 16,
+        testPerDigit: 32,
+        trainSetSize: 128,
+        steps: 40,
+        evalEvery: 10,
+        batchSize: 8,
+        groupSize: 8,
+        learningRates: [0.0001, 0.0003],
+      },
+      lmSeele: { rounds: 2, targetAccuracy: 0.5, initialHintRate: 0.5, imitationCoef: 0.001 },
+    },
+  },
+  amendments: [],
+};
