@@ -3,9 +3,8 @@ import { useBackend } from "../lib/core/backend.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import { SuccessProbe, type SuccessProbeRecord } from "../lib/curricula/observe.ts";
-import { runSimChain } from "../lib/curricula/testbed.ts";
 import { RunLog } from "../lib/log/runlog.ts";
-import { SoftmaxPolicy } from "../lib/policies/softmax.ts";
+import { TabularSoftmaxPolicy } from "../lib/policies/tabular.ts";
 import { TinyTransformer } from "../lib/policies/transformer.ts";
 import { AdditionTask } from "../lib/tasks/addition.ts";
 import { SimChain } from "../lib/tasks/chain.ts";
@@ -25,7 +24,11 @@ import { matchesRegistration } from "../reproductions/preregistration.ts";
 
 Deno.test("SuccessProbe: probe frequency matches the exact pre-update success probability (SimChain, 4σ)", async () => {
   const task = new SimChain({ length: 3, options: 3, numProblems: 4, seed: 5 });
-  const policy = new SoftmaxPolicy(task, { initCorrectBias: 1, initScale: 0.5, seed: 5 });
+  const policy = new TabularSoftmaxPolicy(task, {
+    contextLength: task.maxSequenceLength,
+    eos: task.vocab.eos,
+    logits: task.initialLogits({ initScale: 0.5, initCorrectBias: 1, seed: 5 }),
+  });
   const M = 4000;
   const checks: { pHat: number; p: number }[] = [];
   const curriculum = new SuccessProbe(new UniformSampling(), {
@@ -33,32 +36,39 @@ Deno.test("SuccessProbe: probe frequency matches the exact pre-update success pr
     steps: [0, 2],
     onProbe: (r: SuccessProbeRecord) => {
       assert.equal(r.scores.length, r.groups.length);
+      const probs = policy.probabilityTable(); // onProbe runs before this step's update
       r.groups.forEach((g, i) => {
         assert.equal(r.scores[i].length, M);
-        // onProbe runs inside nextBatch, before this step's update: the policy is the one that sampled.
         checks.push({
           pHat: r.scores[i].reduce((a, b) => a + b, 0) / M,
-          p: policy.successProbability(g.problem),
+          p: task.successProbability(g.problem, probs),
         });
       });
     },
   });
-  const rows = await runSimChain({
-    task,
+  const trainer = new RLVRTrainer({
     policy,
+    task,
     curriculum,
-    steps: 3,
-    batchSize: 2,
-    groupSize: 2,
-    lr: 1,
-    seed: 9,
+    config: { seed: 9, batchSize: 2, groupSize: 2, lr: 0.5, optimizer: "sgd" },
   });
-  assert.equal(checks.length, 4, "two probe steps × two problems");
-  for (const { pHat, p } of checks) {
-    assert.ok(p > 0.05 && p < 0.95, `informative p (${p})`);
-    assert.ok(Math.abs(pHat - p) <= 4 * Math.sqrt(p * (1 - p) / M), `p̂ ${pHat} vs exact ${p}`);
+  try {
+    await trainer.train(3);
+    assert.equal(checks.length, 4, "two probe steps × two problems");
+    for (const { pHat, p } of checks) {
+      assert.ok(p > 0.05 && p < 0.95, `informative p (${p})`);
+      assert.ok(Math.abs(pHat - p) <= 4 * Math.sqrt(p * (1 - p) / M), `p̂ ${pHat} vs exact ${p}`);
+    }
+    assert.notEqual(checks[0].p, checks[2].p, "the policy moved between the probes");
+    assert.deepEqual(
+      trainer.runLog.rows.map((r) => r.rolloutsTotal),
+      [4, 8, 12],
+      "probe rollouts are not counted",
+    );
+  } finally {
+    trainer.dispose();
+    policy.dispose();
   }
-  assert.deepEqual(rows.map((r) => r.rolloutsGenerated), [4, 4, 4], "probe rollouts are not counted");
   assert.throws(
     () => new SuccessProbe(new UniformSampling(), { samples: 0, steps: [], onProbe: () => {} }),
     ConfigError,
