@@ -96,7 +96,19 @@ export const KAE_LM_PREREGISTRATION: Preregistration = {
     },
   ],
   presets: {
-    quick: { seeds: 10, baseSeed: 260428005, lm: KAE_LM_QUICK },
+    quick: { seeds: 10, baseSeed: 2604, lm: KAE_LM_QUICK },
   },
-  amendments: [],
+  amendments: [
+    {
+      date: "2026-11-29",
+      change: "registered quick baseSeed 260428005 → 2604",
+      reason:
+        "the KAE reproduction runs its exact and LM tiers from one config whose quick baseSeed is 2604; " +
+        "changed before any LM-tier result was read. A run at baseSeed 260428005 had been started; it was " +
+        "stopped for wall time on the loaded machine with seeds 0–3 of 10 done (old engine), and is reported " +
+        "as an unregistered partial run, not as the registered one",
+      before: {},
+      after: {},
+    },
+  ],
 };
