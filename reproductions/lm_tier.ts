@@ -10,7 +10,13 @@ import { assertInteger, ConfigError } from "../lib/core/validate.ts";
 import { AdditionTask } from "../lib/tasks/addition.ts";
 import { makeDataset } from "../lib/tasks/dataset.ts";
 import type { Problem } from "../lib/tasks/types.ts";
-import { type Arm, atRolloutBudget, bestLearningRates, trainArms } from "../lib/train/arms.ts";
+import {
+  type Arm,
+  type ArmEvalRow,
+  atRolloutBudget,
+  bestLearningRates,
+  trainArms,
+} from "../lib/train/arms.ts";
 import {
   type TransformerSetup,
   validateTransformerSetup,
@@ -178,35 +184,44 @@ export async function runLmTier(
         if (++done % totalSteps() === 0) ctx.tick(1);
       },
     });
-    const best = bestLearningRates(evals);
-    const finals = armList.map((a) => {
-      const lr = best.get(a.name)!;
-      return evals.filter((r) => r.arm === a.name && r.lr === lr).reduce((x, y) => (y.step > x.step ? y : x));
-    });
-    const budget = Math.min(...finals.map((r) => r.rollouts));
-    const rows: Row[] = evals.map((r) => ({ tier: "lm", kind: "lm-eval", ...r }));
-    for (const f of finals) {
-      rows.push({
-        tier: "lm",
-        kind: "lm-best",
-        arm: f.arm,
-        lr: f.lr,
-        step: f.step,
-        rollouts: f.rollouts,
-        testAccuracy: f.testAccuracy,
-        validationAccuracy: f.validationAccuracy,
-        trainAccuracy: f.trainAccuracy,
-        testAtEqualRollouts: atRolloutBudget(evals, f.arm, f.lr, budget)?.testAccuracy ?? NaN,
-        rolloutBudget: budget,
-      });
-    }
-    // A run log holds finite numbers: an undefined value (no training window at step 0) is left out.
-    return rows.map((r) =>
-      Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v !== "number" || Number.isFinite(v)))
-    );
+    return lmTierRows(evals, armList.map((a) => a.name));
   } finally {
     start.dispose();
   }
+}
+
+/**
+ * LM-tier rows from `trainArms` evaluations: `kind: "lm-eval"` (every evaluation of every run) and
+ * `kind: "lm-best"` (per arm at its validation-selected rate: final test accuracy, and `testAtEqualRollouts`,
+ * the test accuracy at the last evaluation within the smallest final rollout count over the arms).
+ */
+export function lmTierRows(evals: readonly ArmEvalRow[], arms: readonly string[]): Row[] {
+  const best = bestLearningRates(evals);
+  const finals = arms.map((arm) => {
+    const lr = best.get(arm)!;
+    return evals.filter((r) => r.arm === arm && r.lr === lr).reduce((x, y) => (y.step > x.step ? y : x));
+  });
+  const budget = Math.min(...finals.map((r) => r.rollouts));
+  const rows: Row[] = evals.map((r) => ({ tier: "lm", kind: "lm-eval", ...r }));
+  for (const f of finals) {
+    rows.push({
+      tier: "lm",
+      kind: "lm-best",
+      arm: f.arm,
+      lr: f.lr,
+      step: f.step,
+      rollouts: f.rollouts,
+      testAccuracy: f.testAccuracy,
+      validationAccuracy: f.validationAccuracy,
+      trainAccuracy: f.trainAccuracy,
+      testAtEqualRollouts: atRolloutBudget(evals, f.arm, f.lr, budget)?.testAccuracy ?? NaN,
+      rolloutBudget: budget,
+    });
+  }
+  // A run log holds finite numbers: an undefined value (no training window at step 0) is left out.
+  return rows.map((r) =>
+    Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v !== "number" || Number.isFinite(v)))
+  );
 }
 
 /**

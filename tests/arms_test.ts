@@ -6,6 +6,7 @@ import { BalancedDifficultyFilter } from "../lib/curricula/filter.ts";
 import { TinyTransformer } from "../lib/policies/transformer.ts";
 import { AdditionTask, makeDataset } from "../lib/tasks/mod.ts";
 import { type ArmEvalRow, atRolloutBudget, bestLearningRates, trainArms } from "../lib/train/arms.ts";
+import { evaluate } from "../lib/train/rollouts.ts";
 
 const TASK = new AdditionTask({ minDigits: 1, maxDigits: 1 });
 
@@ -58,6 +59,7 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
   };
   const tensors0 = tf.memory().numTensors;
   let steps = 0;
+  const ended: { arm: string; lr: number; test: number }[] = [];
   const rows = await trainArms({
     ...opts,
     arms: [{ name: "grpo" }, { name: "grpo-copy" }, {
@@ -65,8 +67,18 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
       parts: () => ({ curriculum: new BalancedDifficultyFilter({ maxRounds: 2 }) }),
     }],
     onStep: () => steps++,
+    onRunEnd: async ({ arm, lr, policy }) => {
+      ended.push({ arm, lr, test: (await evaluate(policy, TASK, test)).accuracy });
+    },
   });
   assert.equal(tf.memory().numTensors, tensors0);
+  // onRunEnd: once per arm × rate, handed the trained policy (its test accuracy = that run's last evaluation)
+  assert.equal(ended.length, 3 * 2);
+  for (const e of ended) {
+    const last = rows.filter((r) => r.arm === e.arm && r.lr === e.lr && r.step === 3);
+    assert.equal(last.length, 1);
+    assert.equal(e.test, last[0].testAccuracy);
+  }
   assert.equal(steps, 3 * 2 * 3); // arms × rates × steps
   // evaluations at steps 0, 2 and 3 (the last) for each of 3 arms × 2 rates
   assert.equal(rows.length, 3 * 2 * 3);
@@ -79,6 +91,22 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
     if (r.step === 0) assert.equal(r.rollouts, 0);
     else assert.ok(r.rollouts >= r.step * 2 * 2, "at least batch × group rollouts per step");
   }
+  // parts receive the run's own policy (a clone of start, one per rate), e.g. for a validating curriculum
+  const given: unknown[] = [];
+  await trainArms({
+    ...opts,
+    steps: 1,
+    arms: [{
+      name: "probe",
+      parts: (policy) => {
+        given.push(policy);
+        return {};
+      },
+    }],
+  });
+  assert.equal(given.length, 2);
+  assert.ok(given.every((p) => p instanceof TinyTransformer && p !== start));
+  assert.notEqual(given[0], given[1]);
   await assert.rejects(() => trainArms({ ...opts, arms: [{ name: "x" }, { name: "x" }] }), ConfigError);
   await assert.rejects(() => trainArms({ ...opts, arms: [{ name: "x" }], learningRates: [] }), ConfigError);
   start.dispose();

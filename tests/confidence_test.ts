@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import { rlcrReward, rlcrTaskReward } from "../lib/rewards/rlcr.ts";
-import { CONFIDENCE_VOCAB, ConfidenceAdditionTask } from "../lib/tasks/confidence.ts";
+import { CONFIDENCE_VOCAB, ConfidenceAdditionTask, withReferenceLevels } from "../lib/tasks/confidence.ts";
+import { carryCount } from "../lib/tasks/addition.ts";
 
 const task = new ConfidenceAdditionTask({ maxDigits: 2, levels: [0, 0.25, 0.5, 0.75, 1] });
 const enc = (s: string) => [...CONFIDENCE_VOCAB.encode(s), CONFIDENCE_VOCAB.eos];
@@ -62,4 +63,37 @@ Deno.test("rlcrTaskReward: the RLCR reward of a ConfidenceAdditionTask response 
   assert.equal(r(p, enc("570")), 0, "unparsable → paper's 0");
   assert.equal(rlcrTaskReward(task, { unparsableReward: -1 })(p, enc("570|ab")), -1);
   assert.throws(() => rlcrTaskReward(task, { unparsableReward: NaN }), /unparsableReward/);
+});
+
+Deno.test("carryCount: hand-counted column carries", () => {
+  assert.equal(carryCount(12, 34), 0);
+  assert.equal(carryCount(5, 5), 1);
+  assert.equal(carryCount(38, 45), 1);
+  assert.equal(carryCount(45, 55), 2);
+  assert.equal(carryCount(99, 1), 2);
+  assert.equal(carryCount(999, 999), 3);
+  assert.equal(carryCount(0, 0), 0);
+  assert.throws(() => carryCount(-1, 2), ConfigError);
+});
+
+Deno.test("withReferenceLevels: same problems, the reference confidence token is levelOf(problem)", () => {
+  const task = new ConfidenceAdditionTask({ maxDigits: 2, referenceWeights: [1, 0, 0, 0, 0] });
+  const levelOf = (p: { meta?: Record<string, unknown> }) => (Number(p.meta!.a) % 2 === 0 ? 4 : 2);
+  const relabelled = withReferenceLevels(task, levelOf);
+  const r1 = new Rng(4);
+  const r2 = new Rng(4);
+  for (let i = 0; i < 50; i++) {
+    const p = task.sample(r1);
+    const q = relabelled.sample(r2);
+    assert.equal(q.id, p.id);
+    assert.equal(q.difficulty, p.difficulty);
+    assert.deepEqual(q.prompt, p.prompt);
+    const a = Number(p.meta!.a);
+    // "<answer>|<symbol><eos>": level 4 → "e" (q = 0.9), level 2 → "c" (q = 0.5)
+    assert.equal(q.text.solution, `${p.text.solution.split("|")[0]}|${a % 2 === 0 ? "e" : "c"}`);
+    assert.equal(q.meta!.referenceConfidence, a % 2 === 0 ? 0.9 : 0.5);
+    assert.equal(relabelled.verify(q, q.solution), 1);
+    assert.equal(task.confidence(q.solution.slice(0)), a % 2 === 0 ? 0.9 : 0.5);
+  }
+  assert.throws(() => task.relabel({ ...task.problem(1, 2), meta: {} }, 0), ConfigError);
 });

@@ -541,6 +541,57 @@ Deno.test("SatLadder: advances one level when validation pass@1 > threshold, sto
   );
 });
 
+Deno.test("SatLadder: validation rollouts returned by evaluate are charged to rolloutsGenerated", async () => {
+  const ladder = new SatLadder({
+    levels: [{ n: 1, k: 1, l: 1 }, { n: 1, k: 1, l: 2 }],
+    evalEvery: 3,
+    sample: () => problemStub(),
+    evaluate: () => ({ passAt1: 0.75, rollouts: 17 }),
+  });
+  const generate: GenerateFn = (reqs, G) =>
+    Promise.resolve(reqs.map((r) => ({
+      problem: r.problem,
+      hintLength: 0,
+      responses: Array.from({ length: G }, () => [2]),
+      logProbs: Array.from({ length: G }, () => [0]),
+      rewards: Array.from({ length: G }, () => 1),
+    })));
+  const generated: number[] = [];
+  for (let step = 0; step <= 6; step++) {
+    const b = await ladder.nextBatch({
+      step,
+      rng: new Rng(step),
+      batchSize: 2,
+      groupSize: 4,
+      sampleProblem: () => problemStub(),
+      generate,
+    });
+    generated.push(b.rolloutsGenerated);
+  }
+  // 2 × 4 = 8 training rollouts per step; validations at steps 3 and 6 add 17 each.
+  assert.deepEqual(generated, [8, 8, 8, 25, 8, 8, 25]);
+  assert.equal(ladder.state.rolloutsGenerated, 7 * 8 + 2 * 17);
+  assert.equal(ladder.state.validationRollouts, 34);
+  assert.equal(ladder.state.level, 1); // 0.75 > 0.5 at step 3
+  const bad = new SatLadder({
+    levels: [{ n: 1, k: 1, l: 1 }],
+    sample: () => problemStub(),
+    evaluate: () => ({ passAt1: 0.5, rollouts: -1 }),
+  });
+  await assert.rejects(
+    () =>
+      bad.nextBatch({
+        step: 1,
+        rng: new Rng(0),
+        batchSize: 1,
+        groupSize: 1,
+        sampleProblem: problemStub,
+        generate,
+      }),
+    ConfigError,
+  );
+});
+
 function problemStub(): Problem {
   return {
     id: "x",

@@ -139,7 +139,7 @@ Deno.test("trainArms: each arm's parts factory is called once per rate of the gr
     const rows = await trainArms({
       start,
       task,
-      arms: [{ name: "a", parts: ({ lr }) => (seen.push(lr), {}) }],
+      arms: [{ name: "a", parts: (_policy, { lr }) => (seen.push(lr), {}) }],
       learningRates: [1e-3, 3e-3],
       steps: 1,
       evalEvery: 1,

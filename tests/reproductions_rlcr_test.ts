@@ -55,8 +55,12 @@ Deno.test("checkRlcrClaims: paired differences and verdict directions on a const
     rlcrPairedDifferences(log, "binary", "start", "ece").map((x) => +x.toFixed(12)),
     seq(() => 0.05),
   );
-  const rows = checkRlcrClaims(log);
-  assert.equal(rows.length, 8);
+  const all = checkRlcrClaims(log);
+  // 8 fixed-start rows (ids rlcr.lm.1–8) + 6 chosen-start rows; the latter have no data in this log: n = 0
+  assert.deepEqual(all.map((r) => r.id), Array.from({ length: 14 }, (_, i) => `rlcr.lm.${i + 1}`));
+  assert.ok(all.every((r) => r.tier === "lm"));
+  assert.ok(all.slice(8).every((r) => r.n === 0 && r.verdict === "inconclusive"));
+  const rows = all.slice(0, 8);
   for (const r of rows) {
     assert.ok(VERDICTS.includes(r.verdict));
     assert.ok(r.rule.length > 20 && r.claim.length > 10 && r.paper.length > 0);
@@ -94,10 +98,13 @@ Deno.test("rlcr smoke preset: runs, logs every arm per seed, claims table and ch
   const recs = reliabilityRecords(log);
   assert.ok(recs.every((r) => Number(r.confidence) >= 0 && Number(r.confidence) <= 1));
   const claims = rlcr.checkClaims(log);
-  assert.equal(claims.length, 8);
+  assert.equal(claims.length, 14);
+  // the chosen-start tier: one lm-best row per seed × start × {start, binary, rlcr}
+  assert.equal(selectRows(log, { kind: "lm-best" }).length, c.seeds * 2 * 3);
   for (const r of claims) assert.ok(VERDICTS.includes(r.verdict));
   const charts = rlcr.charts(log);
   assert.deepEqual(charts.map((x) => x.name), [
+    "lm_calibration",
     "reliability",
     "reliability_by_digits",
     "metrics",

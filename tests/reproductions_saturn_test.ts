@@ -54,8 +54,12 @@ Deno.test("saturn smoke: budgets, ladder accounting, claims table", async () => 
     assert.equal(ladder.initial, direct.initial);
   }
   const claims: ClaimRow[] = saturn.checkClaims(log);
-  assert.equal(claims.length, 3);
-  for (const r of claims) {
+  assert.equal(claims.length, 3 + 2);
+  assert.deepEqual(claims.slice(3).map((r) => [r.id, r.tier]), [["saturn.lm.1", "lm"], [
+    "saturn.lm.2",
+    "lm",
+  ]]);
+  for (const r of claims.slice(0, 3)) {
     assert.ok(VERDICTS.includes(r.verdict));
     assert.ok(r.ci[0] <= r.estimate + 1e-12 && r.estimate <= r.ci[1] + 1e-12, JSON.stringify(r));
     assert.equal(r.n, c.seeds);
@@ -66,5 +70,7 @@ Deno.test("saturn smoke: budgets, ladder accounting, claims table", async () => 
     "ladder_level",
     "zero_reward_groups",
     "final_pass",
+    "lm_test_accuracy_by_step",
+    "lm_test_accuracy_by_rollouts",
   ]);
 });

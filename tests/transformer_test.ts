@@ -405,3 +405,28 @@ Deno.test("transformer: wasm backend matches cpu logits and trains (no gather/tr
   await useBackend("cpu");
   m.dispose();
 });
+
+Deno.test("transformer: tokenLogits at t are the prefix's last-position logits and give tokenLogProbs", async () => {
+  await useBackend("cpu");
+  const m = await sharpModel();
+  const V = BASE.vocabSize;
+  const seq = [3, 1, 4, 1, 5, 9, 2, 6];
+  const toks = tf.tensor2d([seq], [1, seq.length], "int32");
+  const ones = tf.ones([1, seq.length]) as tf.Tensor2D;
+  const { logits } = m.tokenLogits(toks, ones);
+  assert.deepEqual(logits.shape, [1, seq.length - 1, V]);
+  const got = (await logits.array())[0];
+  const lp = (await m.tokenLogProbs(toks, ones).logProbs.array())[0];
+  for (let t = 1; t < seq.length; t++) {
+    // Independent path: a fresh forward over the prefix seq[:t] alone (causality), its last position.
+    const want = await lastLogits(m, seq.slice(0, t));
+    for (let v = 0; v < V; v++) assert.ok(Math.abs(got[t - 1][v] - want[v]) < 1e-4, `t=${t} v=${v}`);
+    // log π(seq[t]) = host log-softmax of those logits at the taken token.
+    assert.ok(Math.abs(logSoftmax(want)[seq[t]] - lp[t - 1]) < 1e-4, `logProb t=${t}`);
+  }
+  const before = tf.memory().numTensors;
+  tf.dispose(m.tokenLogits(toks, ones).logits);
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([toks, ones, logits]);
+  m.dispose();
+});

@@ -96,3 +96,42 @@ Deno.test("validateTransformerSetup: bad fields throw a ConfigError naming them"
   }
   validateTransformerSetup({ ...SETUP, nLayers: 0, sftSteps: 0 }, "rlcr");
 });
+
+Deno.test("warmStartTransformer: sampleOptions reach every SFT draw (SFT at an easier level than the task's)", async () => {
+  await useBackend("cpu");
+  const seen: unknown[] = [];
+  const base = new AdditionTask({ minDigits: 1, maxDigits: 3 });
+  const spy = Object.assign(Object.create(base), {
+    sample: (rng: Rng, options?: { digits?: number }) => {
+      seen.push(options);
+      return base.sample(rng, options);
+    },
+  }) as AdditionTask;
+  const policy = await warmStartTransformer(
+    spy,
+    { ...SETUP, sftSteps: 2, sftBatchSize: 3 },
+    new Rng(1),
+    null,
+    {
+      digits: 1,
+    },
+  );
+  assert.equal(policy.config.contextLength, base.maxSequenceLength); // sized for the task, not the SFT level
+  assert.equal(seen.length, 2 * 3);
+  assert.ok(seen.every((o) => JSON.stringify(o) === JSON.stringify({ digits: 1 })));
+  policy.dispose();
+  // a function draws the options per problem from the problem stream: a mixture of levels
+  seen.length = 0;
+  const mixed = await warmStartTransformer(
+    spy,
+    { ...SETUP, sftSteps: 4, sftBatchSize: 8 },
+    new Rng(1),
+    null,
+    (r) => ({ digits: 2 + r.int(2) }),
+  );
+  assert.equal(seen.length, 4 * 8);
+  const digits = seen.map((o) => (o as { digits: number }).digits);
+  assert.ok(digits.every((d) => d === 2 || d === 3));
+  assert.ok(digits.includes(2) && digits.includes(3), "both levels drawn in 32 problems");
+  mixed.dispose();
+});

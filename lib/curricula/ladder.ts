@@ -25,23 +25,31 @@ export interface SatLadderOptions<L> {
   levels: readonly L[];
   /** Draw one training problem at a level. */
   sample: (level: L, rng: Rng) => Problem;
-  /** Validation pass@1 at a level (the caller evaluates its current policy). */
-  evaluate: (level: L, step: number) => number | Promise<number>;
+  /**
+   * Validation pass@1 at a level (the caller evaluates its current policy); return `{passAt1, rollouts}` to
+   * charge the validation's generations to the ladder's rollout count (equal-rollout comparisons).
+   */
+  evaluate: (level: L, step: number) => SatLadderValidation | Promise<SatLadderValidation>;
   /** Advance when pass@1 > threshold (SATURN: 0.5 for 1.5B). */
   threshold: number;
   /** Validate every `evalEvery` steps (at steps evalEvery, 2·evalEvery, …; default 1). */
   evalEvery: number;
 }
 
+/** A validation result: pass@1, or pass@1 and the rollouts the validation generated. */
+export type SatLadderValidation = number | { passAt1: number; rollouts: number };
+
 /** JSON-serializable ladder state. */
 export interface SatLadderState {
   /** Index of the current level. */
   level: number;
-  /** Steps taken. */
+  /** Batches produced. */
   steps: number;
-  /** Rollouts generated (validation rollouts charged by the caller). */
+  /** Rollouts generated (training rollouts plus charged validation rollouts). */
   rolloutsGenerated: number;
-  /** Last validation pass@1 (null before the first validation). */
+  /** Rollouts spent on validation (included in `rolloutsGenerated`). */
+  validationRollouts?: number;
+  /** The latest validation pass@1 (null before the first validation). */
   lastPassAt1: number | null;
   /** Validation results: step, level index and pass@1, plus whether the ladder advanced. */
   history: { step: number; level: number; passAt1: number; advanced: boolean }[];
@@ -89,9 +97,15 @@ export class SatLadder<L = SatLevel> implements Curriculum {
   /** Validate when due (advance one level if pass@1 > threshold), then roll out `batchSize` problems at the level. */
   async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
     const s = this.state;
+    let validationRollouts = 0;
     if (ctx.step > 0 && ctx.step % this.options.evalEvery === 0) {
-      const pass = await this.options.evaluate(this.level, ctx.step);
+      const result = await this.options.evaluate(this.level, ctx.step);
+      const pass = typeof result === "number" ? result : result.passAt1;
       assertFiniteNumber("evaluate() result", pass, { min: 0, max: 1 });
+      if (typeof result !== "number") {
+        assertInteger("evaluate() rollouts", result.rollouts, { min: 0 });
+        validationRollouts = result.rollouts;
+      }
       const advance = pass > this.options.threshold && s.level < this.options.levels.length - 1;
       s.history.push({ step: ctx.step, level: s.level, passAt1: pass, advanced: advance });
       s.lastPassAt1 = pass;
@@ -105,10 +119,12 @@ export class SatLadder<L = SatLevel> implements Curriculum {
     const groups = await ctx.generate(reqs, ctx.groupSize);
     const n = groups.reduce((t, g) => t + g.responses.length, 0);
     s.steps++;
-    s.rolloutsGenerated += n;
+    s.rolloutsGenerated += n + validationRollouts;
+    s.validationRollouts = (s.validationRollouts ?? 0) + validationRollouts;
     const stats: Record<string, number> = {
       level: s.level,
       rolloutsTrained: n,
+      validationRollouts,
       meanPassRate: groups.reduce((t, g) => t + groupPassRate(g), 0) / Math.max(1, groups.length),
     };
     if (s.lastPassAt1 !== null) stats.passAt1 = s.lastPassAt1;
@@ -118,6 +134,6 @@ export class SatLadder<L = SatLevel> implements Curriculum {
       stats.k = lv.k;
       stats.l = lv.l;
     }
-    return { groups, rolloutsGenerated: n, stats };
+    return { groups, rolloutsGenerated: n + validationRollouts, stats };
   }
 }

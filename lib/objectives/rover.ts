@@ -38,7 +38,7 @@ export function roverLoss(rho: number): (inputs: PolicyGradientInputs) => Policy
     return tf.tidy(() => {
       const tl = tokenLogits();
       const logits = tl.logits;
-      const valid = tl.validActions ?? tf.onesLike(logits);
+      const valid = tl.validActions ?? tf.ones(logits.shape); // constant: no gradient path through the mask
       const nValid = tf.sum(valid, 2);
       const d = tf.mul(mask, tf.cast(tf.greater(nValid, 0), "float32")); // decision positions [B, T]
       // Q(s_t, a_t) = ρ·logit(a_t) = ρ·(log π(a_t) + logsumexp over the valid actions).

@@ -289,6 +289,19 @@ export class TinyTransformer {
   }
 
   /**
+   * Logits over the vocabulary at every target position t = 1..T−1, [B, T−1, V] (the predictions of
+   * `tokenLogProbs`: log p = logSoftmax of these); every token is a valid action, so `validActions` is omitted.
+   * What value-based objectives read (ROVER's Q = ρ·logit, lib/objectives/rover.ts).
+   */
+  tokenLogits(tokens: Tensor2D, valid?: Tensor2D): { logits: Tensor3D } {
+    return tf.tidy(() => {
+      const [B, T] = tokens.shape;
+      if (T < 2) throw new ConfigError("tokens", "must have at least 2 time steps for tokenLogits", T);
+      return { logits: tf.slice(this.full(tokens, valid).logits, [0, 0, 0], [B, T - 1, -1]) as Tensor3D };
+    });
+  }
+
+  /**
    * log p(s_t | s_<t) for t = 1..|s|−1 of each (unpadded, variable-length) sequence: the batched training pass
    * `tokenLogProbs` on left-padded rows with an explicit valid mask, read back per row (length |s|−1).
    */

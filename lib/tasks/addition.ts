@@ -131,3 +131,16 @@ export class AdditionTask implements Task<AdditionOptions> {
     return 1;
   }
 }
+
+/** Number of carries of the column addition a + b in base 10 (a difficulty feature: 38 + 45 has 1, 99 + 1 has 2). */
+export function carryCount(a: number, b: number): number {
+  assertInteger("a", a, { min: 0 });
+  assertInteger("b", b, { min: 0 });
+  let carries = 0;
+  let carry = 0;
+  for (; a > 0 || b > 0; a = Math.floor(a / 10), b = Math.floor(b / 10)) {
+    carry = (a % 10) + (b % 10) + carry >= 10 ? 1 : 0;
+    carries += carry;
+  }
+  return carries;
+}

@@ -125,6 +125,16 @@ export class ConfidenceAdditionTask implements Task<AdditionOptions> {
     return this.wrap(this.addition.problem(a, b), k);
   }
 
+  /** The same problem with its reference solution's confidence token set to level k (an SFT target of choice). */
+  relabel(problem: Problem, k: number): Problem {
+    const a = problem.meta?.a;
+    const b = problem.meta?.b;
+    if (problem.task !== this.name || typeof a !== "number" || typeof b !== "number") {
+      throw new ConfigError("problem", "must come from a ConfidenceAdditionTask", problem.id);
+    }
+    return this.wrap(this.addition.problem(a, b, problem.difficulty), k);
+  }
+
   /** An addition problem with the confidence token of level k appended to its reference solution. */
   private wrap(base: Problem, k: number): Problem {
     const answer = base.text.solution;
@@ -159,4 +169,26 @@ export class ConfidenceAdditionTask implements Task<AdditionOptions> {
     if (s + 2 < response.length && response[s + 2] !== this.vocab.eos) return null;
     return q;
   }
+}
+
+/**
+ * The task whose reference confidence level is `levelOf(problem)` instead of a draw from `referenceWeights`:
+ * SFT on it sets a start's calibration on purpose (e.g. the level nearest the model's own measured accuracy on
+ * the problem's bucket: a calibrated start; always the top level: an over-confident one). Sampling, ids and
+ * verification are the wrapped task's.
+ */
+export function withReferenceLevels(
+  task: ConfidenceAdditionTask,
+  levelOf: (problem: Problem) => number,
+): Task<AdditionOptions> {
+  return {
+    name: task.name,
+    vocab: task.vocab,
+    maxSequenceLength: task.maxSequenceLength,
+    sample: (rng, options) => {
+      const p = task.sample(rng, options);
+      return task.relabel(p, levelOf(p));
+    },
+    verify: (problem, response) => task.verify(problem, response),
+  };
 }

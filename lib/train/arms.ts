@@ -24,11 +24,14 @@ export interface Arm<Opts = Record<string, unknown>> {
   name: string;
   /** Trainer config overrides of this arm (the learning rate comes from the grid). */
   config?: Partial<TrainerConfig>;
-  /** Fresh trainer parts for one run (called once per learning rate, with that run's rate). */
-  parts?: (run: ArmRun) => ArmParts<Opts>;
+  /**
+   * Fresh trainer parts for one run (called once per learning rate with that run's policy, so a curriculum
+   * may validate the policy being trained, e.g. the SATURN ladder, and the run's rate).
+   */
+  parts?: (policy: SequencePolicy, run: ArmRun) => ArmParts<Opts>;
 }
 
-/** What an arm's `parts` factory learns about the run it builds parts for. */
+/** What an arm's `parts` factory learns about the run it builds parts for, besides its policy. */
 export interface ArmRun {
   /** The run's learning rate (from the grid). */
   lr: number;
@@ -56,6 +59,8 @@ export interface TrainArmsOptions<Opts> {
   test: readonly Problem[];
   /** Called after every RL step of every run (progress). */
   onStep?: () => void;
+  /** Called once per run after its last step, before its policy is disposed (e.g. extra held-out metrics). */
+  onRunEnd?: (run: { arm: string; lr: number; policy: SequencePolicy }) => Promise<void> | void;
 }
 
 /** One evaluation point of one run. */
@@ -95,7 +100,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
   for (const arm of o.arms) {
     for (const lr of o.learningRates) {
       const policy = await o.start.clone();
-      const parts = arm.parts?.({ lr }) ?? {};
+      const parts = arm.parts?.(policy, { lr }) ?? {};
       const trainer = new RLVRTrainer<Opts>({
         ...parts,
         policy,
@@ -129,6 +134,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
             accN = 0;
           }
         }
+        await o.onRunEnd?.({ arm: arm.name, lr, policy });
       } finally {
         trainer.dispose();
         policy.dispose();

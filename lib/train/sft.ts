@@ -27,8 +27,11 @@ export interface SftConfig {
   seed: number;
   /** Global gradient-norm clip; null = none. */
   maxGradNorm: number | null;
-  /** Per-problem options for `task.sample` (e.g. `{digits: 2}`). */
-  sampleOptions: Record<string, unknown> | null;
+  /**
+   * Per-problem options for `task.sample` (e.g. `{digits: 2}`), or a function drawing them per problem from
+   * the problem stream (a mixture of difficulty levels).
+   */
+  sampleOptions: Record<string, unknown> | ((rng: Rng) => Record<string, unknown>) | null;
   /** Problems (or ids) never trained on, e.g. the held-out set. */
   exclude: Iterable<Problem | string> | null;
 }
@@ -71,8 +74,10 @@ export async function sft<Opts>(
     for (let step = 0; step < c.steps; step++) {
       const problems = Array.from(
         { length: c.batchSize },
-        () =>
-          sampleExcluding(task, rng, exclude, (c.sampleOptions ?? undefined) as Partial<Opts> | undefined),
+        () => {
+          const o = typeof c.sampleOptions === "function" ? c.sampleOptions(rng) : c.sampleOptions;
+          return sampleExcluding(task, rng, exclude, (o ?? undefined) as Partial<Opts> | undefined);
+        },
       );
       const b = packSequences(
         problems.map((p) => p.prompt),

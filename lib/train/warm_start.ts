@@ -8,7 +8,7 @@ import type { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError } from "../core/validate.ts";
 import { TinyTransformer } from "../policies/transformer.ts";
 import type { Problem, Task } from "../tasks/types.ts";
-import { sft } from "./sft.ts";
+import { sft, type SftConfig } from "./sft.ts";
 
 /** Model dimensions and SFT schedule of a warm-started TinyTransformer (extend a reproduction config with it). */
 export interface TransformerSetup {
@@ -42,13 +42,15 @@ export function validateTransformerSetup(setup: TransformerSetup, prefix = "setu
 /**
  * A TinyTransformer sized for `task` (vocabulary, `maxSequenceLength` context) with weights from
  * `rng.split(0)`, fitted to the task's reference solutions by `setup.sftSteps` SFT steps on problems drawn
- * from `rng.split(1)` (never one of `exclude`, e.g. the held-out set). The caller owns (disposes) the policy.
+ * from `rng.split(1)` (never one of `exclude`, e.g. the held-out set), drawn with `sampleOptions` when given
+ * (options, or a function of the problem stream drawing them: e.g. easier SAT levels than the task's default). The caller owns (disposes) the policy.
  */
 export async function warmStartTransformer<Opts>(
   task: Task<Opts>,
   setup: TransformerSetup,
   rng: Rng,
   exclude: Iterable<Problem | string> | null = null,
+  sampleOptions: Partial<Opts> | ((rng: Rng) => Partial<Opts>) | null = null,
 ): Promise<TinyTransformer> {
   validateTransformerSetup(setup);
   const policy = new TinyTransformer({
@@ -66,6 +68,7 @@ export async function warmStartTransformer<Opts>(
       lr: setup.sftLr,
       seed: rng.split(1).seed,
       exclude,
+      sampleOptions: sampleOptions as SftConfig["sampleOptions"],
     });
   } catch (e) {
     policy.dispose();

@@ -147,7 +147,7 @@ export async function runKaeLmTier(c: KaeLmConfig, ctx: SeedContext): Promise<Ro
     {
       name: "kae",
       config: { estimator: "kae" }, // the registered name; `parts.estimator` adds the options and `observe`
-      parts: ({ lr }) => {
+      parts: (_policy, { lr }) => {
         const list: ValueProbe[] = [];
         probes.set(lr, list);
         let pending: SuccessProbeRecord | null = null;

@@ -5,6 +5,7 @@ import { whiskerChart } from "../charts.ts";
 import { type ChartEntry, iqmWithCI, type Row, selectRows } from "../harness.ts";
 import { rlcrMetric } from "./claims.ts";
 import { RLCR_ARMS } from "./mod.ts";
+import { RLCR_LM_STARTS, rlcrLmMetric } from "./lm.ts";
 
 /** Per-sample records (confidence, correct, arm[, digits]) expanded from the logged reliability cells. */
 export function reliabilityRecords(log: RunLog, byDigits = false): Row[] {
@@ -29,7 +30,31 @@ export function rlcrCharts(log: RunLog): ChartEntry[] {
     })
   );
   const curve = selectRows(log, { kind: "curve" });
+  const lm = (["ece", "accuracy", "meanConfidence"] as const).flatMap((f) =>
+    RLCR_LM_STARTS.flatMap((start) =>
+      (["start", "binary", "rlcr"] as const).map((arm) => {
+        const v = [...rlcrLmMetric(log, start, arm, f).values()].filter(Number.isFinite);
+        const e = v.length ? iqmWithCI([v], 40, 1000) : { estimate: NaN, ci: [NaN, NaN] };
+        return {
+          label: `${f} · ${start} · ${arm}`,
+          group: start,
+          estimate: e.estimate,
+          lo: e.ci[0],
+          hi: e.ci[1],
+        };
+      })
+    )
+  );
   return [
+    {
+      name: "lm_calibration",
+      chart: whiskerChart(lm, {
+        title:
+          "Chosen starts (LM tier): held-out ECE, accuracy, mean stated confidence of each start and of binary / RLCR " +
+          "RL from it (IQM over seeds, 95% bootstrap CI)",
+        xTitle: "value",
+      }),
+    },
     {
       name: "reliability",
       chart: reliabilityChart(reliabilityRecords(log), {

@@ -3,6 +3,8 @@ import type { CalibrationSummary } from "../../lib/estimators/calibration.ts";
 import type { RunLog } from "../../lib/log/runlog.ts";
 import { bySeed, type ClaimRow, directionalClaim, logConfig, pairedBySeed } from "../harness.ts";
 import type { RlcrArm, RlcrConfig } from "./mod.ts";
+import { checkRlcrLmClaims } from "./lm.ts";
+import { RLCR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** A held-out metric of the eval rows. */
 export type RlcrMetric = Exclude<keyof CalibrationSummary, "bins">;
@@ -17,8 +19,23 @@ export function rlcrPairedDifferences(log: RunLog, a: RlcrArm, b: RlcrArm, field
   return pairedBySeed(rlcrMetric(log, a, field), rlcrMetric(log, b, field));
 }
 
-/** Claims table of an RLCR run; every rule below was fixed before the first run. */
+/**
+ * Claims table of an RLCR run: the fixed-start claims rlcr.lm.1–8 (TinyTransformer runs, tier `lm`; their rules
+ * were fixed before their first run but not registered in a committed plan, so they are not `preregistered`),
+ * then the pre-registered chosen-start claims rlcr.lm.9–14 (lm.ts, preregistration.ts).
+ */
 export function checkRlcrClaims(log: RunLog): ClaimRow[] {
+  const c = logConfig<RlcrConfig>(log);
+  const fixedStart = checkRlcrFixedStartClaims(log).map((r, i): ClaimRow => ({
+    ...r,
+    id: `rlcr.lm.${i + 1}`,
+    tier: "lm",
+  }));
+  return [...fixedStart, ...checkRlcrLmClaims(log, RLCR_LM_PREREGISTRATION, c.lm.accuracyMargin)];
+}
+
+/** The fixed-start claims (start = SFT with confidence drawn from `referenceWeights`, three RL arms). */
+export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
   const c = logConfig<RlcrConfig>(log);
   const stat = (what: string) => `per-seed paired difference of held-out ${what}, IQM over seeds`;
   const d = (a: RlcrArm, b: RlcrArm, f: RlcrMetric) => [rlcrPairedDifferences(log, a, b, f)];

@@ -11,6 +11,10 @@
  *    `calibrationSummary`: accuracy over all samples; ECE (10 bins), Brier, AUROC over samples with a parsable
  *    confidence; reliability bins per operand digit count.
  *
+ * 4. The chosen-start LM tier (lm.ts, pre-registered in preregistration.ts): from the same warm start, an
+ *    over-confident and a calibrated start (the confidence label chosen before the run), binary (format counted)
+ *    vs RLCR from each.
+ *
  * Claims (claims.ts) are paired per seed (arm − arm of the same seed, same start) and tested with the stratified
  * bootstrap CI of the IQM of the differences; charts in charts.ts.
  *
@@ -28,6 +32,11 @@
  * parsable outcome, a format penalty the paper does not use), and the paper's rule is kept as the
  * "rlcr-paper" arm with its own claim rows. One dev run used RL lr 5e-4; the preset keeps the original 1e-3.
  * Rerun e.g. with `config: {levels: [0.1, 0.3, 0.5, 0.7, 0.9]}` to see the original setting.
+ *
+ * Changes for the chosen-start LM tier (quick preset): the warm start now also excludes the LM tier's held-out
+ * problems, SFT became 400 steps (the LM tier's pilots: 250 steps left ≈ 20% sampled accuracy, where RLCR
+ * collapses to q = 0) and rlSteps 80 → 50 (CPU budget of both parts); the fixed-start claims rlcr.lm.1–8 were
+ * rerun at these settings (the report lists old and new numbers).
  *
  * Changes from the previous engine: the warm start is the shared `warmStartTransformer` (weights from the seed's
  * stream split(1).split(0), SFT problems from split(1).split(1); before: split(1) and split(2)), so every seed's
@@ -57,6 +66,8 @@ import {
 import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
 import type { BaseConfig, Reproduction, Row, SeedContext } from "../harness.ts";
 import { checkRlcrClaims } from "./claims.ts";
+import { RLCR_LM_STARTS, type RlcrLmConfig, rlcrLmDatasets, runRlcrLmTier, validateRlcrLm } from "./lm.ts";
+import { RLCR_BASE_QUICK, RLCR_LM_PREREGISTRATION, RLCR_LM_QUICK, RLCR_LM_SMOKE } from "./preregistration.ts";
 import { rlcrCharts } from "./charts.ts";
 
 /** RLCR reproduction config (model and SFT warm start: `TransformerSetup`). */
@@ -85,6 +96,8 @@ export interface RlcrConfig extends BaseConfig, TransformerSetup {
   accuracyMargin: number;
   /** RLCR reward of a response without a parsable confidence in the "rlcr" arm ("rlcr-paper" uses 0). */
   unparsableReward: number;
+  /** The chosen-start LM tier (lm.ts), run from the same warm start. */
+  lm: RlcrLmConfig;
 }
 
 /** Evaluated policies: the SFT start and the three RL arms. */
@@ -135,7 +148,15 @@ export function statedConfidence(
 async function runSeed(c: RlcrConfig, ctx: SeedContext): Promise<Row[]> {
   const task = rlcrTask(c);
   const held = makeDataset(task, c.evalProblems, ctx.rng.split(0).seed);
-  const start = await warmStartTransformer(task, c, ctx.rng.split(1), held);
+  const lmRng = ctx.rng.split(200);
+  const lmSets = rlcrLmDatasets(task, c.lm, lmRng);
+  // One warm start for both parts; its SFT never sees a held-out problem of either.
+  const start = await warmStartTransformer(task, c, ctx.rng.split(1), [
+    ...held,
+    ...lmSets.validation,
+    ...lmSets.test,
+    ...lmSets.calibration,
+  ]);
   const evalSeed = ctx.rng.split(3).seed >>> 0; // same sampler seed for every arm's evaluation
   const rows: Row[] = [];
   try {
@@ -161,6 +182,7 @@ async function runSeed(c: RlcrConfig, ctx: SeedContext): Promise<Row[]> {
       }
       ctx.tick(1, { phase: RLCR_REWARDS.indexOf(arm) + 1 });
     }
+    rows.push(...await runRlcrLmTier(c.lm, task, start, lmSets, lmRng, ctx));
   } finally {
     start.dispose();
   }
@@ -266,16 +288,17 @@ function validate(c: RlcrConfig): void {
     throw new ConfigError("rlcr.levels", "must be an array of confidence levels", c.levels);
   }
   rlcrTask(c); // the task checks levels and referenceWeights
+  validateRlcrLm(c.lm, "rlcr.lm");
 }
 
 const COMMON = {
   baseSeed: 2507,
-  maxDigits: 2,
-  levels: [0, 0.25, 0.5, 0.75, 1],
-  referenceWeights: [1, 1, 2, 4, 12],
-  nHeads: 2,
-  sftBatchSize: 32,
-  sftLr: 1e-2,
+  maxDigits: RLCR_BASE_QUICK.maxDigits,
+  levels: RLCR_BASE_QUICK.levels,
+  referenceWeights: RLCR_BASE_QUICK.referenceWeights,
+  nHeads: RLCR_BASE_QUICK.nHeads,
+  sftBatchSize: RLCR_BASE_QUICK.sftBatchSize,
+  sftLr: RLCR_BASE_QUICK.sftLr,
   groupSize: 8,
   lr: 1e-3,
   evalSamples: 4,
@@ -300,17 +323,16 @@ export const rlcr: Reproduction<RlcrConfig> = {
       batchSize: 4,
       evalProblems: 16,
       curveEvery: 2,
+      lm: RLCR_LM_SMOKE,
     },
     quick: {
       ...COMMON,
+      ...RLCR_BASE_QUICK,
       seeds: 10,
-      dModel: 32,
-      nLayers: 1,
-      sftSteps: 250,
-      rlSteps: 80,
+      rlSteps: 50,
       batchSize: 8,
-      evalProblems: 128,
       curveEvery: 10,
+      lm: RLCR_LM_QUICK,
     },
     full: {
       ...COMMON,
@@ -325,11 +347,23 @@ export const rlcr: Reproduction<RlcrConfig> = {
       evalProblems: 256,
       evalSamples: 8,
       curveEvery: 20,
+      lm: {
+        ...RLCR_LM_QUICK,
+        labelSteps: 100,
+        calibrationProblems: 512,
+        validationProblems: 128,
+        testProblems: 256,
+        evalSamples: 8,
+        steps: 200,
+        batchSize: 16,
+        learningRates: [5e-4, 1e-3, 2e-3],
+      },
     },
   },
   validate,
-  unitsPerSeed: () => 1 + RLCR_REWARDS.length,
+  unitsPerSeed: () => 1 + RLCR_REWARDS.length + RLCR_LM_STARTS.length,
   runSeed,
   checkClaims: checkRlcrClaims,
   charts: rlcrCharts,
+  preregistrations: [RLCR_LM_PREREGISTRATION],
 };

@@ -3,6 +3,7 @@ import type { RunLog } from "../../lib/log/runlog.ts";
 import { bandChart, scatterChart, summariseOverSeeds, whiskerChart } from "../charts.ts";
 import { type ChartEntry, logConfig, type Row, selectRows } from "../harness.ts";
 import type { RoverConfig } from "./mod.ts";
+import { roverLmKs } from "./lm.ts";
 
 /** Per-(seed, depth, method) means over trees of a final-row metric. */
 function finalMeans(log: RunLog, metric: string): Row[] {
@@ -110,5 +111,30 @@ export function roverCharts(log: RunLog): ChartEntry[] {
       },
     ),
   });
+  out.push(...roverLmCharts(log));
   return out;
+}
+
+/** LM-tier chart: sampled test pass@k of the warm start and of each arm at its selected rate (mean ± 95% CI). */
+export function roverLmCharts(log: RunLog): ChartEntry[] {
+  const rows = [...selectRows(log, { kind: "lm-start" }), ...selectRows(log, { kind: "lm-best" })];
+  if (rows.length === 0) return [];
+  const c = logConfig<RoverConfig>(log);
+  const passk = rows.flatMap((r) =>
+    roverLmKs(c.lm.samples).map((k) => ({
+      seed: r.seed,
+      method: r.kind === "lm-start" ? "warm start" : String(r.arm),
+      k,
+      passk: Number(r[`pass${k}`]),
+    }))
+  );
+  return [{
+    name: "lm_pass_at_k",
+    chart: bandChart(passk, { x: "k", y: "passk", series: "method" }, {
+      title: "LM tier: test pass@k of a TinyTransformer on digit permutations (sampled; 95% CI over seeds)",
+      xTitle: "k",
+      yTitle: "pass@k",
+      logX: true,
+    }),
+  }];
 }

@@ -6,6 +6,19 @@
 import type { RunLog } from "../../lib/log/runlog.ts";
 import { type ClaimRow, directionalClaim, logConfig, selectRows } from "../harness.ts";
 import type { RoverConfig } from "./mod.ts";
+import { roverLmClaim } from "./lm.ts";
+import { ROVER_LM_PREREGISTRATION } from "./preregistration.ts";
+
+/** The LM tier's registered claims (ROVER − GRPO on the TinyTransformer; reproductions/rover/preregistration.ts). */
+export function checkRoverLmClaims(log: RunLog): ClaimRow[] {
+  const [distinct, passK, pass1] = ROVER_LM_PREREGISTRATION.claims;
+  const c = logConfig<RoverConfig>(log);
+  return [
+    roverLmClaim(log, distinct, "+17.6% diversity", "distinct", 6),
+    roverLmClaim(log, passK, "+16.8 pass@256", `pass${c.lm.samples}`, 7),
+    roverLmClaim(log, pass1, "+8.2 pass@1", "pass1", 8),
+  ];
+}
 
 /** Per-(depth, seed) mean over trees of metric(method a) − metric(method b): tasks = depths, runs = seeds. */
 export function pairedDifferences(log: RunLog, metric: string, a: string, b: string): number[][] {
@@ -55,5 +68,6 @@ export function checkRoverClaims(log: RunLog): ClaimRow[] {
       "greater",
       { statistic: stat("pass@1"), seed: 5 },
     ),
+    ...(selectRows(log, { kind: "lm-best" }).length > 0 ? checkRoverLmClaims(log) : []),
   ];
 }

@@ -51,6 +51,13 @@ import {
 } from "../harness.ts";
 import { roverCharts } from "./charts.ts";
 import { checkRoverClaims, pairedDifferences } from "./claims.ts";
+import { type RoverLmConfig, runRoverLmTier, validateRoverLm } from "./lm.ts";
+import {
+  ROVER_LM_FULL,
+  ROVER_LM_PREREGISTRATION,
+  ROVER_LM_QUICK,
+  ROVER_LM_SMOKE,
+} from "./preregistration.ts";
 
 /** ROVER reproduction config (one preset per `PresetName`). */
 export interface RoverConfig extends BaseConfig {
@@ -82,6 +89,8 @@ export interface RoverConfig extends BaseConfig {
   curveEvery: number;
   /** Temperatures of the exact softmax(Q^u/ρ) sweep chart. */
   rhoSweep: number[];
+  /** LM tier: ROVER vs GRPO on a warm-started TinyTransformer over digit permutations (./lm.ts). */
+  lm: RoverLmConfig;
 }
 
 const COMMON = {
@@ -114,6 +123,7 @@ function checkConfig(c: RoverConfig): void {
   if (!Array.isArray(c.rhoSweep) || c.rhoSweep.some((r) => !(r > 0))) {
     throw new ConfigError("rover.rhoSweep", "must be an array of positive numbers", c.rhoSweep);
   }
+  validateRoverLm(c.lm, "rover.lm");
 }
 
 function treeOptions(
@@ -274,6 +284,8 @@ async function runSeed(c: RoverConfig, ctx: SeedContext): Promise<Row[]> {
     }
     c.rhoSweep.forEach((r, i) => rows.push({ kind: "rho", depth, rho: r, ...rho[i] }));
   }
+  // LM tier: ROVER vs GRPO on a warm-started TinyTransformer (one progress unit per arm).
+  rows.push(...await runRoverLmTier(c.lm, ctx));
   return rows;
 }
 
@@ -291,6 +303,7 @@ export const rover: Reproduction<RoverConfig> = {
       trainTrees: 2,
       steps: 40,
       curveEvery: 10,
+      lm: ROVER_LM_SMOKE,
     },
     quick: {
       ...COMMON,
@@ -300,6 +313,7 @@ export const rover: Reproduction<RoverConfig> = {
       trainTrees: 10,
       steps: 200,
       curveEvery: 10,
+      lm: ROVER_LM_QUICK,
     },
     full: {
       ...COMMON,
@@ -309,13 +323,15 @@ export const rover: Reproduction<RoverConfig> = {
       trainTrees: 30,
       steps: 500,
       curveEvery: 25,
+      lm: ROVER_LM_FULL,
     },
   },
   validate: checkConfig,
   usesTensors: true,
-  unitsPerSeed: (config) => config.depths.length * 2,
+  unitsPerSeed: (config) => config.depths.length * 2 + 2,
   runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkRoverClaims,
+  preregistrations: [ROVER_LM_PREREGISTRATION],
   charts(log: RunLog): ChartEntry[] {
     return roverCharts(log);
   },

@@ -2,6 +2,7 @@
 import type { RunLog } from "../../lib/log/runlog.ts";
 import { type ChartEntry, iqmWithCI, logConfig, type Row, selectRows } from "../harness.ts";
 import { bandChart, whiskerChart, type WhiskerRow } from "../charts.ts";
+import { lmTierCharts } from "../lm_tier.ts";
 import { finals } from "./claims.ts";
 import { levelName, SATURN_ARMS, type SaturnArm, type SaturnConfig } from "./mod.ts";
 
@@ -75,5 +76,6 @@ export function saturnCharts(log: RunLog): ChartEntry[] {
         zero: true,
       }),
     },
+    ...lmTierCharts(log, "SATURN LM tier (target-level pass@1)"),
   ];
 }

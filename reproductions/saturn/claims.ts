@@ -3,6 +3,8 @@ import type { RunLog } from "../../lib/log/runlog.ts";
 import { stratifiedBootstrapCI } from "../../lib/stats/bootstrap.ts";
 import { type ClaimRow, directionalClaim, directionalVerdict, logConfig, selectRows } from "../harness.ts";
 import { levelName, type SaturnArm, type SaturnConfig } from "./mod.ts";
+import { checkSaturnLmClaims } from "./lm.ts";
+import { SATURN_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** Per-seed value of `field` in the "final" row of `arm`. */
 export function finals(log: RunLog, arm: SaturnArm, field: string): number[] {
@@ -60,5 +62,6 @@ export function checkSaturnClaims(log: RunLog): ClaimRow[] {
         "95% bootstrap CI is > 0.5, not reproduced iff it is < 0.5, else inconclusive",
       n: reached.length,
     },
+    ...checkSaturnLmClaims(log, SATURN_LM_PREREGISTRATION.claims),
   ];
 }

@@ -41,7 +41,26 @@ import { satDifficulty, SatTask } from "../../lib/tasks/sat.ts";
 import type { Problem } from "../../lib/tasks/types.ts";
 import type { TrainerConfig } from "../../lib/train/config.ts";
 import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import type { BaseConfig, Reproduction, Row, SeedContext } from "../harness.ts";
+import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
+import { runSaturnLmTier, SATURN_LM_UNITS, type SaturnLmConfig, validateSaturnLm } from "./lm.ts";
+import { SATURN_LM_PREREGISTRATION, SATURN_LM_QUICK, SATURN_LM_SMOKE } from "./preregistration.ts";
+
+/**
+ * LM-tier settings of the `full` preset (a GPU or a many-core CPU): a wider model, longer SFT and RL, more
+ * held-out problems. Not run at this size yet; a test exercises it at a tiny step count.
+ */
+const SATURN_LM_FULL: SaturnLmConfig = {
+  ...SATURN_LM_QUICK,
+  dModel: 64,
+  nLayers: 2,
+  nHeads: 4,
+  sftSteps: 600,
+  sftBatchSize: 64,
+  validation: 128,
+  test: 256,
+  steps: 300,
+  evalEvery: 25,
+};
 import { checkSaturnClaims } from "./claims.ts";
 import { saturnCharts } from "./charts.ts";
 
@@ -50,6 +69,8 @@ export { saturnCharts } from "./charts.ts";
 
 /** SATURN reproduction config. */
 export interface SaturnConfig extends BaseConfig {
+  /** LM tier: SAT as tokens, a warm-started TinyTransformer, ladder vs direct (reproductions/saturn/lm.ts). */
+  lm: SaturnLmConfig;
   /** Ladder levels (n, k, l), easiest first; the last one is the target difficulty. */
   levels: SatLevel[];
   /** Problems per step. */
@@ -196,10 +217,11 @@ async function runSeed(c: SaturnConfig, ctx: SeedContext): Promise<Row[]> {
   const testRng = ctx.rng.split(9);
   const test = Array.from({ length: c.testProblems }, () => task.sample(testRng));
   const rows: Row[] = [];
-  for (const [i, arm] of SATURN_ARMS.entries()) {
+  for (const [i, arm] of runsTier(c, "exact") ? SATURN_ARMS.entries() : []) {
     rows.push(...await runArm(arm, c, test, ctx, i));
     ctx.tick(1, { arm: i });
   }
+  if (runsTier(c, "lm")) rows.push(...await runSaturnLmTier(c.lm, ctx));
   return rows;
 }
 
@@ -227,6 +249,7 @@ const COMMON = {
 };
 
 function checkConfig(c: SaturnConfig): void {
+  validateSaturnLm(c.lm, "saturn.lm");
   if (!Array.isArray(c.levels) || c.levels.length === 0) {
     throw new ConfigError("saturn.levels", "must be a non-empty array of {n, k, l}", c.levels);
   }
@@ -269,8 +292,9 @@ export const saturn: Reproduction<SaturnConfig> = {
       testProblems: 32,
       checkpoints: 4,
       valProblems: 8,
+      lm: SATURN_LM_SMOKE,
     },
-    quick: { ...COMMON, seeds: 10, steps: 150, testProblems: 200, checkpoints: 10 },
+    quick: { ...COMMON, seeds: 10, steps: 150, testProblems: 200, checkpoints: 10, lm: SATURN_LM_QUICK },
     full: {
       ...COMMON,
       seeds: 20,
@@ -279,10 +303,12 @@ export const saturn: Reproduction<SaturnConfig> = {
       testProblems: 500,
       checkpoints: 20,
       testSamples: 4,
+      lm: SATURN_LM_FULL,
     },
   },
+  preregistrations: [SATURN_LM_PREREGISTRATION],
   validate: checkConfig,
-  unitsPerSeed: () => SATURN_ARMS.length,
+  unitsPerSeed: () => SATURN_ARMS.length + SATURN_LM_UNITS,
   runSeed,
   checkClaims: checkSaturnClaims,
   charts: saturnCharts,

@@ -1,0 +1,253 @@
+/**
+ * LM tier of the ROVER reproduction (arXiv 2509.24981): ROVER vs GRPO on a TinyTransformer, on a token task with
+ * MANY correct answers per prompt, so pass@k at large k and the number of distinct correct answers measure
+ * diversity.
+ *
+ * Bed: `PermutationTask` ("write the prompt's n digits in any order", n = minDigits…maxDigits): a prompt with
+ * digit multiplicities m_d has n!/∏ m_d! correct answers (up to 24 at n = 4). The SFT warm start fits ONE of
+ * them (digits ascending), so it covers one answer per prompt and makes mistakes; RL may sharpen that answer or
+ * find the others. Every arm starts from the same warm start and is trained by `RLVRTrainer` at every rate of one
+ * learning-rate grid (`trainArms`: equal tuning); each arm's rate is the one with the best final greedy
+ * validation accuracy; the claims read the held-out test set, on which the final policy draws `samples`
+ * responses per prompt at temperature 1:
+ *
+ * - pass@1 = mean success of the samples; pass@k by the unbiased estimator (Chen et al. 2021) for k ≤ samples;
+ * - distinct correct answers per prompt among the samples (the paper's diversity).
+ *
+ * Arms: GRPO (the library GRPO advantages and clipped policy-gradient objective) and ROVER (`roverLoss(ρ)`: TD
+ * toward the uniform-policy backup Q^u(s,a) = r + mean_{a'} Q^u(s',a') with Q = ρ·logit read from the
+ * transformer's `tokenLogits`, so sampling the policy is sampling softmax(Q/ρ)). ρ is fixed a priori to the exact
+ * tier's value, not tuned.
+ *
+ * Mechanism: under the uniform policy every unused prompt digit has the same continuation value, so softmax(Q/ρ)
+ * spreads over all orderings while GRPO reinforces the orderings it already samples (the warm start's). Where the
+ * toy differs from the paper: Q is the absolute logit times ρ (the paper centres Q on the old policy's log-prob and
+ * centres rewards), the mean over a' runs over the whole 14-token vocabulary, a tiny model (thousands of
+ * parameters) instead of a billion-parameter LM, and tens of RL steps.
+ *
+ * Registered quick run (10 seeds; ROVER − GRPO, mean over seeds, 95% CI): distinct correct answers per prompt
+ * +0.006 [−0.019, 0.038] (inconclusive; warm start 1.06, GRPO 1.05, ROVER 1.06 of up to 24 — neither arm found
+ * the answers the warm start does not sample); pass@64 −0.009 [−0.019, −0.003] (not reproduced; 1.000 vs 0.991);
+ * pass@1 −0.123 [−0.167, −0.080] (not reproduced; GRPO 0.861, ROVER 0.738, warm start 0.811). ROVER's selected
+ * rate was the smaller one (3e-5) on every seed: the TD loss on absolute logits lowers pass@1 from the warm start.
+ */
+import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
+import { passAtK } from "../../lib/estimators/pass_at_k.ts";
+import type { RunLog } from "../../lib/log/runlog.ts";
+import { roverLoss } from "../../lib/objectives/rover.ts";
+import { makeDataset } from "../../lib/tasks/dataset.ts";
+import { type PermutationOptions, PermutationTask } from "../../lib/tasks/permutation.ts";
+import type { Problem } from "../../lib/tasks/types.ts";
+import { type Arm, bestLearningRates, trainArms } from "../../lib/train/arms.ts";
+import type { SequencePolicy } from "../../lib/train/rollouts.ts";
+import {
+  type TransformerSetup,
+  validateTransformerSetup,
+  warmStartTransformer,
+} from "../../lib/train/warm_start.ts";
+import {
+  bySeed,
+  type ClaimRow,
+  directionalClaim,
+  pairedBySeed,
+  type Row,
+  type SeedContext,
+} from "../harness.ts";
+import type { RegisteredClaim } from "../preregistration.ts";
+
+/** LM-tier settings of the ROVER reproduction (model + SFT from `TransformerSetup`, then bed and RL). */
+export interface RoverLmConfig extends TransformerSetup {
+  /** Smallest number of prompt digits n. */
+  minDigits: number;
+  /** Largest number of prompt digits n. */
+  maxDigits: number;
+  /** Validation prompts (select each arm's learning rate by greedy accuracy). */
+  validationSize: number;
+  /** Test prompts (the claims read these). */
+  testSize: number;
+  /** RL steps per run. */
+  steps: number;
+  /** Evaluate greedy validation and test accuracy every this many steps. */
+  evalEvery: number;
+  /** Problems per RL step (B). */
+  batchSize: number;
+  /** Rollouts per problem (G). */
+  groupSize: number;
+  /** Learning-rate grid every arm is trained at. */
+  learningRates: number[];
+  /** ROVER temperature ρ of softmax(Q/ρ), Q = ρ·logit (fixed a priori). */
+  rho: number;
+  /** Responses sampled per test prompt from each final policy (pass@k for k ≤ samples, distinct answers). */
+  samples: number;
+}
+
+/** Check every field; errors name `<prefix>.<field>`. */
+export function validateRoverLm(c: RoverLmConfig, prefix: string): void {
+  validateTransformerSetup(c, prefix);
+  assertInteger(`${prefix}.minDigits`, c.minDigits, { min: 1, max: 9 });
+  assertInteger(`${prefix}.maxDigits`, c.maxDigits, { min: c.minDigits, max: 9 });
+  for (
+    const k of [
+      "validationSize",
+      "testSize",
+      "steps",
+      "evalEvery",
+      "batchSize",
+      "groupSize",
+      "samples",
+    ] as const
+  ) {
+    assertInteger(`${prefix}.${k}`, c[k], { min: 1 });
+  }
+  assertFiniteNumber(`${prefix}.rho`, c.rho, { min: 0, exclusiveMin: true });
+  if (!Array.isArray(c.learningRates) || c.learningRates.length === 0) {
+    throw new ConfigError(`${prefix}.learningRates`, "must be a non-empty array of rates", c.learningRates);
+  }
+}
+
+/** The k of the pass@k curve: 1, 2, 4, … up to `samples` (included). */
+export function roverLmKs(samples: number): number[] {
+  const ks: number[] = [];
+  for (let k = 1; k < samples; k *= 2) ks.push(k);
+  ks.push(samples);
+  return ks;
+}
+
+/** The two arms (GRPO; ROVER with `roverLoss(ρ)` on the terminal rewards). */
+export function roverLmArms(rho: number): Arm<PermutationOptions>[] {
+  return [
+    { name: "grpo", config: { estimator: "grpo" } },
+    { name: "rover", config: { estimator: "reinforce" }, parts: () => ({ objective: roverLoss(rho) }) },
+  ];
+}
+
+/**
+ * Sampled test metrics of a policy: per prompt, `samples` responses at temperature 1; mean over prompts of pass@k
+ * (unbiased estimator) for every k of `roverLmKs`, and of the number of distinct correct responses.
+ */
+export async function sampledMetrics(
+  policy: SequencePolicy,
+  task: PermutationTask,
+  problems: readonly Problem[],
+  samples: number,
+  seed: number,
+): Promise<Record<string, number>> {
+  const prompts = problems.flatMap((p) => Array.from({ length: samples }, () => p.prompt));
+  const maxTokens = task.config.maxDigits + 1;
+  const { responses } = await policy.sample(prompts, { maxTokens, seed, eos: task.vocab.eos });
+  const ks = roverLmKs(samples);
+  const out: Record<string, number> = { distinct: 0, distinctFraction: 0 };
+  for (const k of ks) out[`pass${k}`] = 0;
+  problems.forEach((p, i) => {
+    const rs = responses.slice(i * samples, (i + 1) * samples);
+    const correct = rs.filter((r) => task.verify(p, r) === 1);
+    const distinct = new Set(correct.map((r) => task.vocab.untilEos(r).join(","))).size;
+    out.distinct += distinct / problems.length;
+    out.distinctFraction += distinct / Number(p.meta!.answers) / problems.length;
+    for (const k of ks) out[`pass${k}`] += passAtK(samples, correct.length, k) / problems.length;
+  });
+  return out;
+}
+
+/**
+ * One seed of the LM tier: datasets, warm start, both arms over the rate grid; rows `kind: "lm-eval"` (every
+ * greedy evaluation of every run), `kind: "lm-best"` (per arm at its selected rate: sampled test metrics) and
+ * `kind: "lm-start"` (the warm start's sampled test metrics).
+ */
+export async function runRoverLmTier(c: RoverLmConfig, ctx: SeedContext): Promise<Row[]> {
+  const task = new PermutationTask({ minDigits: c.minDigits, maxDigits: c.maxDigits });
+  const rng = ctx.rng.split(100);
+  const validation = makeDataset(task, c.validationSize, rng.split(1).seed);
+  const test = makeDataset(task, c.testSize, rng.split(2).seed, { exclude: validation });
+  const start = await warmStartTransformer(task, c, rng.split(4), [...validation, ...test]);
+  const sampleSeed = rng.split(6).seed; // the same draws for every policy
+  const sampled = new Map<string, Record<string, number>>();
+  try {
+    const arms = roverLmArms(c.rho);
+    const evals = await trainArms({
+      start,
+      task,
+      arms,
+      learningRates: c.learningRates,
+      steps: c.steps,
+      evalEvery: c.evalEvery,
+      config: {
+        seed: rng.split(5).seed,
+        batchSize: c.batchSize,
+        groupSize: c.groupSize,
+        maxNewTokens: c.maxDigits + 1,
+      },
+      validation,
+      test,
+      onRunEnd: async ({ arm, lr, policy }) => {
+        sampled.set(`${arm}@${lr}`, await sampledMetrics(policy, task, test, c.samples, sampleSeed));
+      },
+      onStep: (() => {
+        let done = 0;
+        return () => {
+          if (++done % (c.steps * c.learningRates.length) === 0) ctx.tick(1);
+        };
+      })(),
+    });
+    const best = bestLearningRates(evals);
+    // trainAccuracy is NaN at step 0 (no batch yet): left out of that row.
+    const rows: Row[] = evals.map(({ trainAccuracy, ...r }) => ({
+      tier: "lm",
+      kind: "lm-eval",
+      ...r,
+      ...(Number.isFinite(trainAccuracy) ? { trainAccuracy } : {}),
+    }));
+    rows.push({
+      tier: "lm",
+      kind: "lm-start",
+      ...(await sampledMetrics(start, task, test, c.samples, sampleSeed)),
+    });
+    for (const a of arms) {
+      const lr = best.get(a.name)!;
+      const f = evals.filter((r) => r.arm === a.name && r.lr === lr).reduce((
+        x,
+        y,
+      ) => (y.step > x.step ? y : x));
+      rows.push({
+        tier: "lm",
+        kind: "lm-best",
+        arm: a.name,
+        lr,
+        step: f.step,
+        validationAccuracy: f.validationAccuracy,
+        testAccuracy: f.testAccuracy,
+        ...sampled.get(`${a.name}@${lr}`),
+      });
+    }
+    return rows;
+  } finally {
+    start.dispose();
+  }
+}
+
+/** Per-seed paired difference ROVER − GRPO of an `lm-best` field. */
+export function roverLmDifferences(log: RunLog, field: string): number[] {
+  return pairedBySeed(
+    bySeed(log, { kind: "lm-best", arm: "rover" }, field),
+    bySeed(log, { kind: "lm-best", arm: "grpo" }, field),
+  );
+}
+
+/**
+ * The registered claim "ROVER beats GRPO on `field`" on the LM tier: per-seed paired difference of the sampled
+ * test metric, arms at their selected rates, aggregated over seeds with a 95% bootstrap CI (`directionalClaim`).
+ */
+export function roverLmClaim(
+  log: RunLog,
+  registered: RegisteredClaim,
+  paper: string,
+  field: string,
+  seed: number,
+): ClaimRow {
+  const row = directionalClaim(registered.claim, paper, [roverLmDifferences(log, field)], "greater", {
+    statistic: `per-seed paired difference ROVER − GRPO of sampled test ${field} (each arm at its ` +
+      "validation-selected learning rate)",
+    seed,
+  });
+  return { ...row, id: registered.id, tier: "lm" };
+}

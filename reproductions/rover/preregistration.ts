@@ -1,0 +1,103 @@
+/**
+ * Pre-registration of the LM tier of the ROVER reproduction (arXiv 2509.24981), committed before its first run at
+ * these presets. Changing any registered value un-registers the claims (reproductions/preregistration.ts); a
+ * change after a run goes into `amendments`.
+ */
+import type { Preregistration } from "../preregistration.ts";
+import type { RoverLmConfig } from "./lm.ts";
+
+/** LM-tier settings of the quick preset (2 CPU cores): digit permutations of 3–4 digits, 64 samples per prompt. */
+export const ROVER_LM_QUICK: RoverLmConfig = {
+  dModel: 32,
+  nLayers: 2,
+  nHeads: 2,
+  sftSteps: 300,
+  sftBatchSize: 32,
+  sftLr: 3e-3,
+  minDigits: 3,
+  maxDigits: 4,
+  validationSize: 32,
+  testSize: 32,
+  steps: 30,
+  evalEvery: 10,
+  batchSize: 8,
+  groupSize: 8,
+  learningRates: [3e-5, 3e-4],
+  rho: 0.1,
+  samples: 64,
+};
+
+/** LM-tier settings of the smoke preset (CI: seconds; too small for verdicts). */
+export const ROVER_LM_SMOKE: RoverLmConfig = {
+  ...ROVER_LM_QUICK,
+  dModel: 16,
+  nLayers: 1,
+  sftSteps: 10,
+  validationSize: 4,
+  testSize: 4,
+  steps: 2,
+  evalEvery: 1,
+  batchSize: 2,
+  groupSize: 4,
+  learningRates: [1e-3],
+  samples: 8,
+};
+
+/** LM-tier settings of the full preset. */
+export const ROVER_LM_FULL: RoverLmConfig = {
+  ...ROVER_LM_QUICK,
+  dModel: 64,
+  nHeads: 4,
+  sftSteps: 600,
+  validationSize: 64,
+  testSize: 128,
+  steps: 200,
+  evalEvery: 25,
+  samples: 256,
+};
+
+const RULE = (field: string) =>
+  `per-seed paired difference ROVER − GRPO of ${field} on the 32 held-out test prompts (64 samples per prompt ` +
+  "from each final policy at temperature 1, the same sampling seed for both), each arm at the rate of the shared " +
+  "grid with the best final greedy validation accuracy; aggregated over seeds (claimAggregate) with a 95% " +
+  "stratified-bootstrap CI; reproduced iff CI > 0, not reproduced iff CI < 0, else inconclusive; Holm over the " +
+  "reproduction's LM-tier claims";
+
+/** The committed plan. */
+export const ROVER_LM_PREREGISTRATION: Preregistration = {
+  tier: "lm",
+  registered: "2026-11-29",
+  pilots: "two pilots on a scratch stream (new Rng(777777).split(1) and .split(2), not registered seeds), " +
+    "quick-sized (d = 32, 2 layers, SFT 300 steps, 30 RL steps, B = 8, G = 8, ρ = 0.1, 32 validation and 32 test " +
+    "prompts, 64 samples): (1) rates 3e-4 and 1e-3 — warm start sampled pass@1 0.771, pass@64 0.969, 1.03 distinct " +
+    "correct answers per prompt; GRPO (selected 3e-4) pass@1 0.846, pass@64 0.969, 0.97 distinct; ROVER (selected " +
+    "3e-4) pass@1 0.055, pass@64 0.469, 0.56 distinct (the TD loss on absolute logits pulls the warm start's logits " +
+    "toward Q^u's scale); (2) rates 3e-5 and 1e-4 — warm start pass@1 0.808, pass@64 1.0, 1.06 distinct; GRPO " +
+    "(selected 3e-5, tie) pass@1 0.851, pass@64 1.0, 1.09 distinct; ROVER (selected 3e-5; at 1e-4 validation " +
+    "accuracy 0.34) pass@1 0.727, pass@64 0.969, 1.03 distinct. They set the shared grid to 3e-5 and 3e-4 (ROVER's " +
+    "best pilot rate and GRPO's) and the cost (30 steps, two rates: ~13 CPU-seconds per seed); ρ = 0.1 is the " +
+    "exact tier's value, fixed a priori, not tuned.",
+  claims: [
+    {
+      id: "rover.lm.1",
+      claim:
+        "ROVER keeps more distinct correct answers than GRPO: distinct correct responses per test prompt among " +
+        "64 samples, ROVER − GRPO > 0 (the paper's +17.6% diversity)",
+      rule: RULE("the mean number of distinct correct responses per prompt"),
+    },
+    {
+      id: "rover.lm.2",
+      claim: "ROVER has higher pass@64 than GRPO (the paper's +16.8 pass@256)",
+      rule: RULE("pass@64 (unbiased estimator, Chen et al. 2021)"),
+    },
+    {
+      id: "rover.lm.3",
+      claim: "ROVER has higher pass@1 than GRPO (the paper's +8.2 pass@1)",
+      rule: RULE("pass@1 (mean success of the samples)"),
+    },
+  ],
+  presets: {
+    quick: { seeds: 10, baseSeed: 2509, lm: ROVER_LM_QUICK },
+  },
+  amendments: [],
+};

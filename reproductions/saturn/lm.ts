@@ -1,0 +1,233 @@
+/**
+ * LM tier of the SATURN reproduction (arXiv 2505.16368): a SAT difficulty ladder vs training directly at the
+ * target difficulty, with a TinyTransformer that reads the clauses as tokens and writes the assignment.
+ *
+ * Bed: (n, k, l)-SAT with planted assignments (lib/tasks/sat.ts): prompt `<bos>a~c,~bd=`, response k bits then
+ * eos, reward 1 iff the bits satisfy every clause (any satisfying assignment counts, not only the planted one).
+ * The policy sees tokens only — no clause features, unlike the exact tier's linear policy, whose features build
+ * the skill in. Levels share n and k and grow in l (more clauses: difficulty D = log2 k + 2·log2 l − n + k/n
+ * grows), so every level has the same answer length and the skill an easy level teaches (read each variable's
+ * literals and choose the bit that satisfies its clauses) is the skill the target needs.
+ *
+ * Warm start: SFT (lib/train/warm_start.ts) on planted assignments of the levels below the target (uniform
+ * mixture), never on a held-out problem; both arms start from these weights (RL from a policy that never
+ * succeeds learns nothing). A pilot that warm-started on `levels[0]` alone left pass@1 = 0 on every longer
+ * level: the model's position embeddings never saw the answer positions of longer prompts.
+ *
+ * Arms, trained by `RLVRTrainer` through `trainArms` (every arm at every rate of one grid, the rate selected by
+ * final greedy pass@1 on `validation` target-level problems, reported on a disjoint `test` set):
+ * - `ladder`: `SatLadder` (lib/curricula/ladder.ts) over `levels`, advancing when greedy pass@1 on a fixed
+ *   pool of `ladderValidation` problems of the current level exceeds `threshold` (SATURN: 0.5), checked every
+ *   `ladderEvalEvery` steps. Its validation decodes are charged to its rollout count.
+ * - `direct`: every step at the target (the last level).
+ * Both spend batchSize · groupSize training rollouts per step, so they are compared at equal steps (equal
+ * training rollouts) and at equal rollouts counting the ladder's validation decodes (the ladder is then read at
+ * an earlier evaluation). Metric: greedy pass@1 on held-out target-level instances.
+ *
+ * Where the toy differs from the paper: SATURN trains Qwen-2.5 1.5B/7B (pretrained, with reasoning traces) on
+ * (3, 5, 5) → (3, 7, 40)-scale instances, with a ladder over n, k and l and thousands of steps; here a
+ * TinyTransformer of a few thousand weights, small instances with n = 2 and fixed k (the answer length is fixed),
+ * a ladder over l only, and tens of RL steps. "The ladder reaches the target" holds by construction of the
+ * ladder and is not a claim; the claims are about held-out target accuracy.
+ */
+import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
+import { SatLadder, type SatLevel } from "../../lib/curricula/ladder.ts";
+import type { RunLog } from "../../lib/log/runlog.ts";
+import { type SatConfig, SatTask } from "../../lib/tasks/sat.ts";
+import { idSet, makeDataset, sampleExcluding } from "../../lib/tasks/dataset.ts";
+import type { Problem } from "../../lib/tasks/types.ts";
+import { type Arm, trainArms } from "../../lib/train/arms.ts";
+import { evaluate } from "../../lib/train/rollouts.ts";
+import {
+  type TransformerSetup,
+  validateTransformerSetup,
+  warmStartTransformer,
+} from "../../lib/train/warm_start.ts";
+import type { ClaimRow, Row, SeedContext } from "../harness.ts";
+import { lmArmClaim, lmTierRows } from "../lm_tier.ts";
+import type { RegisteredClaim } from "../preregistration.ts";
+
+/** SATURN LM-tier settings (model + SFT from `TransformerSetup`, then the ladder, the sets and the RL schedule). */
+export interface SaturnLmConfig extends TransformerSetup {
+  /** Ladder levels (n, k, l), easiest first, same n and k; the last is the target; SFT mixes all but the last. */
+  levels: SatLevel[];
+  /** Ladder: advance when greedy pass@1 on the current level's validation pool > threshold (SATURN: 0.5). */
+  threshold: number;
+  /** Ladder: validate every this many RL steps. */
+  ladderEvalEvery: number;
+  /** Ladder: fixed validation problems per level (greedy; charged to the ladder's rollouts). */
+  ladderValidation: number;
+  /** Target-level problems selecting each arm's learning rate (final greedy pass@1). */
+  validation: number;
+  /** Target-level test problems (the claims read these). */
+  test: number;
+  /** RL steps per run. */
+  steps: number;
+  /** Evaluate validation and test pass@1 every this many steps. */
+  evalEvery: number;
+  /** Problems per RL step (B). */
+  batchSize: number;
+  /** Rollouts per problem (G). */
+  groupSize: number;
+  /** Learning-rate grid both arms are trained at. */
+  learningRates: number[];
+}
+
+/** The two arms. */
+export const SATURN_LM_ARMS = ["ladder", "direct"] as const;
+
+/** Check every field; errors name `<prefix>.<field>`. */
+export function validateSaturnLm(c: SaturnLmConfig, prefix = "lm"): void {
+  validateTransformerSetup(c, prefix);
+  if (!Array.isArray(c.levels) || c.levels.length < 2) {
+    throw new ConfigError(
+      `${prefix}.levels`,
+      "must list at least two (n, k, l) levels, target last",
+      c.levels,
+    );
+  }
+  const { n, k } = c.levels[0];
+  for (const [i, lv] of c.levels.entries()) {
+    assertInteger(`${prefix}.levels[${i}].k`, lv.k, { min: 1, max: 26 });
+    assertInteger(`${prefix}.levels[${i}].n`, lv.n, { min: 1, max: lv.k });
+    assertInteger(`${prefix}.levels[${i}].l`, lv.l, { min: 1 });
+    if (lv.n !== n || lv.k !== k) {
+      throw new ConfigError(`${prefix}.levels[${i}]`, `must share n = ${n} and k = ${k} with levels[0]`, lv);
+    }
+  }
+  assertFiniteNumber(`${prefix}.threshold`, c.threshold, { min: 0, max: 1 });
+  for (
+    const f of [
+      "ladderEvalEvery",
+      "ladderValidation",
+      "validation",
+      "test",
+      "steps",
+      "evalEvery",
+      "batchSize",
+    ] as const
+  ) assertInteger(`${prefix}.${f}`, c[f], { min: 1 });
+  assertInteger(`${prefix}.groupSize`, c.groupSize, { min: 2 });
+  if (!Array.isArray(c.learningRates) || c.learningRates.length === 0) {
+    throw new ConfigError(`${prefix}.learningRates`, "must be a non-empty array of rates", c.learningRates);
+  }
+}
+
+/**
+ * One seed of the SATURN LM tier: held-out sets, warm start, `trainArms` over ladder and direct; rows
+ * `kind: "lm-eval"` and `kind: "lm-best"` (see `lmTierRows`) plus `kind: "lm-ladder"` (each ladder validation
+ * of each rate's run: step, level index, pass@1, advanced) and `kind: "lm-start"` (the warm start's greedy
+ * pass@1 on every level's validation pool).
+ */
+export async function runSaturnLmTier(c: SaturnLmConfig, ctx: SeedContext): Promise<Row[]> {
+  validateSaturnLm(c);
+  const target = c.levels[c.levels.length - 1];
+  const task = new SatTask(target);
+  const rng = ctx.rng.split(200);
+  const validation = makeDataset(task, c.validation, rng.split(1).seed);
+  const test = makeDataset(task, c.test, rng.split(2).seed, { exclude: validation });
+  const ladderPools = c.levels.map((lv, i) =>
+    makeDataset(task, c.ladderValidation, rng.split(3).split(i).seed, {
+      sampleOptions: lv,
+      exclude: [...validation, ...test],
+    })
+  );
+  const heldOut = [...validation, ...test, ...ladderPools.flat()];
+  const heldOutIds = idSet(heldOut);
+  const easier = c.levels.slice(0, -1);
+  const start = await warmStartTransformer(
+    task,
+    c,
+    rng.split(4),
+    heldOut,
+    (r) => easier[r.int(easier.length)],
+  );
+  const rows: Row[] = [];
+  try {
+    for (const [i, pool] of ladderPools.entries()) {
+      rows.push({
+        tier: "lm",
+        kind: "lm-start",
+        level: i,
+        passAt1: (await evaluate(start, task, pool)).accuracy,
+      });
+    }
+    const ladders: { lr: number; ladder: SatLadder }[] = [];
+    let runIndex = 0;
+    const arms: Arm<SatConfig>[] = [
+      {
+        name: "ladder",
+        parts: (policy) => {
+          const ladder = new SatLadder<SatLevel>({
+            levels: c.levels,
+            threshold: c.threshold,
+            evalEvery: c.ladderEvalEvery,
+            sample: (lv, r): Problem => sampleExcluding(task, r, heldOutIds, lv),
+            evaluate: async (lv) => {
+              const pool = ladderPools[c.levels.indexOf(lv)];
+              return { passAt1: (await evaluate(policy, task, pool)).accuracy, rollouts: pool.length };
+            },
+          });
+          ladders.push({ lr: c.learningRates[runIndex++], ladder });
+          return { curriculum: ladder, exclude: heldOut };
+        },
+      },
+      { name: "direct", parts: () => ({ exclude: heldOut }) },
+    ];
+    let done = 0;
+    const evals = await trainArms({
+      start,
+      task,
+      arms,
+      learningRates: c.learningRates,
+      steps: c.steps,
+      evalEvery: c.evalEvery,
+      config: { seed: rng.split(5).seed, batchSize: c.batchSize, groupSize: c.groupSize },
+      validation,
+      test,
+      onStep: () => {
+        if (++done % (c.steps * c.learningRates.length) === 0) ctx.tick(1);
+      },
+    });
+    rows.push(...lmTierRows(evals, [...SATURN_LM_ARMS]));
+    for (const { lr, ladder } of ladders) {
+      for (const h of ladder.state.history) {
+        rows.push({
+          tier: "lm",
+          kind: "lm-ladder",
+          lr,
+          step: h.step,
+          level: h.level,
+          passAt1: h.passAt1,
+          advanced: h.advanced ? 1 : 0,
+        });
+      }
+    }
+    return rows;
+  } finally {
+    start.dispose();
+  }
+}
+
+/** Progress units per seed of `runSaturnLmTier` (one per arm). */
+export const SATURN_LM_UNITS: number = SATURN_LM_ARMS.length;
+
+/**
+ * The LM-tier claims: each registered claim `saturn.lm.1` (ladder beats direct, equal steps) and `saturn.lm.2`
+ * (equal rollouts, the ladder's validation decodes charged) via `lmArmClaim`.
+ */
+export function checkSaturnLmClaims(log: RunLog, registered: readonly RegisteredClaim[]): ClaimRow[] {
+  const byId = (id: string) => {
+    const r = registered.find((x) => x.id === id);
+    if (!r) throw new ConfigError("registered", `must include claim ${id}`);
+    return r;
+  };
+  return [
+    lmArmClaim(log, byId("saturn.lm.1"), "SATURN", { a: "ladder", b: "direct", field: "testAccuracy" }),
+    lmArmClaim(log, byId("saturn.lm.2"), "SATURN", {
+      a: "ladder",
+      b: "direct",
+      field: "testAtEqualRollouts",
+    }),
+  ];
+}

@@ -1,0 +1,98 @@
+/**
+ * Pre-registration of the LM tier of the SATURN reproduction (arXiv 2505.16368; reproductions/saturn/lm.ts),
+ * committed before its first run at these presets. Changing any registered value un-registers the claims (see
+ * reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ */
+import type { Preregistration } from "../preregistration.ts";
+import type { SaturnLmConfig } from "./lm.ts";
+
+/** LM-tier settings of the quick preset (2 CPU cores, tfjs-wasm). */
+export const SATURN_LM_QUICK: SaturnLmConfig = {
+  dModel: 16,
+  nLayers: 1,
+  nHeads: 2,
+  sftSteps: 150,
+  sftBatchSize: 16,
+  sftLr: 3e-3,
+  levels: [{ n: 2, k: 4, l: 3 }, { n: 2, k: 4, l: 4 }, { n: 2, k: 4, l: 5 }, { n: 2, k: 4, l: 6 }],
+  threshold: 0.5,
+  ladderEvalEvery: 5,
+  ladderValidation: 16,
+  validation: 32,
+  test: 64,
+  steps: 40,
+  evalEvery: 10,
+  batchSize: 8,
+  groupSize: 8,
+  learningRates: [3e-4, 1e-3, 3e-3],
+};
+
+/** LM-tier settings of the smoke preset (CI: seconds; too small for verdicts). */
+export const SATURN_LM_SMOKE: SaturnLmConfig = {
+  ...SATURN_LM_QUICK,
+  dModel: 8,
+  sftSteps: 10,
+  sftBatchSize: 4,
+  ladderEvalEvery: 1,
+  ladderValidation: 4,
+  validation: 4,
+  test: 4,
+  steps: 2,
+  evalEvery: 1,
+  batchSize: 2,
+  groupSize: 2,
+  learningRates: [1e-3],
+};
+
+/** The committed plan (seeds and baseSeed are the SATURN quick preset's; the LM tier reads `ctx.rng.split(200)`). */
+export const SATURN_LM_PREREGISTRATION: Preregistration = {
+  tier: "lm",
+  registered: "2026-11-29",
+  pilots:
+    "all on a scratch stream (Rng(424242), seed 0; no registered seed run before registration), (n, k) = " +
+    "(2, 4), levels l = 3, 4, 5, 6. (a) SFT on levels[0] only (dModel 16, 150 steps of 16): greedy pass@1 " +
+    "0.52 / 0.19 / 0 / 0 on l = 3…6 (64 problems each), and after 30 RL steps at lr 1e-3 and 3e-3 (cpu " +
+    "backend) every arm scored 0 at the target: the SFT now mixes all levels below the target. (b) mixed SFT, " +
+    "wasm, 30 steps, lr {1e-3, 3e-3}: start 0.56 / 0.25 / 0.19 / 0.25 on the ladder pools, target test 0.30 at " +
+    "the start and 0 for both arms after 30 steps at both rates (9.7 CPU-s per seed). (c) direct RL only, 30 " +
+    "steps, target l = 6 (dModel 16) at lr 3e-4 and 1e-3 and target l = 5 (dModel 32, 2 layers) at 3e-4: greedy " +
+    "target pass@1 stayed within ±0.05 of the start except one dip (0.06 at step 5, lr 1e-3). These set the " +
+    "mixed SFT, a rate grid widened to {3e-4, 1e-3, 3e-3} (so a collapsing rate can be deselected) and 40 steps " +
+    "(cost); the claims' direction is the paper's, not chosen from the pilots.",
+  claims: [
+    {
+      id: "saturn.lm.1",
+      claim:
+        "The SATURN ladder (advance when validation pass@1 > 0.5) beats training directly at the target " +
+        "level on held-out target-level greedy pass@1 at equal RL steps (equal training rollouts)",
+      rule:
+        "per-seed paired difference of final test pass@1 at the target level (ladder − direct), each arm " +
+        "at the rate of the shared grid with the best final validation pass@1 on target-level problems; IQM " +
+        "over seeds, 95% stratified-bootstrap CI; reproduced iff CI > 0, not reproduced iff CI < 0, else " +
+        "inconclusive; Holm over the reproduction's LM-tier claims",
+    },
+    {
+      id: "saturn.lm.2",
+      claim:
+        "The SATURN ladder beats direct training at the target on held-out target-level greedy pass@1 at " +
+        "equal rollouts, the ladder's validation decodes counted as rollouts",
+      rule: "as saturn.lm.1, each arm's test pass@1 read at its last evaluation whose rollouts (training " +
+        "rollouts plus, for the ladder, validation decodes) do not exceed the smaller of the two arms' final " +
+        "rollout counts",
+    },
+  ],
+  presets: {
+    quick: { seeds: 10, baseSeed: 2505, lm: SATURN_LM_QUICK },
+  },
+  amendments: [
+    {
+      date: "2026-11-29",
+      change: "code only, no registered value: LM-tier eval rows at step 0 leave out trainAccuracy (NaN), " +
+        "which the run log rejects",
+      reason: "the first registered quick run finished training and then crashed while logging its rows, " +
+        "before any claim was computed; it was rerun unchanged (same config and seeds)",
+      before: {},
+      after: { "saturn.lm.1": "inconclusive", "saturn.lm.2": "inconclusive" },
+    },
+  ],
+};
