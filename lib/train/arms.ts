@@ -26,9 +26,15 @@ export interface Arm<Opts = Record<string, unknown>> {
   config?: Partial<TrainerConfig>;
   /**
    * Fresh trainer parts for one run (called once per learning rate with that run's policy, so a curriculum
-   * may validate the policy being trained, e.g. the SATURN ladder).
+   * may validate the policy being trained, e.g. the SATURN ladder, and the run's rate).
    */
-  parts?: (policy: SequencePolicy) => ArmParts<Opts>;
+  parts?: (policy: SequencePolicy, run: ArmRun) => ArmParts<Opts>;
+}
+
+/** What an arm's `parts` factory learns about the run it builds parts for, besides its policy. */
+export interface ArmRun {
+  /** The run's learning rate (from the grid). */
+  lr: number;
 }
 
 /** Options of `trainArms`. */
@@ -104,7 +110,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
   for (const arm of o.arms) {
     for (const lr of o.learningRates) {
       const policy = await o.start.clone();
-      const parts = arm.parts?.(policy) ?? {};
+      const parts = arm.parts?.(policy, { lr }) ?? {};
       const trainer = new RLVRTrainer<Opts>({
         ...parts,
         policy,

@@ -1,0 +1,233 @@
+/**
+ * LM tier of the KAE reproduction (Kernelized Advantage Estimation, arXiv 2604.28005): a TinyTransformer
+ * warm-started on 1…maxDigits-digit addition (reproductions/lm_tier.ts) and trained by `RLVRTrainer` on a
+ * small finite pool (`trainSetSize`), so every prompt is revisited every few steps and KAE's per-prompt
+ * history exists. Arms, from the same start at every rate of one grid (equal tuning), at equal rollouts per step:
+ *
+ * - `reinforce`: G = 1, no baseline (Â = r);
+ * - `kae`: G = 1, Â = r − V̂_t(x), V̂ the Nadaraya–Watson smoothing of the prompt's past rewards over the step
+ *   index (`kaeEstimator`; at G = 1 the leave-one-out V̂ is the past-only baseline);
+ * - `grpo-g4`: GRPO at G = `grpoGroupSize` on batchSize / G prompts per step (the same rollouts per step).
+ *
+ * Value-MSE mechanism (the paper's "value MSE lower than GRPO's group mean"): in the `kae` runs, at the steps
+ * (s + 1) % probeEvery = 0, a `SuccessProbe` draws `probeSamples` fresh rollouts of every batch prompt from the
+ * pre-update policy (training is unchanged). The first `grpoGroupSize` of them form the group mean GRPO would see
+ * at that G (equal rollouts: 4× KAE's); the other K form the reference p̂ of the prompt's success probability.
+ * Squared errors against p̂ carry the reference's own noise Var(p̂) = p(1 − p)/K, removed by subtracting its
+ * unbiased estimate p̂(1 − p̂)/(K − 1) — so each reported MSE is an unbiased estimate of E[(V − p)²]. Also scored:
+ * the G = 1 group mean (the trained sample itself, the paper's equal-G comparison, where GRPO's advantage is 0).
+ *
+ * Where the toy differs from the paper: prompts are drawn uniformly with replacement from the pool (revisits at
+ * random gaps, ≈ trainSetSize / batchSize steps apart) rather than kept for several consecutive steps; the policy
+ * is a 1-layer transformer and the task is addition, with a few dozen steps; rewards are 0/1; the MSE is measured
+ * on the batch prompts at a few steps of the selected-rate run, against a K-sample reference.
+ *
+ * Cost: the quick preset took ≈ 87 CPU-seconds per seed on a loaded 2-core machine (about 2/3 of it the
+ * 300-step SFT warm start), so 10 seeds exceed the LM-tier budget of ~150 core-seconds several times over.
+ */
+import type { KaeAdvantagesResult, KaeKernel } from "../../lib/estimators/kae.ts";
+import { assertFiniteNumber, assertInteger, assertOneOf, ConfigError } from "../../lib/core/validate.ts";
+import { SuccessProbe, type SuccessProbeRecord } from "../../lib/curricula/observe.ts";
+import type { RunLog } from "../../lib/log/runlog.ts";
+import type { Arm } from "../../lib/train/arms.ts";
+import { type AdvantageContext, kaeEstimator } from "../../lib/train/advantages.ts";
+import { UniformSampling } from "../../lib/train/uniform.ts";
+import type { AdditionOptions } from "../../lib/tasks/addition.ts";
+import {
+  bySeed,
+  type ClaimRow,
+  directionalClaim,
+  pairedBySeed,
+  type Row,
+  type SeedContext,
+} from "../harness.ts";
+import { lmArmClaim, type LmTierBed, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
+import type { RegisteredClaim } from "../preregistration.ts";
+
+/** KAE LM-tier settings: the shared LM-tier fragment (groupSize = 1 for the G = 1 arms) plus KAE's. */
+export interface KaeLmConfig extends LmTierConfig {
+  /** KAE kernel over the step lag ("triangular": the paper's main choice). */
+  kernel: KaeKernel;
+  /** KAE bandwidth h in steps. */
+  bandwidth: number;
+  /** Group size of the GRPO arm, which samples batchSize / grpoGroupSize prompts per step (equal rollouts). */
+  grpoGroupSize: number;
+  /** Probe every this many steps (at 0-based steps s with (s + 1) % probeEvery = 0) in the KAE runs. */
+  probeEvery: number;
+  /** Fresh rollouts per probed prompt: grpoGroupSize for the group mean, the rest (K ≥ 2) for the reference p̂. */
+  probeSamples: number;
+}
+
+/** Arm names of the KAE LM tier. */
+export const KAE_LM_ARMS = ["reinforce", "kae", "grpo"] as const;
+
+/** Check every field; errors name `lm.<field>`. */
+export function validateKaeLm(c: KaeLmConfig): void {
+  validateLmTier(c, "lm");
+  if (c.groupSize !== 1) {
+    throw new ConfigError("lm.groupSize", "must be 1 (the G = 1 arms of KAE)", c.groupSize);
+  }
+  assertInteger("lm.trainSetSize", c.trainSetSize, { min: 1 });
+  assertOneOf("lm.kernel", c.kernel, ["triangular", "exponential"] as const);
+  assertFiniteNumber("lm.bandwidth", c.bandwidth, { min: 0, exclusiveMin: true });
+  assertInteger("lm.grpoGroupSize", c.grpoGroupSize, { min: 2 });
+  if (c.batchSize % c.grpoGroupSize !== 0) {
+    throw new ConfigError(
+      "lm.batchSize",
+      `must be a multiple of grpoGroupSize (${c.grpoGroupSize})`,
+      c.batchSize,
+    );
+  }
+  assertInteger("lm.probeEvery", c.probeEvery, { min: 1, max: c.steps });
+  assertInteger("lm.probeSamples", c.probeSamples, { min: c.grpoGroupSize + 2 });
+}
+
+/** 0-based probe steps of a run: s with (s + 1) % probeEvery = 0. */
+export function probeSteps(c: Pick<KaeLmConfig, "steps" | "probeEvery">): number[] {
+  return Array.from({ length: Math.floor(c.steps / c.probeEvery) }, (_, i) => (i + 1) * c.probeEvery - 1);
+}
+
+/** One probed prompt: KAE's V̂ with its kernel weight, the trained sample's reward, and the probe scores. */
+export interface ValueProbe {
+  /** V̂_t(x) used by KAE for the trained sample. */
+  baseline: number;
+  /** Its total kernel weight (0: no history, V̂ = 0). */
+  weight: number;
+  /** Reward of the trained sample (the G = 1 group mean). */
+  reward: number;
+  /** Scores of the fresh probe rollouts. */
+  scores: number[];
+}
+
+/** Unbiased value-MSE estimates of one run's probes (see module doc); `groupSize` samples form the group mean. */
+export function valueMse(probes: readonly ValueProbe[], groupSize: number): {
+  kae: number;
+  groupMean: number;
+  singleSample: number;
+  withHistory: number;
+  meanReference: number;
+  n: number;
+} {
+  let kae = 0, groupMean = 0, single = 0, hist = 0, ref = 0;
+  for (const p of probes) {
+    const K = p.scores.length - groupSize;
+    if (K < 2) {
+      throw new ConfigError("probes[].scores", `must hold ≥ ${groupSize + 2} scores`, p.scores.length);
+    }
+    const m = p.scores.slice(0, groupSize).reduce((a, b) => a + b, 0) / groupSize;
+    const pHat = p.scores.slice(groupSize).reduce((a, b) => a + b, 0) / K;
+    const noise = pHat * (1 - pHat) / (K - 1);
+    kae += (p.baseline - pHat) ** 2 - noise;
+    groupMean += (m - pHat) ** 2 - noise;
+    single += (p.reward - pHat) ** 2 - noise;
+    hist += p.weight > 0 ? 1 : 0;
+    ref += pHat;
+  }
+  const n = probes.length;
+  return {
+    kae: kae / n,
+    groupMean: groupMean / n,
+    singleSample: single / n,
+    withHistory: hist / n,
+    meanReference: ref / n,
+    n,
+  };
+}
+
+/**
+ * One seed of the KAE LM tier: `runLmTier` rows (`lm-eval`, `lm-best`) plus one `lm-value-mse` row — the value
+ * MSE of KAE's V̂, of the group mean of `grpoGroupSize` fresh samples and of the trained sample itself, over the
+ * probes of the `kae` run at its validation-selected rate.
+ */
+export async function runKaeLmTier(c: KaeLmConfig, ctx: SeedContext): Promise<Row[]> {
+  validateKaeLm(c);
+  const probes = new Map<number, ValueProbe[]>();
+  const arms = (bed: LmTierBed): Arm<AdditionOptions>[] => [
+    { name: "reinforce", config: { estimator: "reinforce" }, parts: () => ({ trainSet: bed.trainSet }) },
+    {
+      name: "kae",
+      config: { estimator: "kae" }, // the registered name; `parts.estimator` adds the options and `observe`
+      parts: (_policy, { lr }) => {
+        const list: ValueProbe[] = [];
+        probes.set(lr, list);
+        let pending: SuccessProbeRecord | null = null;
+        const observe = (results: KaeAdvantagesResult[], _rs: number[][], ctx: AdvantageContext) => {
+          const probe = pending;
+          if (probe === null || probe.step !== ctx.step) return;
+          results.forEach((res, g) =>
+            list.push({
+              baseline: res.baselines[0],
+              weight: res.weights[0],
+              reward: (probe.groups[g].correct ?? probe.groups[g].rewards)[0],
+              scores: probe.scores[g],
+            })
+          );
+        };
+        return {
+          trainSet: bed.trainSet,
+          estimator: kaeEstimator({ kernel: c.kernel, bandwidth: c.bandwidth }, { observe }),
+          curriculum: new SuccessProbe(new UniformSampling(), {
+            samples: c.probeSamples,
+            steps: probeSteps(c),
+            onProbe: (r) => (pending = r),
+          }),
+        };
+      },
+    },
+    {
+      name: "grpo",
+      config: { estimator: "grpo", groupSize: c.grpoGroupSize, batchSize: c.batchSize / c.grpoGroupSize },
+      parts: () => ({ trainSet: bed.trainSet }),
+    },
+  ];
+  const rows = await runLmTier(c, arms, ctx);
+  const best = rows.find((r) => r.kind === "lm-best" && r.arm === "kae")!;
+  const mse = valueMse(probes.get(Number(best.lr)) ?? [], c.grpoGroupSize);
+  rows.push({
+    tier: "lm",
+    kind: "lm-value-mse",
+    arm: "kae",
+    lr: best.lr,
+    mseKae: mse.kae,
+    mseGroupMean: mse.groupMean,
+    mseSingleSample: mse.singleSample,
+    withHistory: mse.withHistory,
+    meanReference: mse.meanReference,
+    probes: mse.n,
+  });
+  return rows;
+}
+
+const PAPER = "KAE (arXiv 2604.28005)";
+
+/**
+ * LM-tier claims, in the order of `registered` (ids kae.lm.1…4): KAE vs REINFORCE at G = 1 (equal steps and
+ * rollouts), KAE at G = 1 vs GRPO at G = 4 (equal rollouts), and KAE's value MSE below the G = 1 and the
+ * G = 4 group means (per-seed paired differences, 95% bootstrap CI via `directionalClaim`).
+ */
+export function checkKaeLmClaims(log: RunLog, registered: readonly RegisteredClaim[]): ClaimRow[] {
+  const byId = (id: string) => {
+    const r = registered.find((x) => x.id === id);
+    if (!r) throw new ConfigError("registered", `must hold claim ${id}`);
+    return r;
+  };
+  const mseClaim = (id: string, field: string): ClaimRow => {
+    const reg = byId(id);
+    const diffs = pairedBySeed(
+      bySeed(log, { kind: "lm-value-mse" }, field),
+      bySeed(log, { kind: "lm-value-mse" }, "mseKae"),
+    );
+    const row = directionalClaim(reg.claim, PAPER, [diffs], "greater", {
+      statistic:
+        `per-seed difference of value MSE against a Monte-Carlo success probability (${field} − mseKae), ` +
+        "KAE run at its validation-selected rate",
+    });
+    return { ...row, id: reg.id, tier: "lm" };
+  };
+  return [
+    lmArmClaim(log, byId("kae.lm.1"), PAPER, { a: "kae", b: "reinforce", field: "testAccuracy" }),
+    lmArmClaim(log, byId("kae.lm.2"), PAPER, { a: "kae", b: "grpo", field: "testAtEqualRollouts" }),
+    mseClaim("kae.lm.3", "mseSingleSample"),
+    mseClaim("kae.lm.4", "mseGroupMean"),
+  ];
+}

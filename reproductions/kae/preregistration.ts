@@ -1,0 +1,114 @@
+/**
+ * Pre-registration of the LM tier of the KAE reproduction (Kernelized Advantage Estimation, arXiv 2604.28005),
+ * committed before its first run at these presets. Changing any registered value un-registers the claims (see
+ * reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ */
+import type { Preregistration } from "../preregistration.ts";
+import type { KaeLmConfig } from "./lm.ts";
+
+/** LM-tier settings of the quick preset (2 CPU cores). */
+export const KAE_LM_QUICK: KaeLmConfig = {
+  dModel: 32,
+  nLayers: 1,
+  nHeads: 2,
+  sftSteps: 300,
+  sftBatchSize: 32,
+  sftLr: 3e-3,
+  maxDigits: 3,
+  validationPerDigit: 8,
+  testPerDigit: 16,
+  trainSetSize: 32,
+  steps: 30,
+  evalEvery: 10,
+  batchSize: 16,
+  groupSize: 1,
+  learningRates: [1e-3],
+  kernel: "triangular",
+  bandwidth: 8,
+  grpoGroupSize: 4,
+  probeEvery: 10,
+  probeSamples: 36,
+};
+
+/** LM-tier settings of the smoke preset (CI: seconds; too small for verdicts). */
+export const KAE_LM_SMOKE: KaeLmConfig = {
+  ...KAE_LM_QUICK,
+  dModel: 16,
+  sftSteps: 10,
+  maxDigits: 1,
+  validationPerDigit: 4,
+  testPerDigit: 4,
+  trainSetSize: 8,
+  steps: 2,
+  evalEvery: 1,
+  batchSize: 4,
+  learningRates: [1e-3],
+  probeEvery: 1,
+  probeSamples: 8,
+};
+
+/** The committed plan. */
+export const KAE_LM_PREREGISTRATION: Preregistration = {
+  tier: "lm",
+  registered: "2026-11-29",
+  pilots:
+    "cost only, on scratch seeds (baseSeed 999000111 and a bare warm start at seed 5), no registered seed: " +
+    "one run of an earlier, larger draft (2 rates, 40 steps, 16/32 held-out problems per digit) was stopped " +
+    "after 2 CPU-minutes before printing any result; SFT warm starts measured 64 CPU-s for 300 steps on " +
+    "1–3 digits (greedy accuracy 0.35 on 96 problems) and 26 CPU-s for 150 steps on 1–2 digits (accuracy " +
+    "0.08–0.09 at SFT lr 3e-3 and 1e-2); 10 RL steps of 16 rollouts cost 1.4–1.7 CPU-s and a probe of " +
+    "16 × 36 rollouts 1.0–1.5 CPU-s (machine loaded). Consequences: the filtering tier's SFT (300 steps, 1–3 " +
+    "digits), one learning rate (1e-3, the rate of the filtering tier's grid that suits 16 rollouts per step; " +
+    "all arms share it, so tuning is equal but not selected), 30 steps, 8/16 held-out problems per digit. No " +
+    "accuracy or MSE of any arm was seen before registration. Bandwidth h = 8 was fixed a priori: prompts " +
+    "recur every trainSetSize / batchSize = 2 steps on average, so the triangular kernel spans ≈ 4 revisits.",
+  claims: [
+    {
+      id: "kae.lm.1",
+      claim: "At group size G = 1, the KAE baseline beats REINFORCE without a baseline on held-out accuracy",
+      rule:
+        "per-seed paired difference of final test accuracy (kae − reinforce), G = 1, equal steps and rollouts, " +
+        "each arm at the rate of the grid with the best final validation accuracy; IQM over seeds, 95% bootstrap " +
+        "CI; reproduced iff CI > 0, not reproduced iff CI < 0, else inconclusive; Holm over the LM-tier claims",
+    },
+    {
+      id: "kae.lm.2",
+      claim: "KAE at G = 1 beats GRPO at G = 4 on held-out accuracy at equal rollouts",
+      rule:
+        "as kae.lm.1 for (kae − grpo), GRPO at G = 4 on batchSize / 4 prompts per step, so both arms spend " +
+        "batchSize rollouts per step (equal steps and equal rollouts)",
+    },
+    {
+      id: "kae.lm.3",
+      claim:
+        "KAE's baseline V̂ has lower value MSE than the G = 1 group mean (the paper's equal-G comparison)",
+      rule:
+        "in the kae run at its selected rate, at steps 10, 20, 30, every batch prompt's V̂ and its trained " +
+        "sample r are scored against p̂, the mean of 32 fresh rollouts from the pre-update policy; MSE = " +
+        "mean (·− p̂)² − p̂(1 − p̂)/31 (unbiased); per-seed difference MSE(r) − MSE(V̂), IQM, 95% bootstrap CI; " +
+        "reproduced iff CI > 0, not reproduced iff CI < 0, else inconclusive; Holm over the LM-tier claims",
+    },
+    {
+      id: "kae.lm.4",
+      claim:
+        "KAE's V̂ at G = 1 has lower value MSE than GRPO's group mean at G = 4 (equal rollouts: 4× KAE's)",
+      rule: "as kae.lm.3 with the group mean of 4 further fresh rollouts of the same prompt in place of r",
+    },
+  ],
+  presets: {
+    quick: { seeds: 10, baseSeed: 2604, lm: KAE_LM_QUICK },
+  },
+  amendments: [
+    {
+      date: "2026-11-29",
+      change: "registered quick baseSeed 260428005 → 2604",
+      reason:
+        "the KAE reproduction runs its exact and LM tiers from one config whose quick baseSeed is 2604; " +
+        "changed before any LM-tier result was read. A run at baseSeed 260428005 had been started; it was " +
+        "stopped for wall time on the loaded machine with seeds 0–3 of 10 done (old engine), and is reported " +
+        "as an unregistered partial run, not as the registered one",
+      before: {},
+      after: {},
+    },
+  ],
+};
