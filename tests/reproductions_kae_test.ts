@@ -65,7 +65,7 @@ Deno.test("KAE run: the measured group-mean MSE matches its closed form E[V(1−
   const log = await runReproduction(kae, {
     preset: "smoke",
     seeds: 1,
-    config: { lengths: [3], mseSteps: 200, g1Steps: 20 },
+    config: { lengths: [3], mseSteps: 200, g1Steps: 20, tiers: ["exact"] },
     progress: false,
   });
   const measured = Number(selectRows(log, { kind: "mse", baseline: "groupMean" })[0].mse);
@@ -73,8 +73,9 @@ Deno.test("KAE run: the measured group-mean MSE matches its closed form E[V(1−
   // 800 groups; the squared error of a binomial mean has relative SE ≈ √(2/800) ≈ 5%: 20% is ~4 SE.
   assert.ok(Math.abs(measured / expected - 1) < 0.2, `measured ${measured} vs closed form ${expected}`);
   const claims = kae.checkClaims(log);
-  assert.equal(claims.length, 5);
+  assert.equal(claims.length, 5 + 4); // the LM tier's 4 claims come out inconclusive with n = 0 (tier skipped)
   for (const c of claims) assert.ok(VERDICTS.includes(c.verdict));
+  for (const c of claims.slice(5)) assert.deepEqual([c.tier, c.verdict, c.n], ["lm", "inconclusive", 0]);
   // G = 1 with GRPO's group mean: the advantage is identically 0, so the policy never moves.
   const g = selectRows(log, { kind: "g1", arm: "groupMean" })[0];
   assert.equal(g.final, g.initial);

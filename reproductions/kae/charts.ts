@@ -1,6 +1,7 @@
 /** Charts of the KAE reproduction (arXiv 2604.28005). */
 import type { RunLog } from "../../lib/log/runlog.ts";
 import { bandChart, whiskerChart } from "../charts.ts";
+import { lmTierCharts } from "../lm_tier.ts";
 import { type ChartEntry, iqmWithCI, logConfig, selectRows } from "../harness.ts";
 import { KAE_BASELINES, type KaeConfig } from "./mod.ts";
 
@@ -64,5 +65,6 @@ export function kaeCharts(log: RunLog): ChartEntry[] {
         yTitle: "success probability",
       }),
     },
+    ...lmTierCharts(log, "KAE LM tier"),
   ];
 }

@@ -10,6 +10,8 @@ import {
   selectRows,
 } from "../harness.ts";
 import type { KaeConfig } from "./mod.ts";
+import { checkKaeLmClaims } from "./lm.ts";
+import { KAE_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** tasks (lengths) × runs (seeds) matrix of f(rows of one (length, seed)). */
 function perLengthSeed(log: RunLog, kind: string, f: (rows: Row[]) => number): number[][] {
@@ -85,5 +87,6 @@ export function checkKaeClaims(log: RunLog): ClaimRow[] {
       "greater",
       { statistic: "per (L, seed) final mean success, KAE − batch mean, IQM", seed: 14 },
     ),
+    ...checkKaeLmClaims(log, KAE_LM_PREREGISTRATION.claims),
   ];
 }

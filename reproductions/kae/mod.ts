@@ -39,12 +39,17 @@ import { SimChain } from "../../lib/tasks/chain.ts";
 import { RLVRTrainer } from "../../lib/train/trainer.ts";
 import type { Rng } from "../../lib/core/rng.ts";
 import { ConfigError } from "../../lib/core/validate.ts";
-import type { BaseConfig, Reproduction, Row, SeedContext } from "../harness.ts";
+import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
 import { checkKaeClaims } from "./claims.ts";
+import { KAE_LM_ARMS, type KaeLmConfig, runKaeLmTier, validateKaeLm } from "./lm.ts";
+import { KAE_LM_PREREGISTRATION, KAE_LM_QUICK, KAE_LM_SMOKE } from "./preregistration.ts";
+import { LM_TIER_FULL } from "../lm_tier.ts";
 import { kaeCharts } from "./charts.ts";
 
 /** KAE reproduction config. */
 export interface KaeConfig extends BaseConfig {
+  /** LM tier (reproductions/kae/lm.ts): G = 1 REINFORCE vs KAE vs GRPO at G = 4 on a revisited addition pool. */
+  lm: KaeLmConfig;
   /** Chain lengths L (the strata of the stratified bootstrap). */
   lengths: number[];
   /** Options per step K. */
@@ -97,6 +102,7 @@ const COMMON = {
 };
 
 function checkConfig(c: KaeConfig): void {
+  validateKaeLm(c.lm);
   if (
     !Array.isArray(c.lengths) || c.lengths.length === 0 ||
     c.lengths.some((d) => !Number.isInteger(d) || d < 1)
@@ -280,13 +286,14 @@ async function g1Experiment(c: KaeConfig, L: number, rng: Rng): Promise<Row[]> {
 
 async function runSeed(c: KaeConfig, ctx: SeedContext): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const [li, L] of c.lengths.entries()) {
+  for (const [li, L] of runsTier(c, "exact") ? c.lengths.entries() : []) {
     const rng = ctx.rng.split(li);
     rows.push(...await mseExperiment(c, L, rng.split(0)));
     ctx.tick(1, { L });
     rows.push(...await g1Experiment(c, L, rng.split(1)));
     ctx.tick(1, { L });
   }
+  if (runsTier(c, "lm")) rows.push(...await runKaeLmTier(c.lm, ctx));
   return rows;
 }
 
@@ -305,6 +312,7 @@ export const kae: Reproduction<KaeConfig> = {
       g1Steps: 40,
       curveEvery: 10,
       bandwidthSweep: [1, 4],
+      lm: KAE_LM_SMOKE,
     },
     quick: {
       ...COMMON,
@@ -314,6 +322,7 @@ export const kae: Reproduction<KaeConfig> = {
       g1Steps: 200,
       curveEvery: 20,
       bandwidthSweep: [1, 2, 4, 8, 16],
+      lm: KAE_LM_QUICK,
     },
     full: {
       ...COMMON,
@@ -323,10 +332,12 @@ export const kae: Reproduction<KaeConfig> = {
       g1Steps: 1500,
       curveEvery: 50,
       bandwidthSweep: [1, 2, 4, 8, 16, 32],
+      lm: { ...KAE_LM_QUICK, ...LM_TIER_FULL, trainSetSize: 256, groupSize: 1 },
     },
   },
+  preregistrations: [KAE_LM_PREREGISTRATION],
   validate: checkConfig,
-  unitsPerSeed: (config) => 2 * config.lengths.length,
+  unitsPerSeed: (config) => 2 * config.lengths.length + KAE_LM_ARMS.length,
   runSeed,
   checkClaims: checkKaeClaims,
   charts: kaeCharts,
