@@ -32,6 +32,8 @@ export interface SweepSlider {
   y: string;
   /** Colour column (one line per value, e.g. the arm). */
   color: string;
+  /** Chart title. */
+  title: string;
   /** One line for the notebook: what the slider moves and what the chart shows. */
   caption: string;
 }
@@ -40,6 +42,7 @@ export interface SweepSlider {
 export const SWEEP_SLIDERS: Record<string, SweepSlider> = {
   filtering: {
     sweep: "filtering-low",
+    title: "Held-out accuracy (mean over seeds) at each T_low",
     param: "low",
     where: { kind: "curve" },
     x: "step",
@@ -49,6 +52,7 @@ export const SWEEP_SLIDERS: Record<string, SweepSlider> = {
   },
   seele: {
     sweep: "seele-initialHintRate",
+    title: "Unhinted held-out accuracy (mean over seeds) at each first-visit hint rate",
     param: "initialHintRate",
     where: { kind: "curve" },
     x: "step",
@@ -59,6 +63,7 @@ export const SWEEP_SLIDERS: Record<string, SweepSlider> = {
   },
   kae: {
     sweep: "kae-bandwidth",
+    title: "Value-estimate MSE (mean over seeds), L = 5, at each KAE bandwidth h",
     param: "bandwidth",
     where: { kind: "mseCurve", length: 5 },
     x: "step",
@@ -68,6 +73,7 @@ export const SWEEP_SLIDERS: Record<string, SweepSlider> = {
   },
   rover: {
     sweep: "rover-temperature",
+    title: "Expected distinct solutions (mean over seeds), depth 7, at each ρ",
     param: "temperature",
     where: { kind: "curve", depth: 7 },
     x: "step",
@@ -77,6 +83,7 @@ export const SWEEP_SLIDERS: Record<string, SweepSlider> = {
   },
   saturn: {
     sweep: "saturn-threshold",
+    title: "Held-out target pass@1 (mean over seeds) at each advance threshold",
     param: "threshold",
     where: { kind: "curve" },
     x: "rollouts",
@@ -86,6 +93,7 @@ export const SWEEP_SLIDERS: Record<string, SweepSlider> = {
   },
   nsr: {
     sweep: "nsr-lambda",
+    title: "Exact held-out pass@256 (mean over seeds) at each λ",
     param: "lambda",
     where: { kind: "curve" },
     x: "step",
@@ -95,15 +103,18 @@ export const SWEEP_SLIDERS: Record<string, SweepSlider> = {
   },
   rlcr: {
     sweep: "rlcr-referenceWeights",
+    title: "Mean stated confidence during RL (mean over seeds) for each start",
     param: "referenceWeights",
     where: { kind: "curve" },
     x: "step",
-    y: "ece",
+    y: "meanConfidence",
     color: "arm",
-    caption: "the start's calibration (weights of the confidence levels in the SFT references); ECE per arm",
+    caption:
+      "the start's calibration (weights of the confidence levels in the SFT references); mean stated confidence per arm",
   },
   "grpo-ablation": {
     sweep: "grpo-ablation-epsHigh",
+    title: "Policy entropy (mean over seeds) at each ε_high",
     param: "epsHigh",
     where: { kind: "curve" },
     x: "step",
@@ -117,11 +128,17 @@ export const SWEEP_SLIDERS: Record<string, SweepSlider> = {
 export interface PublishedSweep {
   /** Where the numbers came from. */
   header: Provenance & { published: string; command: string; seeds: number; preset: string; sweep: string };
-  /** The slider's columns and caption. */
+  /** Chart title. */
+  title: string;
+  /** The swept config field (the slider). */
   param: string;
+  /** x column. */
   x: string;
+  /** y column (seed mean). */
   y: string;
+  /** Colour column. */
   color: string;
+  /** What the slider moves and what the chart shows. */
   caption: string;
   /** Tidy rows {param, color, x, y, n}: y averaged over n seeds. */
   rows: Record<string, number | string>[];
@@ -146,7 +163,7 @@ export function sweepCommand(
 }
 
 /**
- * Tidy slider rows: mean of `y` over seeds per (param, color, x), n = seeds averaged; when there are more than
+ * Tidy slider rows: mean of `y` over seeds (6 significant digits) per (param, color, x), n = seeds averaged; when there are more than
  * `maxRows`, every k-th x value is kept (the first and last always), k the smallest that fits.
  */
 export function sliderRows(
@@ -174,7 +191,7 @@ export function sliderRows(
     [s.param]: g.key[0] as number | string,
     [s.color]: g.key[1] as number | string,
     [s.x]: g.key[2],
-    [s.y]: g.sum / g.n,
+    [s.y]: Number((g.sum / g.n).toPrecision(6)),
     n: g.n,
   }));
 }
@@ -208,6 +225,7 @@ export async function publishSweep(
       preset: meta.preset,
       sweep: s.sweep,
     },
+    title: s.title,
     param: s.param,
     x: s.x,
     y: s.y,

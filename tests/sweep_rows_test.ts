@@ -124,6 +124,7 @@ Deno.test("publish-sweeps: header with the reproducing command, seed-mean rows o
         x: "step",
         y: "acc",
         color: "arm",
+        title: "toy chart",
         caption: "toy",
       },
       provenance: { commit: "abc", dirty: false, cpu: "cpu", cores: 2, os: "linux" },
@@ -132,6 +133,7 @@ Deno.test("publish-sweeps: header with the reproducing command, seed-mean rows o
     const file = JSON.parse(await Deno.readTextFile(join(out, "toy.json")));
     assert.deepEqual(file, JSON.parse(JSON.stringify(res)));
     assert.equal(file.header.commit, "abc");
+    assert.equal(file.title, "toy chart");
     assert.equal(file.header.published, "2026-01-02");
     assert.equal(file.header.seeds, 2);
     assert.equal(
