@@ -169,8 +169,8 @@ export async function collectSweep(list: JobList, jobsDir: string): Promise<Swee
   return { name, dir, points, claims, seeds, charts };
 }
 
-/** Equality filter on run rows: a row is kept when every named field equals the given value. */
-export type RowFilter = Record<string, string | number>;
+/** Filter on run rows: a row is kept when every named field equals the given value (or one of the given list). */
+export type RowFilter = Record<string, string | number | (string | number)[]>;
 
 /**
  * A finished sweep's run rows: for each grid point (sweep.json's grid, in job-list order) and seed, the rows of
@@ -214,7 +214,7 @@ export async function sweepRunRows(dir: string, where: RowFilter = {}): Promise<
       for (const line of text.split("\n")) {
         if (line.trim() === "") continue;
         const row = { ...JSON.parse(line) as Row, ...cols };
-        if (keep.every(([k, v]) => row[k] === v)) out.push(row);
+        if (keep.every(([k, v]) => Array.isArray(v) ? v.includes(row[k]) : row[k] === v)) out.push(row);
       }
     }
   }

@@ -65,11 +65,12 @@ export const SWEEP_SLIDERS: Record<string, SweepSlider> = {
     sweep: "kae-bandwidth",
     title: "Value-estimate MSE (mean over seeds), L = 5, at each KAE bandwidth h",
     param: "bandwidth",
-    where: { kind: "mseCurve", length: 5 },
+    // batchMean's MSE is ~30× the others' and would flatten them on a shared y scale.
+    where: { kind: "mseCurve", length: 5, baseline: ["kae", "groupMean", "groupMeanLOO"] },
     x: "step",
     y: "mse",
     color: "baseline",
-    caption: "KAE bandwidth h (iterations); value-estimate MSE per baseline, chain length L = 5",
+    caption: "KAE bandwidth h (iterations); value-estimate MSE per per-prompt baseline, chain length L = 5",
   },
   rover: {
     sweep: "rover-temperature",

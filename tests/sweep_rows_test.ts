@@ -78,6 +78,11 @@ Deno.test("sweepRunRows: every seed's rows of every point, filtered by where, an
       ],
     );
     assert.equal((await sweepRunRows(dir, { kind: "nothing" })).length, 0);
+    // A list matches any of its values.
+    assert.deepEqual(
+      (await sweepRunRows(dir, { kind: ["final", "other"], lr: [0.3] })).map((r) => [r.seed, r.acc]),
+      [[0, 9], [1, 9]],
+    );
     // A point without seeds and a folder without sweep.json are ConfigErrors.
     await Deno.remove(join(dir, "points", "lr=0.3_lengths=[3+5]"), { recursive: true });
     await assert.rejects(() => sweepRunRows(dir), ConfigError);
