@@ -175,7 +175,7 @@ Deno.test({
       assert.equal(logs.length, 2, `one log per array task: ${logs}`);
       // --collect rebuilds the same claims from the shared folder.
       const collected = await run(join(tmp, "collect"), ["--collect", join(tmp, "slurm", "results", "jobs")]);
-      assert.match(collected, /\[(reproduced|not reproduced|inconclusive)\]/);
+      assert.match(collected, /\[(reproduced|not reproduced|inconclusive)[\];]/);
     } finally {
       for (const p of daemons.reverse()) {
         try {
