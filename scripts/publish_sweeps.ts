@@ -9,9 +9,11 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../lib/core/validate.ts";
-import type { Grid } from "../lib/jobs/grid.ts";
+import type { Grid, GridValue } from "../lib/jobs/grid.ts";
 import { type RowFilter, sweepRunRows } from "../reproductions/sweep.ts";
 import { type Provenance, provenance } from "./publish_results.ts";
+
+export type { Grid, GridValue, Provenance, RowFilter };
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
