@@ -7,7 +7,8 @@
  * - `seeds`: one row per (point, seed, group, metric): the grid fields, `point`, `seed`, `group` (the string
  *   fields of the seed's rows, e.g. "arm=grpo"), `metric`, `value` = the metric's last logged value in that group.
  * Both are saved as CSV and JSON under results/sweeps/<name>/, with a vega-lite chart per claim (estimate and
- * 95% CI against the first grid field, coloured by the second).
+ * 95% CI against the first grid field, coloured by the second). `sweepRunRows` reads a finished sweep's per-seed
+ * run rows back, annotated with the grid fields (the data of a notebook's sweep explorer).
  */
 import { join, resolve } from "node:path";
 import * as aq from "arquero";
@@ -166,6 +167,58 @@ export async function collectSweep(list: JobList, jobsDir: string): Promise<Swee
     JSON.stringify({ ...list.command, points: points.map(pointKey) }, null, 2) + "\n",
   );
   return { name, dir, points, claims, seeds, charts };
+}
+
+/** Filter on run rows: a row is kept when every named field equals the given value (or one of the given list). */
+export type RowFilter = Record<string, string | number | (string | number)[]>;
+
+/**
+ * A finished sweep's run rows: for each grid point (sweep.json's grid, in job-list order) and seed, the rows of
+ * `points/<point key>/seeds/<seed>.jsonl`, each annotated with the grid fields (arrays as JSON text, as in the
+ * claims table) and `point`, kept when they match `where` (grid fields included); rows keep their `seed` column.
+ */
+export async function sweepRunRows(dir: string, where: RowFilter = {}): Promise<Row[]> {
+  let meta: { grid?: Grid };
+  try {
+    meta = JSON.parse(await Deno.readTextFile(join(dir, "sweep.json")));
+  } catch {
+    throw new ConfigError("dir", "must be a finished sweep folder holding sweep.json", dir);
+  }
+  const grid = meta.grid ?? {};
+  const fields = Object.keys(grid);
+  const keep = Object.entries(where);
+  const out: Row[] = [];
+  for (const point of gridPoints(grid)) {
+    const seedDir = join(dir, "points", pointKey(point), "seeds");
+    const files: { seed: number; name: string }[] = [];
+    try {
+      for await (const e of Deno.readDir(seedDir)) {
+        const m = /^(\d+)\.jsonl$/.exec(e.name);
+        if (e.isFile && m) files.push({ seed: Number(m[1]), name: e.name });
+      }
+    } catch {
+      throw new ConfigError("dir", `must hold the seeds of grid point ${pointKey(point)}`, seedDir);
+    }
+    if (files.length === 0) {
+      throw new ConfigError("dir", `must hold the seeds of grid point ${pointKey(point)}`, seedDir);
+    }
+    files.sort((a, b) => a.seed - b.seed);
+    const cols: Row = {};
+    for (const f of fields) {
+      const v = point[f];
+      cols[f] = typeof v === "number" || typeof v === "string" ? v : JSON.stringify(v);
+    }
+    cols.point = pointKey(point);
+    for (const f of files) {
+      const text = await Deno.readTextFile(join(seedDir, f.name));
+      for (const line of text.split("\n")) {
+        if (line.trim() === "") continue;
+        const row = { ...JSON.parse(line) as Row, ...cols };
+        if (keep.every(([k, v]) => Array.isArray(v) ? v.includes(row[k]) : row[k] === v)) out.push(row);
+      }
+    }
+  }
+  return out;
 }
 
 /** Run a grid sweep of a reproduction (see module doc); resolves when every point is gathered and saved. */

@@ -3,6 +3,7 @@
  * docs/results/ (same relative layout, so the report's links keep working), replacing what was published
  * before, with a header naming the commit (`git rev-parse HEAD`, marked "+ uncommitted changes" when the work
  * tree differs) and the machine (CPU model, logical cores, OS) the numbers came from.
+ * docs/results/sweeps/ (from `deno task publish-sweeps`) is kept.
  * Usage: `deno task publish-results [--results results] [--out docs/results]`.
  */
 import { cpus, platform, release } from "node:os";
@@ -57,7 +58,7 @@ export function provenanceHeader(p: Provenance, date = new Date()): string {
 export interface PublishOptions {
   /** Source directory holding REPORT.md and <name>/*.svg (default "results"). */
   results?: string;
-  /** Destination directory, replaced entirely (default "docs/results"). */
+  /** Destination directory, replaced except its sweeps/ folder (default "docs/results"). */
   out?: string;
   /** Provenance to stamp (default: `provenance()`). */
   provenance?: Provenance;
@@ -82,10 +83,11 @@ export async function publishResults(options: PublishOptions = {}): Promise<stri
     }
   }
   svgs.sort();
-  await Deno.remove(out, { recursive: true }).catch((e) => {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  });
+  // Replace everything but sweeps/ (the notebooks' slider data, published by `deno task publish-sweeps`).
   await Deno.mkdir(out, { recursive: true });
+  for await (const e of Deno.readDir(out)) {
+    if (e.name !== "sweeps") await Deno.remove(join(out, e.name), { recursive: true });
+  }
   const written = [join(out, "REPORT.md")];
   await Deno.writeTextFile(written[0], provenanceHeader(options.provenance ?? provenance()) + report);
   for (const rel of svgs) {

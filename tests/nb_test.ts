@@ -123,7 +123,7 @@ Deno.test({
   },
 });
 
-Deno.test("publish-results: REPORT.md with commit + machine header and results/<name>/*.svg, old files replaced", async () => {
+Deno.test("publish-results: REPORT.md with commit + machine header and results/<name>/*.svg, old files replaced, sweeps/ kept", async () => {
   const { publishResults, provenance } = await import("../scripts/publish_results.ts");
   const src = await Deno.makeTempDir();
   const out = await Deno.makeTempDir();
@@ -135,7 +135,11 @@ Deno.test("publish-results: REPORT.md with commit + machine header and results/<
     await Deno.writeTextFile(join(src, "seele", "curve.html"), "<html></html>");
     await Deno.writeTextFile(join(src, "seele", "seeds", "deep.svg"), svg);
     await Deno.writeTextFile(join(out, "stale.svg"), svg);
+    await Deno.mkdir(join(out, "sweeps"));
+    await Deno.writeTextFile(join(out, "sweeps", "seele.json"), "{}\n");
     const written = await publishResults({ results: src, out });
+    // The notebooks' slider data (deno task publish-sweeps) survives a publish-results.
+    assert.equal(await Deno.readTextFile(join(out, "sweeps", "seele.json")), "{}\n");
     assert.deepEqual(written.map((p: string) => p.slice(out.length + 1)).sort(), [
       "REPORT.md",
       "seele/curve.svg",
