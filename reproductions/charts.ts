@@ -128,7 +128,7 @@ export function whiskerChart(
   values: readonly WhiskerRow[],
   o: { title: string; xTitle: string; zero?: boolean },
 ): Chart {
-  const y = { field: "label", type: "nominal", title: null, sort: null };
+  const y = { field: "label", type: "nominal", title: null, sort: null, axis: { labelLimit: 360 } };
   const color = { field: "group", type: "nominal", title: null };
   const layer: Record<string, unknown>[] = [
     {
@@ -143,7 +143,7 @@ export function whiskerChart(
   if (o.zero) layer.push({ mark: { type: "rule", strokeDash: [4, 4] }, encoding: { x: { datum: 0 } } });
   return new Chart({
     title: o.title,
-    width: 360,
+    width: 420,
     data: { values: values.map((v) => ({ group: "", ...v })) },
     layer,
   });
