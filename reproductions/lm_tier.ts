@@ -259,7 +259,7 @@ export function lmSelectedCurves(log: RunLog): Row[] {
   );
 }
 
-/** Charts of the LM tier: held-out test accuracy against RL steps and against rollouts spent, per arm. */
+/** Charts of the LM tier: held-out test accuracy against RL steps and rollouts spent, and the realised training accuracy, per arm. */
 export function lmTierCharts(log: RunLog, title: string): ChartEntry[] {
   const rows = lmSelectedCurves(log);
   if (rows.length === 0) return [];
@@ -273,6 +273,19 @@ export function lmTierCharts(log: RunLog, title: string): ChartEntry[] {
         yTitle: "held-out test accuracy (mean, 95% CI)",
         points: true,
       }),
+    },
+    {
+      name: "lm_train_accuracy",
+      chart: learningCurve(
+        rows.filter((r) => Number.isFinite(Number(r.trainAccuracy)) && r.trainAccuracy !== null),
+        {
+          y: "trainAccuracy",
+          x: "step",
+          title: `${title}: realised training-batch accuracy (hinted or filtered batches as trained)`,
+          yTitle: "training accuracy (mean over the window, 95% CI)",
+          points: true,
+        },
+      ),
     },
     {
       name: "lm_test_accuracy_by_rollouts",

@@ -85,7 +85,26 @@ Deno.test("filtering smoke run: equal training batches, filters generate ≥ as 
   }
   const lmRows = claims.slice(6);
   assert.deepEqual(lmRows.map((r) => [r.id, r.tier]), [["filtering.lm.1", "lm"], ["filtering.lm.2", "lm"]]);
-  assert.equal(filtering.charts(log).length, 4 + 2);
+  // Per-prompt table (smoke logs it): every step of every arm has one row per trained group (B for GRPO, ≤ B for
+  // the filters), and p̂ is a mean of G binary outcomes, so a multiple of 1/G in [0, 1].
+  for (let s = 0; s < c.seeds; s++) {
+    const grpo = selectRows(log, { kind: "prompt", arm: "grpo", seed: s });
+    assert.equal(grpo.length, c.steps * c.batchSize);
+    for (const arm of ["dapo", "balanced"]) {
+      const steps = new Map<number, number>();
+      for (const r of selectRows(log, { kind: "prompt", arm, seed: s })) {
+        steps.set(Number(r.step), (steps.get(Number(r.step)) ?? 0) + 1);
+      }
+      for (const n of steps.values()) assert.ok(n >= 1 && n <= c.batchSize);
+    }
+    for (const r of selectRows(log, { kind: "prompt", seed: s })) {
+      const k = Number(r.passRate) * c.groupSize;
+      assert.ok(Math.abs(k - Math.round(k)) < 1e-9 && k >= 0 && k <= c.groupSize, `p̂ ${r.passRate}`);
+    }
+  }
+  const names = filtering.charts(log).map((x) => x.name);
+  assert.equal(names.length, 4 + 3 + 3);
+  for (const arm of ["grpo", "dapo", "balanced"]) assert.ok(names.includes(`prompt_pass_rates_${arm}`));
 });
 
 Deno.test("filtering: the quick preset is the registered LM-tier plan (a changed value un-registers its claims)", () => {

@@ -71,6 +71,7 @@ Deno.test("saturn smoke: budgets, ladder accounting, claims table", async () => 
     "zero_reward_groups",
     "final_pass",
     "lm_test_accuracy_by_step",
+    "lm_train_accuracy",
     "lm_test_accuracy_by_rollouts",
   ]);
 });

@@ -68,7 +68,7 @@ Deno.test("seele smoke run: equal rollout budget in every arm, hint rates, desce
     assert.ok(Number.isFinite(r.estimate) && r.ci[0] <= r.ci[1] && VERDICTS.includes(r.verdict), r.claim);
   }
   assert.deepEqual(claims.slice(5).map((r) => r.id), ["seele.lm.1", "seele.lm.2", "seele.lm.3"]);
-  assert.equal(seele.charts(log).length, 3 + 2);
+  assert.equal(seele.charts(log).length, 3 + 3);
 });
 
 Deno.test("seele: the quick preset is the registered LM-tier plan", () => {

@@ -3,6 +3,7 @@ import type { RunLog } from "../../lib/log/runlog.ts";
 import { bandChart, scatterChart } from "../charts.ts";
 import { type ChartEntry, logConfig, type Row, selectRows } from "../harness.ts";
 import { lmTierCharts } from "../lm_tier.ts";
+import { type PromptLogData, promptPassRateChart } from "../../lib/viz/prompts.ts";
 import { FILTERING_ARMS, type FilteringConfig } from "./mod.ts";
 
 /** Charts: held-out learning curves vs steps and vs rollouts, and the improvement vs p̂(1 − p̂) scatter. */
@@ -75,6 +76,19 @@ export function filteringCharts(log: RunLog): ChartEntry[] {
         yTitle: "held-out improvement",
       }),
     },
+    ...promptCharts(log),
     ...lmTierCharts(log, "Filtering LM tier"),
   ];
+}
+
+/** Per-prompt view (when the run logged it): the p̂ distribution over steps and the informative-band share, per arm. */
+function promptCharts(log: RunLog): ChartEntry[] {
+  const prompts = selectRows(log, { kind: "prompt" });
+  if (prompts.length === 0) return [];
+  return FILTERING_ARMS.filter((arm) => prompts.some((r) => r.arm === arm)).map((arm) => ({
+    name: `prompt_pass_rates_${arm}`,
+    chart: promptPassRateChart(prompts.filter((r) => r.arm === arm) as unknown as PromptLogData, {
+      title: `Per-prompt p̂ over training steps (${arm} arm, all seeds pooled)`,
+    }),
+  }));
 }

@@ -71,6 +71,8 @@ export interface FilteringConfig extends BaseConfig, FeatureChainSetup {
   probeAt: number[];
   /** Probe experiment: one-step probe batches per snapshot. */
   probeBatches: number;
+  /** Log the per-prompt rollout table (one `kind: "prompt"` row per arm, step and problem); off at quick (size). */
+  promptLog: boolean;
   /** LM tier: TinyTransformer warm start and RL schedule on multi-digit addition (reproductions/lm_tier.ts). */
   lm: LmTierConfig;
   /** LM tier: the balanced filter's band and its cap on sampling rounds per step. */
@@ -147,7 +149,7 @@ async function trainArm(
     task,
     sampleOptions: trainOptions,
     curriculum: filteringCurriculum(arm, c),
-    config: filteringTrainerConfig(c, seed),
+    config: { ...filteringTrainerConfig(c, seed), logPrompts: c.promptLog },
   });
   let acc = policy.meanSuccess(heldout);
   const rows: Row[] = [{ kind: "curve", arm, step: 0, acc, rollouts: 0, pvar: 0, delta: 0, fill: 1 }];
@@ -172,6 +174,7 @@ async function trainArm(
     });
     acc = next;
   }
+  for (const p of trainer.promptLog.rows) rows.push({ kind: "prompt", arm, ...p } as Row);
   trainer.dispose();
   policy.dispose();
   return rows;
@@ -209,6 +212,9 @@ function validate(c: FilteringConfig): void {
     throw new ConfigError("filtering.probeAt", "must be an array of fractions in [0, 1)", c.probeAt);
   }
   validateLmTier(c.lm, "filtering.lm");
+  if (typeof c.promptLog !== "boolean") {
+    throw new ConfigError("filtering.promptLog", "must be true or false", c.promptLog);
+  }
   assertFiniteNumber("filtering.lmFilter.low", c.lmFilter.low, { min: 0, max: 1 });
   assertFiniteNumber("filtering.lmFilter.high", c.lmFilter.high, { min: c.lmFilter.low, max: 1 });
   assertInteger("filtering.lmFilter.maxRounds", c.lmFilter.maxRounds, { min: 1 });
@@ -233,6 +239,7 @@ const COMMON = {
   probeAt: [0, 0.25, 0.5],
   probeBatches: 48,
   lmFilter: FILTERING_LM_FILTER,
+  promptLog: false,
 };
 
 /** The Online Difficulty Filtering reproduction (arXiv 2504.03380) on FeatureChain. */
@@ -249,6 +256,7 @@ export const filtering: Reproduction<FilteringConfig> = {
       heldoutProblems: 64,
       probeAt: [0, 0.5],
       probeBatches: 12,
+      promptLog: true,
       lm: FILTERING_LM_SMOKE,
     },
     quick: { ...COMMON, seeds: 10, steps: 300, lm: FILTERING_LM_QUICK },
