@@ -94,7 +94,7 @@ export function checkFilteringClaims(log: RunLog): ClaimRow[] {
   const ratioRule = (what: string) =>
     `per seed: ${what} the balanced arm needs until its held-out accuracy first reaches plain GRPO's best ` +
     `(max over GRPO's ${c.steps} steps), divided by GRPO's total ${what}; a run that never reaches it counts as ` +
-    `${NOT_REACHED_RATIO}; IQM over seeds`;
+    `${NOT_REACHED_RATIO}`;
   return [
     directionalClaim(
       `Balanced filtering ${band} reaches a higher held-out (unfiltered) exact accuracy than plain GRPO after the ` +
@@ -102,7 +102,7 @@ export function checkFilteringClaims(log: RunLog): ClaimRow[] {
       "+4% average, +10% AIME over plain GRPO",
       col((s) => s.final.balanced - s.final.grpo),
       "greater",
-      { statistic: "per seed final held-out accuracy, balanced − GRPO, IQM", seed: 21 },
+      { statistic: "per seed final held-out accuracy, balanced − GRPO", seed: 21 },
     ),
     directionalClaim(
       "Balanced filtering exceeds plain GRPO's best held-out accuracy within 60% of GRPO's training time — time " +
@@ -124,7 +124,7 @@ export function checkFilteringClaims(log: RunLog): ClaimRow[] {
       "— (an added comparator; the paper's baseline is plain GRPO)",
       col((s) => s.final.balanced - s.final.dapo),
       "greater",
-      { statistic: "per seed final held-out accuracy, balanced − DAPO, IQM", seed: 24 },
+      { statistic: "per seed final held-out accuracy, balanced − DAPO", seed: 24 },
     ),
     directionalClaim(
       "Controlled probe: from the same policy snapshot, the one-step held-out improvement correlates positively " +
@@ -135,7 +135,7 @@ export function checkFilteringClaims(log: RunLog): ClaimRow[] {
       {
         statistic:
           `per (snapshot, seed) Pearson r over ${c.probeBatches} probe batches; strata = snapshots at ` +
-          `${c.probeAt.join(", ")} of GRPO's training; IQM`,
+          `${c.probeAt.join(", ")} of GRPO's training`,
         seed: 26,
       },
     ),
@@ -146,7 +146,7 @@ export function checkFilteringClaims(log: RunLog): ClaimRow[] {
       "greater",
       {
         statistic:
-          "per seed Pearson r between step improvement and batch-mean p̂(1 − p̂), all arms' steps pooled, IQM",
+          "per seed Pearson r between step improvement and batch-mean p̂(1 − p̂), all arms' steps pooled",
         seed: 25,
       },
     ),

@@ -311,7 +311,7 @@ export interface GrpoAblationLmClaims {
 
 /**
  * LM-tier claim rows (the clip-higher row only when both clip arms ran): per seed, the paired difference of a late-window statistic between two arms, each at its
- * validation-selected rate; `directionalClaim` ("greater", 95% bootstrap CI of the IQM over seeds), tagged with
+ * validation-selected rate; `directionalClaim` ("greater", 95% bootstrap CI of the mean over seeds), tagged with
  * the registered id and tier `lm`; with fewer than `MIN_LM_SEEDS_FOR_VERDICT` seeds the verdict is inconclusive.
  */
 export function checkGrpoAblationLmClaims(log: RunLog, claims: GrpoAblationLmClaims): ClaimRow[] {
@@ -346,21 +346,21 @@ export function checkGrpoAblationLmClaims(log: RunLog, claims: GrpoAblationLmCla
       claims.lengthVsDrGrpo,
       "qualitative: incorrect responses grow longer under GRPO's 1/|o|, not under Dr.GRPO (arXiv 2503.20783)",
       arms(diff("grpo", "dr-grpo", "late.incorrectLength")),
-      `per seed: mean length of incorrect training rollouts over ${window}, GRPO − Dr.GRPO; IQM over seeds`,
+      `per seed: mean length of incorrect training rollouts over ${window}, GRPO − Dr.GRPO`,
       31,
     ),
     claim(
       claims.gapVsDrGrpo,
       "qualitative: GRPO prefers short correct and long incorrect responses (arXiv 2503.20783)",
       arms((r) => gap("grpo")(r) - gap("dr-grpo")(r)),
-      `per seed: (incorrect − correct mean length) over ${window}, GRPO minus Dr.GRPO; IQM over seeds`,
+      `per seed: (incorrect − correct mean length) over ${window}, GRPO minus Dr.GRPO`,
       32,
     ),
     ...(!hasClipArms ? [] : [claim(
       claims.clipHigherEntropy,
       "qualitative: clip-higher prevents entropy collapse (arXiv 2503.14476)",
       arms(diff("clip-higher", "clip-symmetric", "late.entropy")),
-      `per seed: token-mean policy entropy on the training batch over ${window}, clip-higher − symmetric; IQM over seeds`,
+      `per seed: token-mean policy entropy on the training batch over ${window}, clip-higher − symmetric`,
       33,
     )]),
   ];

@@ -141,5 +141,19 @@ export const GRPO_ABLATION_LM_PREREGISTRATION: Preregistration = {
       },
     },
   },
-  amendments: [],
+  amendments: [
+    {
+      date: "2026-11-29",
+      change: "rule text only: the registered rule says 'IQM over seeds', but the harness aggregates " +
+        "per-seed scores by claimAggregate (the mean over runs below 20 runs, the IQM from 20), which was already " +
+        "in force when this plan was committed and is what every registered run executed; the executed rule is the " +
+        "mean over the 10 seeds",
+      reason:
+        "a mismatch between the plan's words and the executed rule, found when the runs were published; " +
+        "'before' lists each claim's verdict under the IQM as written (recomputed from the same seeds), 'after' " +
+        "under the executed mean (no verdict differs)",
+      before: { "grpo-ablation.lm.1": "inconclusive", "grpo-ablation.lm.2": "inconclusive" },
+      after: { "grpo-ablation.lm.1": "inconclusive", "grpo-ablation.lm.2": "inconclusive" },
+    },
+  ],
 };

@@ -101,6 +101,30 @@ export const KAE_LM_PREREGISTRATION: Preregistration = {
   amendments: [
     {
       date: "2026-11-29",
+      change: "rule text only: the registered rule says 'IQM over seeds', but the harness aggregates " +
+        "per-seed scores by claimAggregate (the mean over runs below 20 runs, the IQM from 20), which was already " +
+        "in force when this plan was committed and is what every registered run executed; the executed rule is the " +
+        "mean over the 10 seeds",
+      reason:
+        "a mismatch between the plan's words and the executed rule, found when the runs were published; " +
+        "'before' lists each claim's verdict under the IQM as written (recomputed from the same seeds), 'after' " +
+        "under the executed mean — changed: kae.lm.1",
+      before: {
+        "kae.lm.1": "inconclusive",
+        "kae.lm.2": "inconclusive",
+        "kae.lm.3": "reproduced",
+        "kae.lm.4": "not reproduced",
+      },
+      after: {
+        "kae.lm.1": "not reproduced",
+        "kae.lm.2": "inconclusive",
+        "kae.lm.3": "reproduced",
+        "kae.lm.4": "not reproduced",
+      },
+    },
+
+    {
+      date: "2026-11-29",
       change: "registered quick baseSeed 260428005 → 2604",
       reason:
         "the KAE reproduction runs its exact and LM tiers from one config whose quick baseSeed is 2604; " +

@@ -31,7 +31,7 @@ export function checkNsrClaims(log: RunLog): ClaimRow[] {
   const pk = (a: string, b: string, k: number) => [pairedPassDiffs(log, a, b, k)];
   const minK = (a: string, b: string) => [minPassDiffs(log, a, b)];
   const stat = (what: string) =>
-    `IQM over seeds of the paired per-seed difference ${what} (unbiased pass@k, n = ${c.evalSamples} samples per ` +
+    `the paired per-seed difference ${what} (unbiased pass@k, n = ${c.evalSamples} samples per ` +
     `held-out problem)`;
   const kRange = `k ∈ {${c.ks.join(", ")}}`;
   return [

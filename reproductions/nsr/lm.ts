@@ -291,7 +291,7 @@ export function lmMinPassDiffs(
   return perK[0].map((_, i) => Math.min(...perK.map((d) => d[i])));
 }
 
-/** The LM-tier claim rule: IQM of per-seed scores with a 95% stratified-bootstrap CI vs a threshold. */
+/** The LM-tier claim rule: the aggregate (`claimAggregate`) of per-seed scores with a 95% stratified-bootstrap CI vs a threshold. */
 function lmClaim(
   reg: RegisteredClaim,
   paper: string,

@@ -37,7 +37,7 @@ export function checkRlcrClaims(log: RunLog): ClaimRow[] {
 /** The fixed-start claims (start = SFT with confidence drawn from `referenceWeights`, three RL arms). */
 export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
   const c = logConfig<RlcrConfig>(log);
-  const stat = (what: string) => `per-seed paired difference of held-out ${what}, IQM over seeds`;
+  const stat = (what: string) => `per-seed paired difference of held-out ${what}`;
   const d = (a: RlcrArm, b: RlcrArm, f: RlcrMetric) => [rlcrPairedDifferences(log, a, b, f)];
   const m = c.accuracyMargin;
   const ece = stat("ECE (10 bins, parsable samples)");

@@ -376,7 +376,7 @@ export function checkRlcrLmClaims(
     pairedBySeed(rlcrLmMetric(log, s, a, f), rlcrLmMetric(log, s, b, f)),
   ];
   const stat = (what: string) =>
-    `per-seed paired difference of held-out ${what}, each RL arm at its validation-selected rate, IQM over seeds`;
+    `per-seed paired difference of held-out ${what}, each RL arm at its validation-selected rate`;
   const ece = stat("ECE (10 bins, parsable sampled responses)");
   const acc = stat("accuracy (all sampled responses)");
   const specs: Record<

@@ -16,7 +16,7 @@
  *    vs RLCR from each.
  *
  * Claims (claims.ts) are paired per seed (arm − arm of the same seed, same start) and tested with the stratified
- * bootstrap CI of the IQM of the differences; charts in charts.ts.
+ * bootstrap CI of the mean of the differences (IQM from 20 seeds); charts in charts.ts.
  *
  * Mechanism note (what the toy can show): with the binary reward the confidence token's log-prob gradient is
  * A(y)·∇log π(q | x, y), whose expectation over q given the answer y is zero — binary RL gives the confidence

@@ -151,5 +151,33 @@ export const RLCR_LM_PREREGISTRATION: Preregistration = {
       },
     },
   },
-  amendments: [],
+  amendments: [
+    {
+      date: "2026-11-29",
+      change: "rule text only: the registered rule says 'IQM over seeds', but the harness aggregates " +
+        "per-seed scores by claimAggregate (the mean over runs below 20 runs, the IQM from 20), which was already " +
+        "in force when this plan was committed and is what every registered run executed; the executed rule is the " +
+        "mean over the 10 seeds",
+      reason:
+        "a mismatch between the plan's words and the executed rule, found when the runs were published; " +
+        "'before' lists each claim's verdict under the IQM as written (recomputed from the same seeds), 'after' " +
+        "under the executed mean (no verdict differs)",
+      before: {
+        "rlcr.lm.9": "reproduced",
+        "rlcr.lm.10": "reproduced",
+        "rlcr.lm.11": "inconclusive",
+        "rlcr.lm.12": "inconclusive",
+        "rlcr.lm.13": "reproduced",
+        "rlcr.lm.14": "reproduced",
+      },
+      after: {
+        "rlcr.lm.9": "reproduced",
+        "rlcr.lm.10": "reproduced",
+        "rlcr.lm.11": "inconclusive",
+        "rlcr.lm.12": "inconclusive",
+        "rlcr.lm.13": "reproduced",
+        "rlcr.lm.14": "reproduced",
+      },
+    },
+  ],
 };

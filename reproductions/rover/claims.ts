@@ -44,7 +44,7 @@ export function pairedDifferences(log: RunLog, metric: string, a: string, b: str
 export function checkRoverClaims(log: RunLog): ClaimRow[] {
   const c = logConfig<RoverConfig>(log);
   const N = c.samples;
-  const stat = (what: string) => `ROVER − GRPO ${what}, per (depth, seed) mean over trees, IQM`;
+  const stat = (what: string) => `ROVER − GRPO ${what}, per (depth, seed) mean over trees`;
   return [
     directionalClaim(
       `ROVER (softmax(Q/ρ), ρ = ${c.temperature}) keeps more distinct solutions than GRPO: expected distinct ` +

@@ -41,7 +41,7 @@ export function checkSaturnClaims(log: RunLog): ClaimRow[] {
       "curriculum > no curriculum (SATURN ablation; no number in our paper notes)",
       [diff],
       "greater",
-      { statistic: "per seed pass@1(ladder) − pass@1(direct) on the same held-out problems, IQM", seed: 31 },
+      { statistic: "per seed pass@1(ladder) − pass@1(direct) on the same held-out problems", seed: 31 },
     ),
     directionalClaim(
       `Direct training at the too-hard target ${target} gets ~no learning signal: fraction of GRPO groups ` +
@@ -49,7 +49,7 @@ export function checkSaturnClaims(log: RunLog): ClaimRow[] {
       "hard problems give near-zero reward (SATURN's motivation for the ladder)",
       [zero],
       "greater",
-      { threshold: 0.9, statistic: "per seed fraction of all-zero groups in the direct arm, IQM", seed: 32 },
+      { threshold: 0.9, statistic: "per seed fraction of all-zero groups in the direct arm", seed: 32 },
     ),
     {
       claim: `The ladder climbs to the target level ${target} within the budget in most seeds (> 50%)`,

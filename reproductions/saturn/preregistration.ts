@@ -110,6 +110,20 @@ export const SATURN_LM_PREREGISTRATION: Preregistration = {
   amendments: [
     {
       date: "2026-11-29",
+      change: "rule text only: the registered rule says 'IQM over seeds', but the harness aggregates " +
+        "per-seed scores by claimAggregate (the mean over runs below 20 runs, the IQM from 20), which was already " +
+        "in force when this plan was committed and is what every registered run executed; the executed rule is the " +
+        "mean over the 10 seeds",
+      reason:
+        "a mismatch between the plan's words and the executed rule, found when the runs were published; " +
+        "'before' lists each claim's verdict under the IQM as written (recomputed from the same seeds), 'after' " +
+        "under the executed mean — changed: saturn.lm.2",
+      before: { "saturn.lm.1": "not reproduced", "saturn.lm.2": "inconclusive" },
+      after: { "saturn.lm.1": "not reproduced", "saturn.lm.2": "not reproduced" },
+    },
+
+    {
+      date: "2026-11-29",
       change: "code only, no registered value: LM-tier eval rows at step 0 leave out trainAccuracy (NaN), " +
         "which the run log rejects",
       reason: "the first registered quick run finished training and then crashed while logging its rows, " +

@@ -93,7 +93,7 @@ export function checkSeeleClaims(log: RunLog): ClaimRow[] {
   const mainTarget = c.targets.includes(0.5) ? 0.5 : c.targets[0];
   const best = `seele-${mainTarget}`;
   const budget = `${c.steps} steps × ${c.batchSize} problems × ${c.rounds * c.rolloutsPerRound} rollouts`;
-  const stat = (o: string) => `per seed final unhinted held-out exact accuracy, ${best} − ${o}, IQM`;
+  const stat = (o: string) => `per seed final unhinted held-out exact accuracy, ${best} − ${o}`;
   const rows: ClaimRow[] = [
     directionalClaim(
       `SEELE (a* = ${mainTarget}) reaches a higher unhinted held-out accuracy than no-hint GRPO at equal rollout budget (${budget})`,
