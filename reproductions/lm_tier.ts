@@ -166,8 +166,6 @@ export async function runLmTier(
     ? makeDataset(task, c.trainSetSize, rng.split(3).seed, { exclude: heldOut })
     : [];
   const start = await warmStartTransformer(task, c, rng.split(4), heldOut);
-  let done = 0;
-  const totalSteps = () => c.steps * c.learningRates.length;
   try {
     const armList = arms({ task, trainSet });
     const evals = await trainArms({
@@ -180,9 +178,7 @@ export async function runLmTier(
       config: { seed: rng.split(5).seed, batchSize: c.batchSize, groupSize: c.groupSize },
       validation,
       test,
-      onStep: () => {
-        if (++done % totalSteps() === 0) ctx.tick(1);
-      },
+      onArmEnd: () => ctx.tick(1),
     });
     return lmTierRows(evals, armList.map((a) => a.name));
   } finally {

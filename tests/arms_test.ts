@@ -61,6 +61,7 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
   let steps = 0;
   const perRun = new Map<string, number[]>();
   const ended: { arm: string; lr: number; test: number }[] = [];
+  const armEnds: { arm: string; runsEnded: number }[] = [];
   const rows = await trainArms({
     ...opts,
     arms: [{ name: "grpo" }, { name: "grpo-copy" }, {
@@ -75,7 +76,14 @@ Deno.test("trainArms: every arm × rate × evaluation point, start policy untouc
     onRunEnd: async ({ arm, lr, policy }) => {
       ended.push({ arm, lr, test: (await evaluate(policy, TASK, test)).accuracy });
     },
+    onArmEnd: (arm) => armEnds.push({ arm, runsEnded: ended.length }),
   });
+  // onArmEnd: once per arm, in order, after both of its rates' runs ended
+  assert.deepEqual(armEnds, [
+    { arm: "grpo", runsEnded: 2 },
+    { arm: "grpo-copy", runsEnded: 4 },
+    { arm: "balanced", runsEnded: 6 },
+  ]);
   assert.equal(tf.memory().numTensors, tensors0);
   // onRunEnd: once per arm × rate, handed the trained policy (its test accuracy = that run's last evaluation)
   assert.equal(ended.length, 3 * 2);

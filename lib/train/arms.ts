@@ -61,6 +61,8 @@ export interface TrainArmsOptions<Opts> {
   onStep?: (step: ArmStep) => void;
   /** Called once per run after its last step, before its policy is disposed (e.g. extra held-out metrics). */
   onRunEnd?: (run: { arm: string; lr: number; policy: SequencePolicy }) => Promise<void> | void;
+  /** Called once per arm after its runs at every rate (e.g. one progress unit per arm). */
+  onArmEnd?: (arm: string) => void;
 }
 
 /** One RL step of one run, as passed to `onStep`. */
@@ -150,6 +152,7 @@ export async function trainArms<Opts>(o: TrainArmsOptions<Opts>): Promise<ArmEva
         policy.dispose();
       }
     }
+    o.onArmEnd?.(arm.name);
   }
   return rows;
 }

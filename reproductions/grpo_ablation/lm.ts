@@ -235,8 +235,6 @@ export async function runGrpoAblationLmTier(c: GrpoAblationLmConfig, ctx: SeedCo
       parts: () => ({ curriculum: new GroupStatistics(new UniformSampling(), lengthByOutcome(digitIds)) }),
     }));
     const steps = new Map<string, Record<string, unknown>[]>();
-    let done = 0;
-    const perArm = c.steps * c.learningRates.length;
     const evals = await trainArms({
       start,
       task,
@@ -251,8 +249,8 @@ export async function runGrpoAblationLmTier(c: GrpoAblationLmConfig, ctx: SeedCo
         const key = `${arm}@${lr}`;
         if (!steps.has(key)) steps.set(key, []);
         steps.get(key)!.push(row);
-        if (++done % perArm === 0) ctx.tick(1, { [arm]: 1 });
       },
+      onArmEnd: (arm) => ctx.tick(1, { [arm]: 1 }),
     });
     rows.push(...evals.map((r) => ({ tier: "lm", kind: "lm-eval", ...r })));
     const best = bestLearningRates(evals);

@@ -216,7 +216,6 @@ export async function runNsrLmTier(c: NsrLmConfig, ctx: SeedContext): Promise<Ro
       );
     }
   };
-  let done = 0;
   try {
     record("base", 0, await evaluate(start));
     ctx.tick(1);
@@ -234,9 +233,7 @@ export async function runNsrLmTier(c: NsrLmConfig, ctx: SeedContext): Promise<Ro
       config: { seed: rng.split(5).seed, batchSize: c.batchSize, groupSize: c.groupSize },
       validation,
       test,
-      onStep: () => {
-        if (++done % (c.steps * c.learningRates.length) === 0) ctx.tick(1);
-      },
+      onArmEnd: () => ctx.tick(1),
       onRunEnd: async ({ arm, lr, policy }) => record(arm, lr, await evaluate(policy)),
     });
     for (const { trainAccuracy, ...r } of evals) {

@@ -182,12 +182,7 @@ export async function runRoverLmTier(c: RoverLmConfig, ctx: SeedContext): Promis
       onRunEnd: async ({ arm, lr, policy }) => {
         sampled.set(`${arm}@${lr}`, await sampledMetrics(policy, task, test, c.samples, sampleSeed));
       },
-      onStep: (() => {
-        let done = 0;
-        return () => {
-          if (++done % (c.steps * c.learningRates.length) === 0) ctx.tick(1);
-        };
-      })(),
+      onArmEnd: () => ctx.tick(1),
     });
     const best = bestLearningRates(evals);
     // trainAccuracy is NaN at step 0 (no batch yet): left out of that row.

@@ -174,7 +174,6 @@ export async function runSaturnLmTier(c: SaturnLmConfig, ctx: SeedContext): Prom
       },
       { name: "direct", parts: () => ({ exclude: heldOut }) },
     ];
-    let done = 0;
     const evals = await trainArms({
       start,
       task,
@@ -185,9 +184,7 @@ export async function runSaturnLmTier(c: SaturnLmConfig, ctx: SeedContext): Prom
       config: { seed: rng.split(5).seed, batchSize: c.batchSize, groupSize: c.groupSize },
       validation,
       test,
-      onStep: () => {
-        if (++done % (c.steps * c.learningRates.length) === 0) ctx.tick(1);
-      },
+      onArmEnd: () => ctx.tick(1),
     });
     rows.push(...lmTierRows(evals, [...SATURN_LM_ARMS]));
     for (const { lr, ladder } of ladders) {
