@@ -3,21 +3,25 @@
  * every line that states one of our estimates or verdicts instead of rendering it from the published claims
  * (docs/results/<name>/claims.json). Run by `deno task nb` before executing and by tests/notebook_prose_test.ts.
  *
- * Rules (each applied to one paragraph or list item, the offending line reported):
- * - `claim-id`: a claim id (`<rep>.lm.<n>`, `<rep>.exact.<n>`, `lm.<n>`) with a decimal, a signed number, a
- *   verdict word in the same paragraph;
- * - `verdict`: a verdict (reproduced / not reproduced / inconclusive / ✓ / ✗) stated as an outcome: bold,
- *   followed by a number, or within a few words of a decimal or signed number;
+ * Rules (each applied to one paragraph or list item; the offending line is reported):
+ * - `claim-id`: a claim id (`<rep>.lm.<n>`, `<rep>.exact.<n>`, `lm.<n>`) on the same line as a decimal, a signed
+ *   number or a verdict word;
+ * - `verdict`: a verdict (reproduced / not reproduced / inconclusive / ✓ / ✗) stated as an outcome: in bold or
+ *   italics, in parentheses, or within a few words of a decimal or signed number;
  * - `ci`: an interval of numbers in brackets that follows a number, carries a signed decimal or follows "CI";
  * - `table`: a markdown table row with a decimal number;
  * - `timing`: a measured duration ("167 s CPU", "≈ 200 CPU-seconds", "≈ 2 min");
  * - `iqm`: "IQM over/of/across …" (the claims use the mean below 20 runs and say so in their rules);
  * - `metric`: a metric name followed by its value (accuracy 0.39, ECE −0.18, pass@64 ≈ 0.85);
+ * - `signed`: a decimal with a sign (+0.26, −0.040), the way differences are reported;
  * - `change-log`: a number → number history.
  *
- * A paragraph that starts with **Paper claim** (or **Paper claims**, **Paper.**) quotes the paper's own numbers and
- * is exempt from the number rules (`ci`, `table`, `metric`, `change-log`, `verdict` next to a number); claim ids,
- * stated verdicts, timings and "IQM over" are flagged everywhere. Fenced code blocks are skipped.
+ * The paper's own numbers pass: a paragraph that starts with **Paper claim** (or **Paper claims**, **Paper.**),
+ * the list items and table rows right after it, and a line citing the paper ("Reported: …", "the paper reports")
+ * are exempt from the number rules (`ci`, `table`, `metric`, `signed`, `change-log`, a verdict next to a number).
+ * Claim ids with results, stated verdicts, timings and "IQM over" are flagged everywhere. Fenced code blocks are
+ * skipped. Hyperparameters pass (bands like [0.2, 0.8], lr 1e-3, plain integers), though the notebooks print the
+ * values they refer to from the presets rather than typing them.
  */
 
 /** One offending line of a notebook's markdown. */
@@ -92,6 +96,7 @@ const RULES: Rule[] = [
   },
   { name: "iqm", re: /\bIQM\s+(?:over|of|across)\b/giu, paperExempt: false },
   { name: "metric", re: new RegExp(`\\b${METRICS}\\s*(?:[=≈:]\\s*)?${ESTIMATE}`, "gu"), paperExempt: true },
+  { name: "signed", re: /(?<![\w.])[−+]\d*\.\d+/gu, paperExempt: true },
   { name: "change-log", re: new RegExp(`${ESTIMATE}\\s*(?:→|->)\\s*[−+-]?\\d`, "gu"), paperExempt: true },
 ];
 

@@ -34,6 +34,8 @@ Deno.test("prose detector: flags typed estimates, CIs, verdicts, result tables, 
     ["here the start has pass@64 ≈ 0.85 in pilots", "metric"],
     ["ECE: −0.18 for RLCR", "metric"],
     ["accuracy moved from the previous engine's 0.371 → 0.377 here", "change-log"],
+    ["SEELE keeps its batches nearer the target by +0.26 on average", "signed"],
+    ["the gap (−0.040 at equal steps) is small", "signed"],
   ];
   for (const [md, rule] of positives) {
     assert.ok(rules(md).includes(rule), `expected rule ${rule} on ${JSON.stringify(md)}, got ${rules(md)}`);
@@ -59,6 +61,7 @@ Deno.test("prose detector: passes the paper's own numbers, config values, id ran
     "The chart marks each sample (✓ = reward 1, ✗ = reward 0).",
     "the mean over seeds (the IQM from 20 runs), as each claim's rule says",
     "the bars show 10 seeds of 256 held-out problems, k = 1 … 64",
+    "a wrong answer's best reward is −(0.1)², an unparsable one scores −1, lr 1e-3, range −1 to +1",
     // Fenced code blocks are commands, not prose.
     "```\ndeno task sweep rover --grid temperature=0.03,0.1,0.3\n| a | 0.5 |\n```",
   ];
