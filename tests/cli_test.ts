@@ -1,0 +1,88 @@
+/**
+ * Misuse of `deno task reproduce` / `deno task sweep` (run under exactly the tasks' permissions): each ends
+ * with exit code 2 and one stderr line naming the flag, never a stack trace; `--help` lists every flag the
+ * parser accepts; a machine without sbatch gets no line about it.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ROOT, taskFlags } from "./task_flags.ts";
+
+async function run(task: string, args: string[], env?: Record<string, string>) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...taskFlags(task), join("scripts", `${task}.ts`), ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { RUST_BACKTRACE: "0", ...env },
+    clearEnv: env !== undefined,
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Lines of a process's stderr other than the Mesa/Vulkan loader's own environment notices. */
+function errorLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => l.trim() !== "" && !l.includes("XDG_RUNTIME_DIR"));
+}
+
+function assertOneLine(res: { code: number; stderr: string }, pattern: RegExp): void {
+  const lines = errorLines(res.stderr);
+  assert.notEqual(res.code, 0);
+  assert.equal(lines.length, 1, `one line expected, got:\n${res.stderr}`);
+  assert.match(lines[0], /^error: /);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(res.stderr, /^\s+at /m);
+}
+
+const MISUSES: [string, string[], RegExp][] = [
+  ["reproduce", ["--out", "../elsewhere"], /--out must be a folder inside results\/.*--out results\/<name>/],
+  ["reproduce", ["--out", "/tmp/elsewhere"], /--out must be a folder inside results\//],
+  ["reproduce", ["--shared-dir", "/tmp/shared"], /--shared-dir must be a folder inside results\//],
+  ["reproduce", ["--collect", "no-such-folder"], /--collect must be a folder holding jobs\.json/],
+  ["reproduce", ["--jobs", "0"], /--jobs must be an integer ≥ 1/],
+  ["reproduce", ["--seeds"], /--seeds .*argument missing/],
+  ["reproduce", ["--bogus"], /bogus.*valid flags: --preset/],
+  ["reproduce", ["--preset", "huge"], /--preset must be one of "smoke", "quick", "full"/],
+  ["reproduce", ["--executor", "pbs"], /--executor must be one of "local", "slurm"/],
+  ["reproduce", ["--backend", "tpu"], /--backend must be one of/],
+  ["reproduce", ["no-such-paper"], /reproduction must be one of .*"kae"/],
+  ["sweep", ["kae", "--grid", "steps=1", "--out", "../elsewhere"], /--out must be a folder inside results\//],
+  ["sweep", [], /reproduction must be exactly one name: deno task sweep <reproduction>/],
+  ["sweep", ["--collect", "no-such-folder"], /--collect must be a folder holding jobs\.json/],
+];
+
+for (const [task, args, pattern] of MISUSES) {
+  Deno.test(`${task} ${args.join(" ")}: one line naming the flag, exit code 2, no stack trace`, async () => {
+    const res = await run(task, args);
+    assert.equal(res.code, 2);
+    assertOneLine(res, pattern);
+  });
+}
+
+for (const task of ["reproduce", "sweep"]) {
+  Deno.test(`${task} --help lists every flag the parser accepts`, async () => {
+    const bad = await run(task, ["--bogus"]);
+    const accepted = [...(errorLines(bad.stderr)[0].match(/valid flags: (.*?) \(deno task/)?.[1] ?? "")
+      .matchAll(/--([a-z-]+)/g)].map((m) => m[1]);
+    assert.ok(accepted.length >= 10, `flags found in: ${bad.stderr}`);
+    const help = await run(task, ["--help"]);
+    assert.equal(help.code, 0);
+    const usageLine = help.stdout.split("\n").slice(0, 3).join(" ");
+    for (const flag of accepted) {
+      assert.match(usageLine, new RegExp(`--${flag}\\b`), `usage line lacks --${flag}`);
+    }
+  });
+}
+
+Deno.test("reproduce on a machine without sbatch prints nothing about it", async () => {
+  const bin = await Deno.makeTempDir();
+  try {
+    await Deno.symlink(Deno.execPath(), join(bin, "deno"));
+    const res = await run("reproduce", ["--list"], { PATH: bin, HOME: Deno.env.get("HOME") ?? "/tmp" });
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(errorLines(res.stderr).join("\n"), "");
+    assert.match(res.stdout, /kae/);
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+  }
+});
