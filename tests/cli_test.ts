@@ -86,3 +86,45 @@ Deno.test("reproduce on a machine without sbatch prints nothing about it", async
     await Deno.remove(bin, { recursive: true });
   }
 });
+
+Deno.test("every notebook's first code cell names the setup command when the npm packages are missing", async () => {
+  const scratch = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(scratch, "notebooks"));
+    for await (const f of Deno.readDir(join(ROOT, "notebooks"))) {
+      if (!f.name.endsWith(".ipynb")) continue;
+      const nb = JSON.parse(await Deno.readTextFile(join(ROOT, "notebooks", f.name)));
+      const first = nb.cells.find((c: { cell_type: string }) => c.cell_type === "code");
+      const src = first.source.join("");
+      // Imports resolve before a cell runs, so the check cell must hold none.
+      assert.doesNotMatch(src, /^\s*import\b/m, f.name);
+      // Run the cell as the Deno kernel does (a script, cwd = the notebook's folder): in a clone without
+      // node_modules it fails with the command to run; in this checkout it passes silently.
+      const evalIn = (cwd: string) =>
+        new Deno.Command(Deno.execPath(), { args: ["eval", src], cwd, stdout: "piped", stderr: "piped" })
+          .output();
+      const missing = await evalIn(join(scratch, "notebooks"));
+      assert.notEqual(missing.code, 0, f.name);
+      assert.match(new TextDecoder().decode(missing.stderr), /run deno task setup \(or deno task notebook\)/);
+      const present = await evalIn(join(ROOT, "notebooks"));
+      assert.equal(present.code, 0, `${f.name}: ${new TextDecoder().decode(present.stderr)}`);
+      assert.equal(new TextDecoder().decode(present.stdout), "");
+    }
+  } finally {
+    await Deno.remove(scratch, { recursive: true });
+  }
+});
+
+Deno.test("deno task notebook without Jupyter: one line saying what to install", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...taskFlags("notebook"), "scripts/notebook.ts"],
+    cwd: ROOT,
+    env: { SWEETSPOT_JUPYTER: "/no/such/jupyter" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const lines = errorLines(new TextDecoder().decode(out.stderr));
+  assert.equal(out.code, 2);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /^error: no Jupyter found .*apt-get install jupyter-notebook/);
+});
