@@ -82,6 +82,22 @@ Deno.test("reproduce on a machine without sbatch prints nothing about it", async
     assert.equal(res.code, 0, res.stderr);
     assert.equal(errorLines(res.stderr).join("\n"), "");
     assert.match(res.stdout, /kae/);
+    // Asking for the SLURM executor there ends with one line saying what is missing.
+    const out = join("results", `cli-test-${crypto.randomUUID()}`);
+    try {
+      const slurm = await run(
+        "reproduce",
+        ["kae", "--preset", "smoke", "--executor", "slurm", "--out", out],
+        {
+          PATH: bin,
+          HOME: Deno.env.get("HOME") ?? "/tmp",
+        },
+      );
+      assert.equal(slurm.code, 2);
+      assertOneLine(slurm, /^error: executor slurm needs sbatch on PATH/);
+    } finally {
+      await Deno.remove(join(ROOT, out), { recursive: true }).catch(() => {});
+    }
   } finally {
     await Deno.remove(bin, { recursive: true });
   }
