@@ -411,6 +411,8 @@ export function resolveRunConfig(raw: unknown, defaultName = RUN_DEFAULTS.name):
     eval: ev,
     checkpointEvery,
   };
+  if (verl) fromVerl(verl); // errors name verl.<field>
+  if (trl) fromTrl(trl); // errors name trl.<field>
   within("trainer", ["config"], () => resolveTrainerConfig(trainerConfig(c, 0, "checkpoints")));
   return c;
 }

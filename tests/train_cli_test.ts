@@ -162,6 +162,11 @@ const BAD: [string[], RegExp][] = [
   [["task.digits=3"], /^error: task\.digits is not a known option/],
   [["reward=rlcr"], /^error: reward\.name "rlcr" needs a task that states a confidence/],
   [["verl.adv_estimator=grpo"], /^error: algorithm must be left out when a verl: block/],
+  [["algorithm=null", "verl.adv_estimator=gae"], /^error: verl\.adv_estimator must be one of/],
+  [
+    ["algorithm=null", "trl.loss_typ=grpo"],
+    /^error: trl\.loss_typ is not a supported field; supported: loss_type/,
+  ],
   [["backend=tpu"], /^error: backend must be one of "auto", "cpu"/],
   [["--out", "/tmp/elsewhere"], /^error: --out must be a folder inside runs\//],
 ];
