@@ -48,10 +48,10 @@ const TINY = [
   String(STEPS),
 ];
 
-const EXAMPLES: { file: string; rolloutsPerStep: number; rounds?: number; calibration?: boolean }[] = [
+const EXAMPLES: { file: string; rolloutsPerStep: number; calibration?: boolean }[] = [
   { file: "grpo_addition.json", rolloutsPerStep: B * G },
-  // SEELE generates `rounds` rounds of G rollouts per problem (the example sets 3 rounds).
-  { file: "seele_hints.json", rolloutsPerStep: B * G * 3 },
+  // SEELE generates `rounds` rounds of G rollouts per problem (the example sets 2 rounds).
+  { file: "seele_hints.json", rolloutsPerStep: B * G * 2 },
   { file: "rlcr_calibration.yaml", rolloutsPerStep: B * G, calibration: true },
 ];
 
