@@ -12,7 +12,8 @@
  * repeats that step with the same seeds but stops sampling at B — training only on the groups generated within
  * B — and is evaluated; the run then continues from the full step, so step readouts are unchanged. The readout
  * policy is thus trained on exactly the first B rollouts of the arm's own rollout stream. A run whose `steps`
- * end before its last budget keeps training (no step readouts) until that budget is read.
+ * end before its last budget keeps training (no step readouts) until that budget is read. Parts must keep their
+ * state in the curriculum's and estimator's `state` (as checkpoints require), since the fork restores only those.
  *
  * Edge-of-grid extension (`gridExtension`): when an arm's selected rate is the smallest (largest) rate of the
  * shared grid, the grid gains rate/factor (rate·factor) and EVERY arm is trained there, so the grid stays
@@ -71,7 +72,7 @@ export interface TrainArmsOptions<Opts> {
   test: readonly Problem[];
   /** Called after every RL step of every run with the run's arm, rate and the trainer's step row (progress, logs). */
   onStep?: (step: ArmStep) => void;
-  /** Called once per run after its last step, before its policy is disposed (e.g. extra held-out metrics). */
+  /** Called once per run after step `steps` (before any budget-only steps), e.g. for extra held-out metrics. */
   onRunEnd?: (run: { arm: string; lr: number; policy: SequencePolicy }) => Promise<void> | void;
   /**
    * Called once per arm after its runs at every rate (e.g. one progress unit per arm); with `gridExtension`,
