@@ -160,6 +160,34 @@ Deno.test("exactAnswerProbabilities: a tabular SimChain policy gives the hand-co
   policy.dispose();
 });
 
+Deno.test("teacher-forced exact pass@k equals the sampled estimator's expectation over every sample outcome", async () => {
+  await useBackend("cpu");
+  // SimChain L = 1, K = 3: a response is one option; n = 5 samples have 3^5 outcome sequences
+  const task = new SimChain({ length: 1, options: 3, numProblems: 2, seed: 4 });
+  const logits = Float32Array.from([0.4, -1.1, 0.9, 1.5, 0.2, -0.3]);
+  const policy = new TabularSoftmaxPolicy(task, {
+    contextLength: task.maxSequenceLength,
+    eos: task.vocab.eos,
+    logits,
+  });
+  const problems = [task.problem(0), task.problem(1)];
+  const exact = await exactAnswerProbabilities(policy, task, problems);
+  const table = policy.probabilityTable(); // π(option | problem), softmax on the host
+  const n = 5;
+  for (const k of [1, 2, 5]) {
+    let expected = 0;
+    problems.forEach((q, i) => {
+      const correct = (q.meta as { correct: number[] }).correct[0];
+      for (const seq of allStrings([0, 1, 2], n)) {
+        const w = seq.reduce((s, o) => s * table[i * 3 + o], 1);
+        expected += (w * passAtK(n, seq.filter((o) => o === correct).length, k)) / problems.length;
+      }
+    });
+    assert.ok(Math.abs(exactPassAtK(exact.map((e) => e.success), k) - expected) < 1e-6, `k=${k}`);
+  }
+  policy.dispose();
+});
+
 Deno.test("exactAnswerProbabilities agrees with the tree MDP's and the SAT policy's own exact evaluations", async () => {
   await useBackend("cpu");
   // tree MDP: reach probabilities of the tabular policy (evaluateTreePolicy) vs teacher forcing
