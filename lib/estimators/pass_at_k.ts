@@ -71,7 +71,8 @@ export interface SampledPassAtKOptions {
 /**
  * Held-out pass@k of any `SequencePolicy` by sampling: n responses per problem (temperature 1), c_i = number that
  * `task.verify` accepts, then the unbiased estimator 1 − C(n−c_i, k)/C(n, k) (Chen et al. 2021) averaged over problems.
- * Returns the mean per k (in `ks` order) and the per-problem counts c_i.
+ * Returns the mean per k (in `ks` order) and the per-problem counts c_i. For tasks that enumerate their accepted
+ * responses, `exactAnswerProbabilities` + `exactPassAtK` give the same expectation without sampling noise.
  */
 export async function sampledPassAtK<Opts>(
   policy: SequencePolicy,

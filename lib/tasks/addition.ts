@@ -122,6 +122,11 @@ export class AdditionTask implements Task<AdditionOptions> {
     };
   }
 
+  /** A(x) = {answer digits + eos}: the one response the verifier accepts. */
+  acceptedResponses(problem: Problem): number[][] {
+    return [[...this.vocab.untilEos(problem.solution), this.vocab.eos]];
+  }
+
   /** 1 iff the tokens before the first eos are exactly the answer digits (eos itself is optional). */
   verify(problem: Problem, response: readonly number[]): number {
     const got = this.vocab.untilEos(response);

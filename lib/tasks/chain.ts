@@ -265,6 +265,11 @@ export class SimChain implements Task<SimChainSampleOptions>, TabularStates {
     return 1;
   }
 
+  /** A(x) = {the L correct option tokens + eos}. */
+  acceptedResponses(problem: Problem): number[][] {
+    return [[...this.meta(problem).correct.map((o) => this.optionBase + o), this.vocab.eos]];
+  }
+
   /** 1 iff the response's first L tokens are the correct options followed by eos (or the end), else 0. */
   verify(problem: Problem, response: readonly number[]): number {
     const L = this.config.length;

@@ -148,6 +148,13 @@ export class ConfidenceAdditionTask implements Task<AdditionOptions> {
     };
   }
 
+  /** A(x) = {answer digits + separator}: a prefix, since the verifier ignores the confidence token. */
+  acceptedResponses(problem: Problem): number[][] {
+    const want = this.vocab.encode(String(problem.meta?.answer ?? ""));
+    if (want.length === 0) throw new ConfigError("problem", "must come from a ConfidenceAdditionTask");
+    return [[...want, this.separator]];
+  }
+
   /** 1 iff the response starts with exactly the answer digits followed by the separator, else 0. */
   verify(problem: Problem, response: readonly number[]): number {
     const want = this.vocab.encode(String(problem.meta?.answer ?? ""));

@@ -212,6 +212,11 @@ export class FeatureChain implements Task<FeatureChainSampleOptions> {
     return k >= 0 && k < this.config.options ? k : -1;
   }
 
+  /** A(x) = {the L correct option letters + eos}. */
+  acceptedResponses(problem: Problem): number[][] {
+    return [[...this.meta(problem).correct.map((o) => this.optionBase + o), this.vocab.eos]];
+  }
+
   /** 1 iff the response is the L correct option letters (optionally followed by eos), else 0. */
   verify(problem: Problem, response: readonly number[]): number {
     const { correct, length: L } = this.meta(problem);

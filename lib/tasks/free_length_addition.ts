@@ -93,6 +93,12 @@ export class FreeLengthAdditionTask implements Task<AdditionOptions> {
     };
   }
 
+  /** A(x) = {the d + 1 answer tokens}: a prefix, since the tokens after the answer are free. */
+  acceptedResponses(problem: Problem): number[][] {
+    const want = (problem.meta?.answer as number[] | undefined) ?? problem.solution;
+    return [want.slice(0, this.answerLength)];
+  }
+
   /** 1 iff the response's first d + 1 tokens (before any eos) are the reversed sum; later tokens are free. */
   verify(problem: Problem, response: readonly number[]): number {
     const n = this.answerLength;

@@ -93,6 +93,31 @@ export class PermutationTask implements Task<PermutationOptions> {
     };
   }
 
+  /** A(x): every distinct rearrangement of the prompt's digits + eos, in lexicographic order (n!/∏_d m_d! of them). */
+  acceptedResponses(problem: Problem): number[][] {
+    const digits = this.vocab.encode(String(problem.meta!.digits)).sort((a, b) => a - b);
+    const out: number[][] = [];
+    const used = new Array<boolean>(digits.length).fill(false);
+    const prefix: number[] = [];
+    const walk = () => {
+      if (prefix.length === digits.length) {
+        out.push([...prefix, this.vocab.eos]);
+        return;
+      }
+      for (let i = 0; i < digits.length; i++) {
+        // equal digits are interchangeable: take the first unused copy only
+        if (used[i] || (i > 0 && digits[i] === digits[i - 1] && !used[i - 1])) continue;
+        used[i] = true;
+        prefix.push(digits[i]);
+        walk();
+        prefix.pop();
+        used[i] = false;
+      }
+    };
+    walk();
+    return out;
+  }
+
   /** 1 iff the tokens before the first eos are a rearrangement of the prompt's digits (same multiset). */
   verify(problem: Problem, response: readonly number[]): number {
     const want = this.vocab.encode(String(problem.meta!.digits)).sort((a, b) => a - b);

@@ -140,6 +140,23 @@ export class SatTask implements Task<SatConfig> {
     };
   }
 
+  /** A(x): every satisfying assignment's k bits + eos, found by enumerating all 2^k assignments (k ≤ 20). */
+  acceptedResponses(problem: Problem): number[][] {
+    const meta = problem.meta as { k: number; clauses: Clause[] };
+    assertInteger("problem.meta.k", meta.k, { min: 1, max: 20 });
+    const [zero, one] = this.vocab.encode("01");
+    const out: number[][] = [];
+    const assignment = new Array<boolean>(meta.k);
+    for (let m = 0; m < 2 ** meta.k; m++) {
+      // variable a is the most significant bit, so entries come in lexicographic order of their bits
+      for (let v = 0; v < meta.k; v++) assignment[v] = ((m >> (meta.k - 1 - v)) & 1) === 1;
+      if (satisfies(meta.clauses, assignment)) {
+        out.push([...assignment.map((b) => (b ? one : zero)), this.vocab.eos]);
+      }
+    }
+    return out;
+  }
+
   /** 1 iff the tokens before eos are exactly k bits and that assignment satisfies every clause. */
   verify(problem: Problem, response: readonly number[]): number {
     const meta = problem.meta as { k: number; clauses: Clause[] };

@@ -348,6 +348,18 @@ export class TreeMDPTask implements Task, TabularStates {
     return node >= 0 && tree.childCount[node] === 0 ? tree.reward[node] : 0;
   }
 
+  /** A(x): the action letters of the path to every positive-reward leaf + eos. */
+  acceptedResponses(problem: Problem): number[][] {
+    const tree = this.trees[this.index(problem)];
+    return tree.leaves.filter((leaf) => tree.reward[leaf] > 0).map((leaf) => {
+      const path: number[] = [];
+      for (let c = leaf; c > 0; c = tree.parent[c]) {
+        path.unshift(this.letters[c - tree.childStart[tree.parent[c]]]);
+      }
+      return [...path, this.vocab.eos];
+    });
+  }
+
   /** 1 iff the response reaches a leaf with positive reward (a solution). */
   verify(problem: Problem, response: readonly number[]): number {
     return this.reward(problem, response) > 0 ? 1 : 0;

@@ -50,4 +50,10 @@ export interface Task<Opts = Record<string, unknown>> {
   sample(rng: Rng, options?: Partial<Opts>): Problem;
   /** 1 if `response` (token ids after the prompt, possibly ending in eos) solves `problem`, else 0. */
   verify(problem: Problem, response: readonly number[]): number;
+  /**
+   * Optional: the verifier-accepted responses A(x) as a finite prefix-free set — a response is accepted iff it
+   * begins with one entry; entries ending in eos are whole responses (also accepted cut at the length cap just
+   * before that eos). Exact metrics teacher-force each entry (`exactAnswerProbabilities`); absent when unbounded.
+   */
+  acceptedResponses?(problem: Problem): number[][];
 }

@@ -23,7 +23,7 @@ import type { RngState } from "../core/rng.ts";
 import { tf } from "../core/tf.ts";
 import type { Tensor, Tensor2D } from "../core/tf.ts";
 import { assertInteger, ConfigError } from "../core/validate.ts";
-import type { Curriculum, RolloutGroup } from "../curricula/types.ts";
+import type { Curriculum, CurriculumBatch, GenerateFn, RolloutGroup } from "../curricula/types.ts";
 import { RunLog } from "../log/runlog.ts";
 import type { RunRow } from "../log/runlog.ts";
 import { policyGradientLoss, sampleWeights } from "../objectives/policy_gradient.ts";
@@ -175,7 +175,43 @@ interface CheckpointState {
   config: TrainerConfig;
 }
 
-/** One training row flattened from the curriculum's groups. */
+/**
+ * Everything a training step changes, held in memory (`RLVRTrainer.snapshot` / `restore`): what a checkpoint
+ * holds, without files. Parts must keep their state in the curriculum's and estimator's `state`, as for resume.
+ */
+export interface TrainerSnapshot {
+  /** Completed steps. */
+  step: number;
+  /** The trainer's Rng state. */
+  rng: RngState;
+  /** Deep copy of the curriculum's state. */
+  curriculum: unknown;
+  /** Deep copy of the estimator's state (undefined for stateless estimators). */
+  estimator: unknown;
+  /** Cumulative step seconds. */
+  wallSeconds: number;
+  /** Cumulative rollouts generated. */
+  rolloutsTotal: number;
+  /** The policy's weights (`getWeights`). */
+  policy: unknown;
+  /** The optimizer's state. */
+  optimizer: unknown;
+  /** The run log's rows (a shallow copy: logged rows are never changed). */
+  rows: TrainerRow[];
+  /** The prompt log's rows (shallow copy). */
+  promptRows: PromptRow[];
+}
+
+/** Options of one `RLVRTrainer.trainStep`. */
+export interface TrainStepOptions {
+  /**
+   * Stop sampling at this many rollouts: the step trains only on the groups whose every rollout was generated
+   * within the limit (in generation order, after rollouts the curriculum spends outside `generate`, such as a
+   * ladder's validation), counts min(generated, limit) rollouts, and writes no checkpoint. Default: no limit.
+   */
+  rolloutLimit?: number;
+}
+
 /** Diagnostics of one update, averaged over its PPO epochs. */
 interface UpdateDiagnostics {
   loss: number;
@@ -291,9 +327,11 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
     return this.runLog;
   }
 
-  /** One step of the loop (module doc); returns the logged row. */
-  async trainStep(): Promise<TrainerRow> {
+  /** One step of the loop (module doc), optionally stopping its sampling at a rollout limit; returns the logged row. */
+  async trainStep(options: TrainStepOptions = {}): Promise<TrainerRow> {
     const c = this.config;
+    const limit = options.rolloutLimit;
+    if (limit !== undefined) assertInteger("rolloutLimit", limit, { min: 0 });
     const t0 = performance.now();
     if (c.klCoef > 0 && this.reference === null) this.reference = await this.policy.clone();
 
@@ -310,14 +348,21 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
       nextSeed: () => samplerSeeds.tfSeed(),
       counters,
     });
-    const batch = await this.curriculum.nextBatch({
+    const generated: number[][] = []; // responses in generation order (for a rollout limit)
+    const tracked: GenerateFn = async (requests, groupSize) => {
+      const groups = await generate(requests, groupSize);
+      for (const g of groups) generated.push(...g.responses);
+      return groups;
+    };
+    const full = await this.curriculum.nextBatch({
       step: this.step,
       rng: stepRng.split(0),
       batchSize: c.batchSize,
       groupSize: c.groupSize,
       sampleProblem: (rng) => this.drawProblem(rng),
-      generate,
+      generate: limit === undefined ? generate : tracked,
     });
+    const batch = limit === undefined ? full : limitBatch(full, generated, limit);
     const tRollout = performance.now();
 
     // 2. Advantages per group, then flatten to one row per rollout.
@@ -365,10 +410,44 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
     }
     this.runLog.log(row);
     if (c.logPrompts) groups.forEach((g, k) => this.promptLog.log(promptRow(this.step, g, advantages[k])));
-    if (c.checkpointEvery > 0 && this.step % c.checkpointEvery === 0) {
+    if (limit === undefined && c.checkpointEvery > 0 && this.step % c.checkpointEvery === 0) {
       await this.saveCheckpoint(checkpointPath(c.checkpointDir!, this.step));
     }
     return row;
+  }
+
+  /** Copy everything a step changes into memory (a checkpoint without files; see `TrainerSnapshot`). */
+  async snapshot(): Promise<TrainerSnapshot> {
+    return {
+      step: this.step,
+      rng: this.rng.state,
+      curriculum: structuredClone(this.curriculum.state),
+      estimator: structuredClone(estimatorState(this.estimator)),
+      wallSeconds: this.wallSeconds,
+      rolloutsTotal: this.rolloutsTotal,
+      policy: await this.policy.getWeights(),
+      optimizer: await this.optimizer.state(),
+      rows: this.runLog.rows.slice(),
+      promptRows: this.promptLog.rows.slice(),
+    };
+  }
+
+  /** Return to a `snapshot` of this trainer: weights, optimizer, Rng, curriculum and estimator state, counters, logs. */
+  restore(s: TrainerSnapshot): void {
+    this.policy.setWeights(s.policy);
+    this.optimizer.setState(s.optimizer);
+    this.rng = Rng.fromState(s.rng);
+    this.curriculum.state = structuredClone(s.curriculum);
+    if (s.estimator !== undefined && "state" in this.estimator) {
+      (this.estimator as { state: unknown }).state = structuredClone(s.estimator);
+    }
+    this.step = s.step;
+    this.wallSeconds = s.wallSeconds;
+    this.rolloutsTotal = s.rolloutsTotal;
+    this.runLog.rows.length = 0;
+    for (const r of s.rows) this.runLog.rows.push(r);
+    this.promptLog.rows.length = 0;
+    for (const r of s.promptRows) this.promptLog.rows.push(r);
   }
 
   /** Pack rollouts into tensors, take `ppoEpochs` clipped Adam steps; returns diagnostics averaged over epochs. */
@@ -526,6 +605,20 @@ function mean(xs: readonly number[]): number {
 }
 
 /** The estimator's state when it carries one (`StatefulAdvantageFn`), else undefined. */
+/**
+ * A curriculum batch cut at `limit` rollouts: rollouts spent outside `generate` count first, then the generated
+ * ones in order; a group is kept only if every one of its rollouts lies within the limit.
+ */
+function limitBatch(batch: CurriculumBatch, generated: readonly number[][], limit: number): CurriculumBatch {
+  const outside = Math.max(0, batch.rolloutsGenerated - generated.length);
+  const within = new Set(generated.slice(0, Math.max(0, limit - outside)));
+  return {
+    groups: batch.groups.filter((g) => g.responses.every((y) => within.has(y))),
+    rolloutsGenerated: Math.min(batch.rolloutsGenerated, limit),
+    stats: batch.stats,
+  };
+}
+
 function estimatorState(fn: AdvantageFn): unknown {
   return "state" in fn ? (fn as { state: unknown }).state : undefined;
 }
