@@ -101,9 +101,11 @@ export interface PolicyGradientInputs {
   imitationMask?: Tensor;
   /**
    * Per-position logits over the actions, computed on demand (inside the gradient tape) when the policy has
-   * `tokenLogits`: for value-based objectives that read more than the taken token's log-prob (ROVER).
+   * `tokenLogits`: for objectives that read more than the taken token's log-prob (ROVER).
    */
   tokenLogits?: () => TokenLogits;
+  /** π_old's per-position logits (constant), captured before the first update of the batch (ROVER's target). */
+  oldTokenLogits?: TokenLogits;
 }
 
 /** Logits over each target position's actions [B, T, A] and, optionally, 1 on the valid actions (default all). */
