@@ -155,6 +155,7 @@ export const TRAINER_DEFAULTS: TrainerConfig = {
   imitationCoef: 0,
   clipC: null,
   klClamp: false,
+  klStraightThrough: false,
   tokenSumNorm: "mean",
   emptyRows: "count",
   sampleWeighting: "none",
@@ -215,6 +216,7 @@ export function resolveTrainerConfig(config: Partial<TrainerConfig> = {}): Train
     imitationCoef: c.imitationCoef,
     clipC: c.clipC,
     klClamp: c.klClamp,
+    klStraightThrough: c.klStraightThrough,
     tokenSumNorm: c.tokenSumNorm,
     emptyRows: c.emptyRows,
   }, "config");

@@ -260,6 +260,7 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
       imitationCoef: c.imitationCoef,
       clipC: c.clipC,
       klClamp: c.klClamp,
+      klStraightThrough: c.klStraightThrough,
       tokenSumNorm: c.tokenSumNorm,
       emptyRows: c.emptyRows,
     };
