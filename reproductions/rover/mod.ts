@@ -113,13 +113,23 @@ function checkConfig(c: RoverConfig): void {
     throw new ConfigError("rover.depths", "must be a non-empty array of integers ≥ 1", c.depths);
   }
   for (
-    const k of ["theoremTrees", "trainTrees", "steps", "groupSize", "samples", "curveEvery", "miniBatches"] as const
+    const k of [
+      "theoremTrees",
+      "trainTrees",
+      "steps",
+      "groupSize",
+      "samples",
+      "curveEvery",
+      "miniBatches",
+    ] as const
   ) {
     if (!Number.isInteger(c[k]) || c[k] < 1) {
       throw new ConfigError(`rover.${k}`, "must be an integer ≥ 1", c[k]);
     }
   }
-  if (!(c.rho > 0) || !Number.isFinite(c.rho)) throw new ConfigError("rover.rho", "must be a number > 0", c.rho);
+  if (!(c.rho > 0) || !Number.isFinite(c.rho)) {
+    throw new ConfigError("rover.rho", "must be a number > 0", c.rho);
+  }
   if (!Array.isArray(c.rhoSweep) || c.rhoSweep.some((r) => !(r > 0))) {
     throw new ConfigError("rover.rhoSweep", "must be an array of positive numbers", c.rhoSweep);
   }
