@@ -163,7 +163,7 @@ export class TabularSoftmaxPolicy implements SequencePolicy {
 
   /**
    * Logits over each target position's action slots [B, T−1, maxActions] and `validActions` (1 on the state's
-   * used slots, all 0 where the token is no decision): what value-based objectives (ROVER's Q = ρ·logit) read.
+   * used slots, all 0 where the token is no decision): what ROVER's mean log-policy m(s) reads.
    */
   tokenLogits(tokens: Tensor2D, valid?: Tensor2D): { logits: Tensor3D; validActions: Tensor3D } {
     return tf.tidy(() => {
