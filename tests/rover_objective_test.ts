@@ -224,3 +224,45 @@ Deno.test("ROVER vs GRPO through RLVRTrainer: equal after one update per batch, 
   const size = Math.max(...g2.map(Math.abs));
   assert.ok(maxDiff(g2, r2) > 0.05 * size, `two minibatches: ${maxDiff(g2, r2)} of ${size}`);
 });
+
+Deno.test("ROVER through RLVRTrainer at temperature τ: π_θ and π_old logits are divided by τ", async () => {
+  const tree = sampleTreeMDP(new Rng(1), { depth: 1, minBranch: 2, maxBranch: 2, solutionRate: 0.5 });
+  const task = new TreeMDPTask([tree]);
+  const logits = new Float64Array(task.numStates * task.maxActions);
+  logits[0] = 1; // root row [1, 0]
+  const policy = new TabularSoftmaxPolicy(task, {
+    contextLength: task.maxSequenceLength,
+    eos: task.vocab.eos,
+    logits,
+  });
+  const rover = roverLoss(1);
+  const seen: number[][] = [];
+  const objective = Object.assign(
+    (inputs: Parameters<typeof rover>[0], cfg?: Parameters<typeof rover>[1]) => {
+      const old = inputs.oldTokenLogits!;
+      const cur = inputs.tokenLogits!();
+      const v = old.validActions!.dataSync(), o = old.logits.dataSync(), c = cur.logits.dataSync();
+      for (let i = 0; i < v.length; i += 2) if (v[i] === 1) seen.push([o[i], o[i + 1], c[i], c[i + 1]]);
+      return rover(inputs, cfg);
+    },
+    { readsOldTokenLogits: true as const },
+  );
+  const trainer = new RLVRTrainer({
+    task,
+    policy,
+    reward: (p, y) => task.reward(p, y),
+    objective,
+    config: { seed: 2, batchSize: 1, groupSize: 4, temperature: 2, lr: 1e-3, estimator: "grpo" },
+  });
+  await trainer.train(1);
+  assert.equal(seen.length, 4); // one decision per rollout
+  for (const row of seen) row.forEach((x, k) => close(x, k % 2 === 0 ? 0.5 : 0, 1e-6, `logit ${k}`));
+  trainer.dispose();
+  policy.dispose();
+  // A policy without tokenLogits cannot train ROVER: the trainer says so at construction.
+  const noLogits = { ...policy, tokenLogits: undefined } as unknown as TabularSoftmaxPolicy;
+  assert.throws(
+    () => new RLVRTrainer({ task, policy: noLogits, objective: roverLoss(1) }),
+    (e: Error) => e instanceof ConfigError && /parts\.objective/.test(e.message),
+  );
+});

@@ -250,6 +250,12 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
       reinforceNorm: c.reinforceNorm,
     });
     this.objective = parts.objective ?? policyGradientLoss;
+    if (readsOldTokenLogits(this.objective) && !parts.policy.tokenLogits) {
+      throw new ConfigError(
+        "parts.objective",
+        "reads π_old's per-position logits (ROVER): the policy must implement tokenLogits",
+      );
+    }
     this.pgConfig = {
       epsLow: c.epsLow,
       epsHigh: c.epsHigh,
@@ -407,10 +413,8 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
     const policyLogits = this.policy.tokenLogits
       ? (p: SequencePolicy, tokens: Tensor2D, valid: Tensor2D): TokenLogits => {
         const tl = p.tokenLogits!(tokens, valid);
-        if (tau === 1) return tl;
-        const logits = tf.div(tl.logits, tau);
-        tl.logits.dispose();
-        return { ...tl, logits };
+        // Intermediate tensors are freed by the caller's tidy / gradient tape (they may be saved for backprop).
+        return tau === 1 ? tl : { ...tl, logits: tf.div(tl.logits, tau) };
       }
       : undefined;
     if (this.reference) {
@@ -419,13 +423,7 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
     const steps = c.ppoEpochs * c.miniBatches;
     // π_old: with one step the current forward itself (the objective stops its gradient); otherwise frozen first.
     if (steps > 1) all.old = tf.tidy(() => this.policy.tokenLogProbs(all.tokens, all.valid, tau).logProbs);
-    if (readsOldTokenLogits(this.objective)) {
-      if (!policyLogits) {
-        throw new ConfigError(
-          "parts.objective",
-          "reads π_old's per-position logits: the policy must implement tokenLogits",
-        );
-      }
+    if (policyLogits && readsOldTokenLogits(this.objective)) {
       all.oldLogits = tf.tidy(() => {
         const tl = policyLogits(this.policy, all.tokens, all.valid);
         return { logits: tl.logits, ...(tl.validActions ? { validActions: tl.validActions } : {}) };
