@@ -145,7 +145,11 @@ export const ROVER_LM_PREREGISTRATION: Preregistration = {
         "ρ = 1); and with one update per rollout batch the published objective's gradient is 2ρ × the token-mean " +
         "GRPO gradient, so ROVER's own terms would never act — they act from the second minibatch update on. " +
         "'before' lists the published quick run's verdicts under the old objective; 'after' is filled by the " +
-        "rerun of the amended plan.",
+        "rerun of the amended plan. One pilot of the amended design ran before this amendment was merged, on a " +
+        "scratch stream (new Rng(777777).split(3), not a registered seed), quick-sized: warm start sampled pass@1 " +
+        "0.850, pass@64 1.0, 1.06 distinct; GRPO (selected 3e-4) pass@1 0.947, 1.00 distinct; ROVER (selected " +
+        "3e-5) pass@1 0.899, pass@64 1.0, 1.03 distinct; both arms trained stably at both rates (it changed " +
+        "nothing in the plan).",
       before: {
         "rover.lm.1": "inconclusive",
         "rover.lm.2": "not reproduced",
