@@ -46,6 +46,7 @@ function lossAndGrad(
     imitationCoef: c.imitationCoef,
     clipC: c.clipC,
     klClamp: c.klClamp,
+    klStraightThrough: c.klStraightThrough,
     tokenSumNorm: c.tokenSumNorm,
     emptyRows: c.emptyRows,
   };
@@ -140,9 +141,11 @@ Deno.test("fromVerl: seq-mean-token-sum-norm is Σ/L (B times Dr.GRPO's), seq-me
   const smOut = lossAndGrad(sm, { lp: lpFromRatios(rho), old: oldLike(rho), adv: A, mask });
   near(smOut.loss, ((-0.5 * 1.1 - 0.5 * 0.95) / 2 + 0.5) / 2);
   near(smOut.grad[1][0], (0.5 * 1.0) / 1 / 2);
-  // verl seq-mean-token-sum: Σ_t ℓ, mean over all B rows.
+  // verl seq-mean-token-sum: Σ_t ℓ per row, mean over the non-empty rows (seq_mask): 2 rows here, not B = 3.
   const st = resolveTrainerConfig(fromVerl({ adv_estimator: "grpo", loss_agg_mode: "seq-mean-token-sum" }));
-  near(lossAndGrad(st, { lp: lpFromRatios(rho), old: oldLike(rho), adv: A, mask }).loss, sum / 3);
+  const stOut = lossAndGrad(st, { lp: lpFromRatios(rho), old: oldLike(rho), adv: A, mask });
+  near(stOut.loss, sum / 2);
+  near(stOut.grad[0][1], (-0.5 * 0.95) / 2);
 });
 
 Deno.test("fromVerl: k3 KL loss with verl's clamps; REINFORCE++ whitened over tokens (unbiased)", () => {
@@ -244,6 +247,69 @@ Deno.test("fromTrl dapo: clip-higher 0.28, token-mean, group std (n − 1) + 1e-
   const advB = advantagesOf(b, [[1, 0], [1, 1]]);
   near(advB[0][0], 0.5 / (sdB + 1e-4), 1e-12);
   assert.deepEqual(advB[1], [0, 0]);
+});
+
+Deno.test("fromVerl clip ratios: clip_ratio_low/high keep verl's 0.2 defaults; clip_ratio fills only null ones", () => {
+  const eps = (cfg: Record<string, unknown>) => {
+    const c = resolveTrainerConfig(fromVerl({ adv_estimator: "grpo", ...cfg }));
+    return [c.epsLow, c.epsHigh];
+  };
+  assert.deepEqual(eps({ clip_ratio: 0.3 }), [0.2, 0.2]);
+  assert.deepEqual(eps({ clip_ratio: 0.3, clip_ratio_low: null, clip_ratio_high: null }), [0.3, 0.3]);
+  assert.deepEqual(eps({ clip_ratio: 0.3, clip_ratio_high: 0.28 }), [0.2, 0.28]);
+  assert.deepEqual(eps({ clip_ratio_low: null }), [0.2, 0.2]);
+  // A > 0 at ratio 1.25: verl (clip_ratio 0.3 alone) clips at 1 + 0.2, so the token's loss is −1.2·A, no gradient.
+  const c = resolveTrainerConfig(fromVerl({ adv_estimator: "grpo", clip_ratio: 0.3 }));
+  const out = lossAndGrad(c, { lp: lpFromRatios([[1.25]]), old: oldLike([[1.25]]), adv: [1], mask: [[1]] });
+  near(out.loss, -1.2);
+  near(out.grad[0][0], 0);
+});
+
+Deno.test("fromVerl k3+ / low_var_kl+: k3's value (clamped), the gradient of k2 = ½(log π − log π_ref)²", () => {
+  for (const type of ["k3+", "low_var_kl+"]) {
+    const c = resolveTrainerConfig(
+      fromVerl({ adv_estimator: "grpo", use_kl_loss: true, kl_loss_coef: 0.1, kl_loss_type: type }),
+    );
+    assert.equal(c.klStraightThrough, true);
+    const lp = [[-1, -1]], ref = [[-0.5, 30]];
+    const out = lossAndGrad(c, { lp, old: lp, adv: [0], mask: [[1, 1]], ref });
+    const k3a = Math.exp(0.5) - 1 - 0.5;
+    near(out.loss, (0.1 * (k3a + 10)) / 2); // the value: k3 with verl's clamp
+    near(out.grad[0][0], (0.1 * (-1 - -0.5)) / 2); // ∂k2/∂logπ = logπ − logπ_ref
+    near(out.grad[0][1], (0.1 * (-1 - 30)) / 2, 1e-4); // k2 is not clamped
+  }
+  assert.equal(
+    resolveTrainerConfig(fromVerl({ adv_estimator: "grpo", kl_loss_type: "k3" })).klStraightThrough,
+    false,
+  );
+});
+
+Deno.test("fromVerl gamma: GRPO and RLOO advantages do not read it; REINFORCE++ accepts only 1", () => {
+  for (const est of ["grpo", "rloo"]) {
+    assert.deepEqual(fromVerl({ adv_estimator: est, gamma: 0.9 }), fromVerl({ adv_estimator: est }));
+  }
+  assert.deepEqual(
+    fromVerl({ adv_estimator: "reinforce_plus_plus", gamma: 1 }),
+    fromVerl({ adv_estimator: "reinforce_plus_plus" }),
+  );
+  assert.throws(
+    () => fromVerl({ adv_estimator: "reinforce_plus_plus", gamma: 0.9 }),
+    (e: Error) => e instanceof ConfigError && /^verl\.gamma/.test(e.message),
+  );
+});
+
+Deno.test("fromVerl ppo_mini_batch_size: train_batch_size / ppo_mini_batch_size minibatches per epoch", () => {
+  const c = fromVerl({ adv_estimator: "grpo", train_batch_size: 8, ppo_mini_batch_size: 2, ppo_epochs: 2 });
+  assert.equal(c.miniBatches, 4);
+  assert.equal(c.ppoEpochs, 2);
+  assert.equal(fromVerl({ adv_estimator: "grpo" }).miniBatches, 1);
+  const bad = (cfg: Record<string, unknown>) =>
+    assert.throws(
+      () => fromVerl({ adv_estimator: "grpo", ...cfg }),
+      (e: Error) => e instanceof ConfigError && /^verl\.ppo_mini_batch_size/.test(e.message),
+    );
+  bad({ train_batch_size: 8, ppo_mini_batch_size: 3 });
+  bad({ ppo_mini_batch_size: 2 });
 });
 
 Deno.test("fromVerl / fromTrl: unknown and unsupported fields throw naming the field", () => {

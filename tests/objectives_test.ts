@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { roverLoss } from "../lib/objectives/rover.ts";
 import { tf } from "../lib/core/tf.ts";
 import type { Tensor } from "../lib/core/tf.ts";
 import { ConfigError } from "../lib/core/validate.ts";
@@ -218,33 +217,4 @@ Deno.test("RLVRTrainer: {signed, sampleWeighting} and an nsrAdvantages estimator
     wa.forEach((x, i) => near(x, wb[i], 1e-6));
     for (const x of [ta, tb, a, b]) x.dispose();
   }
-});
-
-Deno.test("roverLoss without validActions (a language model: every token valid): hand-computed loss and gradient", async () => {
-  // ρ = 0.5; logits at t0 = [1, 3], t1 = [2, 0]; taken tokens 0 then 1; terminal reward r = 1.
-  // Q0 = ρ·1 = 0.5, target0 = ρ·mean(2, 0) = 0.5 → error 0; Q1 = ρ·0 = 0, target1 = r = 1 → error −1.
-  // L = (0² + 1²)/2 = 0.5; ∂L/∂logit1[1] = ρ·(Q1 − 1) = −0.5; every other logit gets 0 (targets are stop-gradient,
-  // and Q = ρ·(log π + logsumexp) = ρ·logit has no softmax gradient).
-  const logits = tf.tensor3d([[[1, 3], [2, 0]]]);
-  const taken = tf.tensor2d([[0, 1]], [1, 2], "int32");
-  const mask = tf.ones([1, 2]);
-  const adv = tf.tensor1d([1]);
-  const loss = roverLoss(0.5);
-  const f = (l: tf.Tensor) => {
-    const logProbs = tf.sum(tf.mul(tf.logSoftmax(l), tf.oneHot(taken, 2)), 2);
-    return loss({
-      logProbs,
-      oldLogProbs: logProbs,
-      advantages: adv,
-      mask,
-      tokenLogits: () => ({ logits: l }),
-    })
-      .loss as tf.Scalar;
-  };
-  const value = f(logits);
-  assert.ok(Math.abs((await value.data())[0] - 0.5) < 1e-6);
-  const g = tf.grad(f)(logits);
-  const want = [0, 0, 0, -0.5];
-  Array.from(await g.data()).forEach((x, i) => assert.ok(Math.abs(x - want[i]) < 1e-6, `grad[${i}] = ${x}`));
-  tf.dispose([logits, taken, mask, adv, value, g]);
 });

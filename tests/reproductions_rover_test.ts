@@ -13,10 +13,7 @@ import {
   uniformPolicyValues,
 } from "../lib/tasks/tree_mdp.ts";
 import { TabularSoftmaxPolicy } from "../lib/policies/tabular.ts";
-import { roverLoss } from "../lib/objectives/rover.ts";
 import { RLVRTrainer } from "../lib/train/trainer.ts";
-import { tf } from "../lib/core/tf.ts";
-import type { Tensor2D } from "../lib/core/tf.ts";
 import { claimsMarkdown, rover, runReproduction, selectRows, VERDICTS } from "../reproductions/mod.ts";
 
 /** Build a tree from nested arrays: a number is a leaf reward, an array an internal node's children. */
@@ -170,79 +167,6 @@ Deno.test("TreeMDPTask: prompts, states at the nodes, rewards, reference path; t
     const se = k * (1 - pp) ** (k - 1) * Math.sqrt((pp * (1 - pp)) / n);
     assert.ok(Math.abs(est - e.passAtK(k)) < 4 * se + 1e-12, `k = ${k}: ${est} vs ${e.passAtK(k)}`);
   }
-  policy.dispose();
-});
-
-Deno.test("roverLoss: hand-computed TD loss and gradient on one path (targets: mean of the next state's Q, then r)", () => {
-  // SMALL: root → A = [1, 0], B = [0, 0, 0]. Path "AA" (root → A → leaf 3, reward 1), ρ = 0.5.
-  const task = new TreeMDPTask([buildTree(SMALL)]);
-  const p = task.problems()[0];
-  const logits = new Float64Array(task.numStates * 3);
-  logits.set([0.4, -0.2], 0 * 3); // root row: A, B
-  logits.set([1.0, 0.6], 1 * 3); // node A row
-  const policy = new TabularSoftmaxPolicy(task, {
-    contextLength: task.maxSequenceLength,
-    eos: task.vocab.eos,
-    logits,
-  });
-  const row = [...p.prompt, ...task.vocab.encode("AA"), task.vocab.eos];
-  const tokens = tf.tensor2d([row], undefined, "int32") as Tensor2D;
-  const rho = 0.5;
-  const { grads, value } = tf.variableGrads(() => {
-    const { logProbs, entropy } = policy.tokenLogProbs(tokens);
-    const T = row.length - 1;
-    const mask = tf.tensor2d([Array.from({ length: T }, (_, t) => (t >= p.prompt.length - 1 ? 1 : 0))]);
-    return roverLoss(rho)({
-      logProbs,
-      oldLogProbs: logProbs,
-      advantages: tf.tensor1d([1]),
-      mask,
-      entropy,
-      tokenLogits: () => policy.tokenLogits(tokens),
-    }).loss as tf.Scalar;
-  });
-  // Decisions: root (Q = 0.5·0.4 = 0.2, target = mean Q(A, ·) = 0.5·(1.0 + 0.6)/2 = 0.4) and A (Q = 0.5, target 1).
-  const loss = ((0.2 - 0.4) ** 2 + (0.5 - 1) ** 2) / 2;
-  assert.ok(Math.abs(value.dataSync()[0] - loss) < 1e-6, `${value.dataSync()[0]} vs ${loss}`);
-  // ∂L/∂θ(s, a) = (Q − target)·ρ (½·2 from the mean over 2 decisions and the square); targets carry no gradient.
-  const g = grads[policy.variables[0].name].dataSync();
-  const expected = new Float64Array(task.numStates * 3);
-  expected[0] = 0.5 * (0.2 - 0.4);
-  expected[3] = 0.5 * (0.5 - 1);
-  expected.forEach((e, i) => assert.ok(Math.abs(g[i] - e) < 1e-6, `θ[${i}]: ${g[i]} vs ${e}`));
-  tf.dispose([tokens, value, grads[policy.variables[0].name]]);
-  policy.dispose();
-});
-
-Deno.test("ROVER through RLVRTrainer: ρ·logits converge to Q^u on a small tree; greedy on them is optimal", async () => {
-  const tree = buildTree([[1, 0], [0, 0, 1], [0, 0]]);
-  const task = new TreeMDPTask([tree]);
-  const rho = 1; // ρ = 1 keeps every branch sampled, so every (s, a) is learned
-  const policy = new TabularSoftmaxPolicy(task, {
-    contextLength: task.maxSequenceLength,
-    eos: task.vocab.eos,
-  });
-  const trainer = new RLVRTrainer({
-    task,
-    policy,
-    reward: (p, y) => task.reward(p, y),
-    objective: roverLoss(rho),
-    config: { seed: 1, batchSize: 1, groupSize: 16, lr: 0.05, maxGradNorm: null, estimator: "reinforce" },
-  });
-  await trainer.train(1);
-  const before = tf.memory().numTensors;
-  await trainer.train(399);
-  assert.equal(tf.memory().numTensors, before);
-  const theta = policy.logitTable();
-  const qu = uniformPolicyValues(tree); // Q^u(s, a) = V^u(child)
-  const learned = new Float64Array(tree.size);
-  for (let c = 1; c < tree.size; c++) {
-    const s = tree.parent[c];
-    learned[c] = rho * theta[s * 3 + c - tree.childStart[s]];
-    assert.ok(Math.abs(learned[c] - qu[c]) < 0.05, `Q(${s}→${c}) = ${learned[c]} vs Q^u ${qu[c]}`);
-  }
-  assert.equal(greedyWorstCaseValue(tree, learned), 1);
-  trainer.dispose();
   policy.dispose();
 });
 

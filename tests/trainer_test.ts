@@ -18,6 +18,11 @@ import {
   TIMING_COLUMNS,
 } from "../lib/train/mod.ts";
 import type { SequencePolicy } from "../lib/train/mod.ts";
+import { miniBatchRanges } from "../lib/train/trainer.ts";
+import { Rng } from "../lib/core/rng.ts";
+import { policyGradientLoss } from "../lib/objectives/mod.ts";
+import { TabularSoftmaxPolicy } from "../lib/policies/tabular.ts";
+import { sampleTreeMDP, TreeMDPTask } from "../lib/tasks/tree_mdp.ts";
 
 const TASK = new AdditionTask({ minDigits: 1, maxDigits: 2 });
 
@@ -245,4 +250,87 @@ Deno.test("learning: SFT + 100 GRPO steps on 1–2 digit addition beats the SFT 
   // Held-out n = 200: a paired accuracy difference has SE ≤ √(0.5/200) ≈ 0.05 per seed, ≈ 0.029 for the mean.
   assert.ok(gains.reduce((a, b) => a + b, 0) / 3 >= 0.05, `mean gain ${gains}`);
   assert.ok(gains.every((g) => g > 0), `every seed improves: ${gains}`);
+});
+
+Deno.test("miniBatchRanges: consecutive row ranges of ⌊n/m⌋ or ⌈n/m⌉ rows, empty ones left out", () => {
+  assert.deepEqual(miniBatchRanges(10, 4), [[0, 2], [2, 5], [5, 7], [7, 10]]);
+  assert.deepEqual(miniBatchRanges(3, 4), [[0, 1], [1, 2], [2, 3]]);
+  assert.deepEqual(miniBatchRanges(6, 1), [[0, 6]]);
+  assert.throws(
+    () => miniBatchRanges(6, 0),
+    (e: Error) => e instanceof ConfigError && /miniBatches/.test(e.message),
+  );
+});
+
+Deno.test("minibatches: ppoEpochs × miniBatches steps over row ranges; π_old frozen before the first", async () => {
+  const tree = sampleTreeMDP(new Rng(3), { depth: 2, minBranch: 2, maxBranch: 3, solutionRate: 0.3 });
+  const task = new TreeMDPTask([tree]);
+  const policy = new TabularSoftmaxPolicy(task, {
+    contextLength: task.maxSequenceLength,
+    eos: task.vocab.eos,
+  });
+  const calls: { rows: number; lp: number[]; old: number[] }[] = [];
+  const trainer = new RLVRTrainer({
+    task,
+    policy,
+    reward: (p, y) => task.reward(p, y),
+    objective: (inputs, cfg) => {
+      calls.push({
+        rows: inputs.logProbs.shape[0]!,
+        lp: Array.from(inputs.logProbs.dataSync()),
+        old: Array.from(inputs.oldLogProbs.dataSync()),
+      });
+      return policyGradientLoss(inputs, cfg);
+    },
+    config: { seed: 1, batchSize: 2, groupSize: 4, lr: 0.5, ppoEpochs: 2, miniBatches: 3, maxGradNorm: null },
+  });
+  await trainer.train(1);
+  assert.deepEqual(calls.map((c) => c.rows), [2, 3, 3, 2, 3, 3]);
+  // First step: θ = θ_old. Epoch 2, rows 0–1: same π_old as epoch 1, but θ has moved.
+  assert.deepEqual(calls[0].old, calls[0].lp);
+  assert.deepEqual(calls[3].old, calls[0].old);
+  assert.ok(calls[3].lp.some((x, i) => Math.abs(x - calls[0].lp[i]) > 1e-4), "θ moved between epochs");
+  trainer.dispose();
+  policy.dispose();
+});
+
+Deno.test("temperature τ: the loss reads log softmax(logits/τ), the distribution the rollouts are drawn from", async () => {
+  // One decision between two leaves, logits [1, 0]: at τ = 2, log π = log σ(±0.5); at τ = 1 it would be log σ(±1).
+  const tree = sampleTreeMDP(new Rng(1), { depth: 1, minBranch: 2, maxBranch: 2, solutionRate: 0.5 });
+  const task = new TreeMDPTask([tree]);
+  const logits = new Float64Array(task.numStates * task.maxActions);
+  logits[0] = 1;
+  const policy = new TabularSoftmaxPolicy(task, {
+    contextLength: task.maxSequenceLength,
+    eos: task.vocab.eos,
+    logits,
+  });
+  const seen: number[] = [];
+  const entropies: number[] = [];
+  const trainer = new RLVRTrainer({
+    task,
+    policy,
+    reward: (p, y) => task.reward(p, y),
+    objective: (inputs, cfg) => {
+      const lp = inputs.logProbs.dataSync(), m = inputs.mask.dataSync(), h = inputs.entropy!.dataSync();
+      m.forEach((x, i) => {
+        if (x === 1 && lp[i] !== 0) { // the eos after the leaf is no decision (log-prob 0)
+          seen.push(lp[i]);
+          entropies.push(h[i]);
+        }
+      });
+      return policyGradientLoss(inputs, cfg);
+    },
+    config: { seed: 2, batchSize: 1, groupSize: 8, temperature: 2, lr: 1e-3 },
+  });
+  await trainer.train(1);
+  const sig = (x: number) => 1 / (1 + Math.exp(-x));
+  const allowed = [Math.log(sig(0.5)), Math.log(sig(-0.5))];
+  assert.ok(seen.length === 8);
+  for (const x of seen) assert.ok(allowed.some((a) => Math.abs(x - a) < 1e-5), `${x} ∉ {${allowed}}`);
+  const p = sig(0.5);
+  const h = -(p * Math.log(p) + (1 - p) * Math.log(1 - p));
+  for (const x of entropies) assert.ok(Math.abs(x - h) < 1e-5, `entropy ${x} vs ${h}`);
+  trainer.dispose();
+  policy.dispose();
 });

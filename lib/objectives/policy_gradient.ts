@@ -12,8 +12,9 @@
  *   "seq-mean-token-mean"     (1/B) Σ_i (Σ_t m·ℓ / Σ_t m)                (GRPO: per-sequence mean, then mean)
  *   "seq-mean-token-sum-norm" (1/B) Σ_i (Σ_t m·ℓ / L_max)                (Dr.GRPO 2503.20783: constant length)
  * Conventions of other trainers (docs/CONVENTIONS.md): `emptyRows: "skip"` drops rows with an empty mask from
- * the sequence mean (verl), `tokenSumNorm: "sum"` is Σ_i Σ_t m·ℓ / L_max (verl; B times ours), `klClamp`
- * clamps Δ to ±20 and k3 to ±10 (verl low_var_kl).
+ * every sequence mean (verl), `tokenSumNorm: "sum"` is Σ_i Σ_t m·ℓ / L_max (verl; B times ours), `klClamp`
+ * clamps Δ to ±20 and k3 to ±10 (verl low_var_kl), `klStraightThrough` keeps k3's value with the gradient of
+ * k2 = ½Δ² (verl `k3+`, arXiv 2505.17508).
  * plus an optional imitation term γ · (−Σ m_hint·logπ / Σ m_hint) on forced hint tokens (SEELE 2509.06923).
  */
 import { tf } from "../core/tf.ts";
@@ -31,7 +32,10 @@ import {
 export const AGGREGATIONS = ["token-mean", "seq-mean-token-mean", "seq-mean-token-sum-norm"] as const;
 /** A loss aggregation mode. */
 export type Aggregation = typeof AGGREGATIONS[number];
-/** Sequence mean of "seq-mean-token-mean": "count" every row (1/B; TRL grpo) or "skip" empty-mask rows (verl). */
+/**
+ * Sequence means ("seq-mean-token-mean", and "seq-mean-token-sum-norm" with `tokenSumNorm` "mean"): "count" every
+ * row (1/B; TRL) or "skip" empty-mask rows (verl).
+ */
 export const EMPTY_ROWS = ["count", "skip"] as const;
 /** How rows with an empty mask enter the sequence mean. */
 export type EmptyRows = typeof EMPTY_ROWS[number];
@@ -60,9 +64,11 @@ export interface PolicyGradientConfig {
   clipC: number | null;
   /** Clamp k3: Δ to ±20, the k3 value to ±10 (verl low_var_kl); default false. */
   klClamp: boolean;
+  /** KL term with k3's value and the gradient of k2 = ½(log π − log π_ref)² (verl `k3+`); default false. */
+  klStraightThrough: boolean;
   /** "seq-mean-token-sum-norm" normaliser (default "mean"; verl: "sum"). */
   tokenSumNorm: TokenSumNorm;
-  /** Empty-mask rows in "seq-mean-token-mean" (default "count"; verl: "skip"). */
+  /** Empty-mask rows in the sequence means (default "count"; verl: "skip"). */
   emptyRows: EmptyRows;
 }
 
@@ -77,6 +83,7 @@ export const POLICY_GRADIENT_DEFAULTS: PolicyGradientConfig = {
   imitationCoef: 0,
   clipC: null,
   klClamp: false,
+  klStraightThrough: false,
   tokenSumNorm: "mean",
   emptyRows: "count",
 };
@@ -101,9 +108,11 @@ export interface PolicyGradientInputs {
   imitationMask?: Tensor;
   /**
    * Per-position logits over the actions, computed on demand (inside the gradient tape) when the policy has
-   * `tokenLogits`: for value-based objectives that read more than the taken token's log-prob (ROVER).
+   * `tokenLogits`: for objectives that read more than the taken token's log-prob (ROVER).
    */
   tokenLogits?: () => TokenLogits;
+  /** π_old's per-position logits (constant), captured before the first update of the batch (ROVER's target). */
+  oldTokenLogits?: TokenLogits;
 }
 
 /** Logits over each target position's actions [B, T, A] and, optionally, 1 on the valid actions (default all). */
@@ -143,8 +152,8 @@ export function resolvePolicyGradientConfig(
   assertFiniteNumber(`${name}.entropyCoef`, c.entropyCoef, { min: 0 });
   assertFiniteNumber(`${name}.imitationCoef`, c.imitationCoef, { min: 0 });
   if (c.clipC !== null) assertFiniteNumber(`${name}.clipC`, c.clipC, { min: 1, exclusiveMin: true });
-  if (typeof c.klClamp !== "boolean") {
-    throw new ConfigError(`${name}.klClamp`, "must be true or false", c.klClamp);
+  for (const k of ["klClamp", "klStraightThrough"] as const) {
+    if (typeof c[k] !== "boolean") throw new ConfigError(`${name}.${k}`, "must be true or false", c[k]);
   }
   assertOneOf(`${name}.tokenSumNorm`, c.tokenSumNorm, TOKEN_SUM_NORMS);
   assertOneOf(`${name}.emptyRows`, c.emptyRows, EMPTY_ROWS);
@@ -155,7 +164,7 @@ export function resolvePolicyGradientConfig(
 export interface AggregateOptions {
   /** L_max of "seq-mean-token-sum-norm" (default: the tensor width T). */
   maxLength?: number;
-  /** Empty-mask rows in "seq-mean-token-mean" (default "count"). */
+  /** Empty-mask rows in the sequence means (default "count"). */
   emptyRows?: EmptyRows;
   /** Normaliser of "seq-mean-token-sum-norm" (default "mean"). */
   tokenSumNorm?: TokenSumNorm;
@@ -173,15 +182,16 @@ export function aggregateLoss(
     const masked = tf.mul(perToken, mask);
     if (mode === "token-mean") return tf.div(tf.sum(masked), tf.maximum(tf.sum(mask), 1));
     const perSeq = tf.sum(masked, 1);
-    if (mode === "seq-mean-token-mean") {
-      const counts = tf.sum(mask, 1);
-      const seqMeans = tf.div(perSeq, tf.maximum(counts, 1));
-      if (o.emptyRows !== "skip") return tf.mean(seqMeans);
+    const counts = tf.sum(mask, 1);
+    // Mean over rows: all of them, or (emptyRows "skip") those with a non-empty mask.
+    const seqMean = (x: Tensor) => {
+      if (o.emptyRows !== "skip") return tf.mean(x);
       const nonEmpty = tf.cast(tf.greater(counts, 0), "float32");
-      return tf.div(tf.sum(tf.mul(seqMeans, nonEmpty)), tf.maximum(tf.sum(nonEmpty), 1));
-    }
+      return tf.div(tf.sum(tf.mul(x, nonEmpty)), tf.maximum(tf.sum(nonEmpty), 1));
+    };
+    if (mode === "seq-mean-token-mean") return seqMean(tf.div(perSeq, tf.maximum(counts, 1)));
     const normed = tf.div(perSeq, o.maxLength ?? perToken.shape[1]!);
-    return o.tokenSumNorm === "sum" ? tf.sum(normed) : tf.mean(normed);
+    return o.tokenSumNorm === "sum" ? tf.sum(normed) : seqMean(normed);
   });
 }
 
@@ -251,6 +261,11 @@ export function policyGradientLoss(
       let k3 = tf.sub(tf.sub(tf.exp(delta), 1), delta);
       if (c.klClamp) k3 = tf.clipByValue(k3, -10, 10);
       kl = tokenMean(k3);
+      if (c.klStraightThrough) {
+        // Straight-through: value k3, gradient of k2 = ½(log π − log π_ref)².
+        const k2 = tf.mul(tf.square(tf.sub(logProbs, stopGradient(refLogProbs))), 0.5);
+        k3 = tf.add(tf.sub(k2, stopGradient(k2)), stopGradient(k3));
+      }
       if (c.klCoef > 0) perToken = tf.add(perToken, tf.mul(k3, c.klCoef));
     }
     let ent: Tensor = tf.scalar(0);

@@ -100,8 +100,16 @@ export class LinearSoftmaxPolicy implements SequencePolicy {
     return Float64Array.from(this.W.dataSync());
   }
 
-  /** log π(token_t | prefix) and entropies [N, T−1]: letters of the L steps score log softmax(W x_s); all else 0. */
-  tokenLogProbs(tokens: Tensor2D, valid?: Tensor2D): { logProbs: Tensor2D; entropy: Tensor2D } {
+  /**
+   * log π(token_t | prefix) and entropies [N, T−1]: letters of the L steps score log softmax(W x_s / temperature);
+   * all else 0.
+   */
+  tokenLogProbs(
+    tokens: Tensor2D,
+    valid?: Tensor2D,
+    temperature = 1,
+  ): { logProbs: Tensor2D; entropy: Tensor2D } {
+    assertFiniteNumber("temperature", temperature, { min: 0, exclusiveMin: true });
     const [N, T] = tokens.shape;
     if (T < 2) throw new ConfigError("tokens", "must have at least 2 time steps for tokenLogProbs", T);
     const ids = tokens.dataSync();
@@ -130,7 +138,7 @@ export class LinearSoftmaxPolicy implements SequencePolicy {
     }
     return tf.tidy(() => {
       const logits = tf.matMul(tf.tensor2d(X, [M, o]), this.W, false, true);
-      const logp = tf.logSoftmax(logits);
+      const logp = tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature));
       const logProbs = tf.reshape(tf.sum(tf.mul(logp, tf.tensor2d(Y, [M, K])), 1), [N, T - 1]) as Tensor2D;
       const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1));
       const entropy = tf.reshape(tf.mul(ent, tf.tensor1d(on)), [N, T - 1]) as Tensor2D;

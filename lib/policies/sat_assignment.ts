@@ -21,7 +21,13 @@
 import { tf } from "../core/tf.ts";
 import type { Tensor2D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
-import { assertFiniteArray, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
+import {
+  assertFiniteArray,
+  assertFiniteNumber,
+  assertInteger,
+  ConfigError,
+  resolveConfig,
+} from "../core/validate.ts";
 import { type Clause, SAT_VARIABLES, SAT_VOCAB } from "../tasks/sat.ts";
 import type { Problem } from "../tasks/types.ts";
 import type { SequencePolicy } from "../train/rollouts.ts";
@@ -235,11 +241,17 @@ export class SatAssignmentPolicy implements SequencePolicy {
   }
 
   /**
-   * log π(tokens[:, t+1] | tokens[:, ≤t]) and entropies [B, T−1]; 0 outside the k bit decisions. The logits are
+   * log π(tokens[:, t+1] | tokens[:, ≤t]) and entropies [B, T−1] at `temperature` (default 1); 0 outside the k bit
+   * decisions. The logits are
    * computed only on the column window that holds decisions (the last k + 1 columns for left-padded equal-length
    * answers) and padded with zeros.
    */
-  tokenLogProbs(tokens: Tensor2D, _valid?: Tensor2D): { logProbs: Tensor2D; entropy: Tensor2D } {
+  tokenLogProbs(
+    tokens: Tensor2D,
+    _valid?: Tensor2D,
+    temperature = 1,
+  ): { logProbs: Tensor2D; entropy: Tensor2D } {
+    assertFiniteNumber("temperature", temperature, { min: 0, exclusiveMin: true });
     const [B, T] = tokens.shape;
     const host = tokens.dataSync();
     const F = SAT_FEATURES;
@@ -275,7 +287,7 @@ export class SatAssignmentPolicy implements SequencePolicy {
     });
     return tf.tidy(() => {
       const logits = tf.reshape(tf.matMul(tf.tensor2d(phi, [P * 2, F]), this.variables[0]), [P, 2]);
-      const logp = tf.logSoftmax(logits);
+      const logp = tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature));
       const mask = tf.tensor1d(decision);
       const lp = tf.mul(tf.sum(tf.mul(logp, tf.tensor2d(chosen, [P, 2])), 1), mask);
       const ent = tf.mul(tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)), mask);

@@ -9,7 +9,7 @@
 import { tf } from "../core/tf.ts";
 import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
-import { assertFiniteArray, assertInteger, ConfigError } from "../core/validate.ts";
+import { assertFiniteArray, assertFiniteNumber, assertInteger, ConfigError } from "../core/validate.ts";
 import type { TabularDecision, TabularStates } from "../tasks/tabular.ts";
 import type { SequencePolicy } from "../train/rollouts.ts";
 
@@ -124,7 +124,7 @@ export class TabularSoftmaxPolicy implements SequencePolicy {
   }
 
   /** Log-softmax rows of θ (+ unused-slot bias) at each target position's state; non-decisions read row 0. */
-  private rowLogSoftmax(dec: (TabularDecision | null)[]): Tensor2D {
+  private rowLogSoftmax(dec: (TabularDecision | null)[], temperature = 1): Tensor2D {
     const N = dec.length;
     const idx = new Int32Array(N);
     const bias = new Float32Array(N * this.A);
@@ -133,15 +133,24 @@ export class TabularSoftmaxPolicy implements SequencePolicy {
       bias.set(this.slotBias.subarray(idx[i] * this.A, (idx[i] + 1) * this.A), i * this.A);
     });
     const rows = gatherRows(this.theta, idx);
-    return tf.logSoftmax(tf.add(rows, tf.tensor2d(bias, [N, this.A])));
+    const logits = tf.add(rows, tf.tensor2d(bias, [N, this.A]));
+    return tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature)) as Tensor2D;
   }
 
-  /** log π(token) and entropy per target position [B, T−1]; 0 where the token is no policy decision. */
-  tokenLogProbs(tokens: Tensor2D, valid?: Tensor2D): { logProbs: Tensor2D; entropy: Tensor2D } {
+  /**
+   * log π(token) and entropy per target position [B, T−1] under softmax(θ/temperature); 0 where the token is no
+   * policy decision.
+   */
+  tokenLogProbs(
+    tokens: Tensor2D,
+    valid?: Tensor2D,
+    temperature = 1,
+  ): { logProbs: Tensor2D; entropy: Tensor2D } {
+    assertFiniteNumber("temperature", temperature, { min: 0, exclusiveMin: true });
     return tf.tidy(() => {
       const { rows, cols, dec, slot } = this.decisions(tokens, valid);
       const isDec = tf.tensor1d(dec.map((d) => (d ? 1 : 0)));
-      const logp = this.rowLogSoftmax(dec);
+      const logp = this.rowLogSoftmax(dec, temperature);
       const onehot = tf.oneHot(tf.tensor1d(slot, "int32"), this.A);
       const lp = tf.mul(tf.sum(tf.mul(logp, onehot), 1), isDec);
       const ent = tf.mul(tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1)), isDec);
@@ -154,7 +163,7 @@ export class TabularSoftmaxPolicy implements SequencePolicy {
 
   /**
    * Logits over each target position's action slots [B, T−1, maxActions] and `validActions` (1 on the state's
-   * used slots, all 0 where the token is no decision): what value-based objectives (ROVER's Q = ρ·logit) read.
+   * used slots, all 0 where the token is no decision): what ROVER's mean log-policy m(s) reads.
    */
   tokenLogits(tokens: Tensor2D, valid?: Tensor2D): { logits: Tensor3D; validActions: Tensor3D } {
     return tf.tidy(() => {

@@ -107,8 +107,14 @@ export interface TrainerConfig extends PolicyGradientConfig {
   sampleWeighting: SampleWeighting;
   /** λ on positive samples for w-reinforce. */
   wReinforceLambda: number;
-  /** Optimizer steps per rollout batch (PPO epochs); 1 = on-policy. */
+  /** Passes over each rollout batch (PPO epochs); 1 with `miniBatches` 1 = on-policy. */
   ppoEpochs: number;
+  /**
+   * Minibatches per PPO epoch: the batch's rollouts (in group order) are split into this many consecutive
+   * parts, one optimizer step each (verl train_batch_size / ppo_mini_batch_size); the objective normalises
+   * within a minibatch. Optimizer steps per rollout batch = ppoEpochs × miniBatches.
+   */
+  miniBatches: number;
   /** Save a checkpoint every N steps (0 = never); needs checkpointDir. */
   checkpointEvery: number;
   /** Directory for checkpoints (one sub-directory per step). */
@@ -149,11 +155,13 @@ export const TRAINER_DEFAULTS: TrainerConfig = {
   imitationCoef: 0,
   clipC: null,
   klClamp: false,
+  klStraightThrough: false,
   tokenSumNorm: "mean",
   emptyRows: "count",
   sampleWeighting: "none",
   wReinforceLambda: 0.1,
   ppoEpochs: 1,
+  miniBatches: 1,
   checkpointEvery: 0,
   checkpointDir: null,
   evalEvery: 0,
@@ -208,12 +216,14 @@ export function resolveTrainerConfig(config: Partial<TrainerConfig> = {}): Train
     imitationCoef: c.imitationCoef,
     clipC: c.clipC,
     klClamp: c.klClamp,
+    klStraightThrough: c.klStraightThrough,
     tokenSumNorm: c.tokenSumNorm,
     emptyRows: c.emptyRows,
   }, "config");
   assertOneOf("config.sampleWeighting", c.sampleWeighting, SAMPLE_WEIGHTINGS);
   assertFiniteNumber("config.wReinforceLambda", c.wReinforceLambda, { min: 0 });
   assertInteger("config.ppoEpochs", c.ppoEpochs, { min: 1 });
+  assertInteger("config.miniBatches", c.miniBatches, { min: 1 });
   assertInteger("config.checkpointEvery", c.checkpointEvery, { min: 0 });
   if (c.checkpointEvery > 0 && (typeof c.checkpointDir !== "string" || c.checkpointDir === "")) {
     throw new ConfigError(

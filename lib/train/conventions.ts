@@ -3,8 +3,9 @@
  * `TrainerConfig` fields that compute the same advantages, loss and gradient (docs/CONVENTIONS.md).
  *
  *   verl (volcengine/verl, `verl/trainer/ppo/core_algos.py`): GRPO/RLOO/REINFORCE++ advantages with unbiased
- *     std, one-response groups as mean 0 / std 1, k3 ("low_var_kl") clamped, dual-clip `clip_ratio_c`,
- *     `seq-mean-token-sum-norm` as Σ/L and `seq-mean-token-mean` over non-empty rows.
+ *     std, one-response groups as mean 0 / std 1, k3 ("low_var_kl") clamped (with "+": k2's gradient),
+ *     dual-clip `clip_ratio_c`, `seq-mean-token-sum-norm` as Σ/L, sequence means over non-empty rows, minibatches
+ *     of `ppo_mini_batch_size` prompts.
  *   TRL (huggingface/trl `GRPOTrainer`): group mean, unbiased std (+1e-4), `loss_type` grpo / bnpo / dr_grpo /
  *     dapo, `scale_rewards` group / batch / none, k3 KL with coefficient `beta`.
  * Absent fields take the anchor's documented defaults where they shape the loss (verl actor defaults; TRL
@@ -29,6 +30,7 @@ export const VERL_FIELDS = [
   "kl_loss_type",
   "use_kl_in_reward",
   "entropy_coeff",
+  "gamma",
   "ppo_epochs",
   "rollout.n",
   "lr",
@@ -88,6 +90,9 @@ function num(field: string, v: unknown, fallback: number): number {
  * size). adv_estimator is required (verl's default "gae" needs a critic): grpo (with norm_adv_by_std_in_grpo),
  * rloo, reinforce_plus_plus. loss_agg_mode: token-mean, seq-mean-token-mean, seq-mean-token-sum,
  * seq-mean-token-sum-norm (normaliser loss_scale_factor, else max_response_length, else the task's length).
+ * clip_ratio_low/high default to 0.2 as verl's actor config; clip_ratio sets only the ones passed as null.
+ * gamma: verl's outcome-reward GRPO and RLOO advantages do not read it (any value); REINFORCE++ discounts its
+ * returns by it (only 1 is supported).
  */
 export function fromVerl(config: Record<string, unknown>): Partial<TrainerConfig> {
   const c = checkFields("verl", config, VERL_FIELDS);
@@ -141,9 +146,10 @@ export function fromVerl(config: Record<string, unknown>): Partial<TrainerConfig
     }
   }
 
+  // verl: clip_ratio_low/high default to 0.2; clip_ratio stands in only for one set to null.
   const clip = num("verl.clip_ratio", c.clip_ratio, 0.2);
-  out.epsLow = num("verl.clip_ratio_low", c.clip_ratio_low, clip);
-  out.epsHigh = num("verl.clip_ratio_high", c.clip_ratio_high, clip);
+  out.epsLow = c.clip_ratio_low === null ? clip : num("verl.clip_ratio_low", c.clip_ratio_low, 0.2);
+  out.epsHigh = c.clip_ratio_high === null ? clip : num("verl.clip_ratio_high", c.clip_ratio_high, 0.2);
   const clipC = num("verl.clip_ratio_c", c.clip_ratio_c, 3);
   assertFiniteNumber("verl.clip_ratio_c", clipC, { min: 1, exclusiveMin: true });
   out.clipC = clipC;
@@ -157,7 +163,8 @@ export function fromVerl(config: Record<string, unknown>): Partial<TrainerConfig
   }
   const useKl = bool("verl.use_kl_loss", c.use_kl_loss, false);
   const klType = c.kl_loss_type ?? "low_var_kl";
-  assertOneOf("verl.kl_loss_type", klType, ["low_var_kl", "k3"] as const);
+  assertOneOf("verl.kl_loss_type", klType, ["low_var_kl", "k3", "low_var_kl+", "k3+"] as const);
+  out.klStraightThrough = klType.endsWith("+");
   out.klCoef = useKl ? num("verl.kl_loss_coef", c.kl_loss_coef, 0.001) : 0;
   out.entropyCoef = num("verl.entropy_coeff", c.entropy_coeff, 0);
   if (c.ppo_epochs !== undefined) {
@@ -174,11 +181,28 @@ export function fromVerl(config: Record<string, unknown>): Partial<TrainerConfig
     assertInteger("verl.train_batch_size", c.train_batch_size, { min: 1 });
     out.batchSize = c.train_batch_size;
   }
-  if (c.ppo_mini_batch_size !== undefined && c.ppo_mini_batch_size !== c.train_batch_size) {
+  out.miniBatches = 1;
+  if (c.ppo_mini_batch_size !== undefined) {
+    assertInteger("verl.ppo_mini_batch_size", c.ppo_mini_batch_size, { min: 1 });
+    if (c.train_batch_size === undefined) {
+      throw new ConfigError("verl.ppo_mini_batch_size", "needs train_batch_size (minibatches per batch)");
+    }
+    const B = c.train_batch_size as number;
+    if (B % c.ppo_mini_batch_size !== 0) {
+      throw new ConfigError(
+        "verl.ppo_mini_batch_size",
+        `must divide train_batch_size (${B})`,
+        c.ppo_mini_batch_size,
+      );
+    }
+    out.miniBatches = B / c.ppo_mini_batch_size;
+  }
+  const gamma = num("verl.gamma", c.gamma, 1);
+  if (est === "reinforce_plus_plus" && gamma !== 1) {
     throw new ConfigError(
-      "verl.ppo_mini_batch_size",
-      "must equal train_batch_size (one update per epoch; mini-batches are not supported)",
-      c.ppo_mini_batch_size,
+      "verl.gamma",
+      "supports only 1 with reinforce_plus_plus (undiscounted returns)",
+      gamma,
     );
   }
   if (c.max_response_length !== undefined) {
@@ -205,6 +229,7 @@ export function fromTrl(config: Record<string, unknown>): Partial<TrainerConfig>
     advantageEps: 1e-4,
     singletonGroups: "zero",
     klClamp: false,
+    klStraightThrough: false,
     emptyRows: "count",
   };
   const loss = c.loss_type ?? "dapo";

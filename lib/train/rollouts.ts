@@ -15,8 +15,15 @@ export interface SequencePolicy {
   readonly variables: Variable[];
   /** Model configuration; `contextLength` bounds prompt + response. */
   readonly config: { contextLength: number };
-  /** log π(tokens[:, t] | tokens[:, <t]) and entropies, both [B, T−1]; `valid` masks (left) padding. */
-  tokenLogProbs(tokens: Tensor2D, valid?: Tensor2D): { logProbs: Tensor2D; entropy: Tensor2D };
+  /**
+   * log π(tokens[:, t] | tokens[:, <t]) and entropies, both [B, T−1], under softmax(logits/temperature) (default
+   * 1, the distribution `sample` draws from at that temperature); `valid` masks (left) padding.
+   */
+  tokenLogProbs(
+    tokens: Tensor2D,
+    valid?: Tensor2D,
+    temperature?: number,
+  ): { logProbs: Tensor2D; entropy: Tensor2D };
   /** Optional: logits over the actions at every target position [B, T−1, A] (read by value-based objectives). */
   tokenLogits?(tokens: Tensor2D, valid?: Tensor2D): TokenLogits;
   /** Sample responses (forced tokens teacher-forced first), with per-token log-probs. */

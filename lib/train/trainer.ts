@@ -5,8 +5,9 @@
  *     1. curriculum.nextBatch(ctx)   – picks problems (task sampler) and calls `generate`, which samples
  *                                      G rollouts per problem (hints forced) and scores them (reward fn)
  *     2. estimator(rewards, ctx)     – advantages per rollout (registered by name; GRPO by default)
- *     3. objective(tensors, config)  – PPO-clip / GRPO / DAPO / Dr.GRPO loss (lib/objectives)
- *     4. optimizer step              – global-norm clipping, then Adam (or plain SGD)
+ *     3. objective(tensors, config)  – PPO-clip / GRPO / DAPO / Dr.GRPO loss, or ROVER (lib/objectives)
+ *     4. optimizer steps             – per PPO epoch, one per minibatch: global-norm clipping, then Adam
+ *                                      (or plain SGD); π_old is frozen before the first
  *     5. log                         – one `TrainerRow` per step (and, with `logPrompts`, one `PromptRow` per
  *                                      trained group); checkpoint / evaluate every N steps
  *
@@ -31,6 +32,7 @@ import type {
   PolicyGradientConfig,
   PolicyGradientInputs,
   PolicyGradientOutput,
+  TokenLogits,
 } from "../objectives/policy_gradient.ts";
 import { idSet, sampleExcluding } from "../tasks/dataset.ts";
 import type { Problem, Task } from "../tasks/types.ts";
@@ -46,7 +48,10 @@ import { evaluate, makeGenerate, packSequences, rolloutHintLengths } from "./rol
 import type { EvalResult, RewardFn, RolloutCounters, SequencePolicy } from "./rollouts.ts";
 import { UniformSampling } from "./uniform.ts";
 
-/** A policy-gradient objective: `policyGradientLoss` or any function with its signature. */
+/**
+ * A policy-gradient objective: `policyGradientLoss` or any function with its signature; one that also carries
+ * `readsOldTokenLogits: true` (`roverLoss`) gets π_old's per-position logits as `oldTokenLogits`.
+ */
 export type ObjectiveFn = (
   inputs: PolicyGradientInputs,
   config: Partial<PolicyGradientConfig>,
@@ -281,6 +286,12 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
       reinforceNorm: c.reinforceNorm,
     });
     this.objective = parts.objective ?? policyGradientLoss;
+    if (readsOldTokenLogits(this.objective) && !parts.policy.tokenLogits) {
+      throw new ConfigError(
+        "parts.objective",
+        "reads π_old's per-position logits (ROVER): the policy must implement tokenLogits",
+      );
+    }
     this.pgConfig = {
       epsLow: c.epsLow,
       epsHigh: c.epsHigh,
@@ -291,6 +302,7 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
       imitationCoef: c.imitationCoef,
       clipC: c.clipC,
       klClamp: c.klClamp,
+      klStraightThrough: c.klStraightThrough,
       tokenSumNorm: c.tokenSumNorm,
       emptyRows: c.emptyRows,
     };
@@ -450,70 +462,99 @@ export class RLVRTrainer<Opts = Record<string, unknown>> {
     for (const r of s.promptRows) this.promptLog.rows.push(r);
   }
 
-  /** Pack rollouts into tensors, take `ppoEpochs` clipped Adam steps; returns diagnostics averaged over epochs. */
+  /**
+   * Pack rollouts into tensors; per PPO epoch, split them into `miniBatches` consecutive row ranges and take one
+   * clipped optimizer step on each. π_old (its log-probs, and its per-position logits when the objective reads
+   * them) is frozen before the first step; every log-prob is taken under softmax(logits/temperature), the
+   * distribution the rollouts were sampled from. Returns diagnostics averaged over the steps.
+   */
   private async update(rollouts: Rollout[]): Promise<UpdateDiagnostics> {
     const c = this.config;
+    const tau = c.temperature;
     const b = packSequences(
       rollouts.map((r) => r.prompt),
       rollouts.map((r) => r.response),
       rollouts.map((r) => r.hintLength),
       this.task.vocab.pad,
     );
-    const tokens = tf.tensor2d(b.tokens, [b.N, b.L], "int32") as Tensor2D;
-    const valid = tf.tensor2d(b.valid, [b.N, b.L]) as Tensor2D;
-    const mask = tf.tensor2d(b.mask, [b.N, b.L - 1]);
-    const hintMask = tf.tensor2d(b.hintMask, [b.N, b.L - 1]);
-    const adv = tf.tensor1d(rollouts.map((r) => r.advantage));
-    const weights = c.sampleWeighting === "none"
-      ? undefined
-      : tf.tensor1d(sampleWeights(rollouts.map((r) => r.correct), c.sampleWeighting, c.wReinforceLambda));
-    const ref = this.reference
-      ? tf.tidy(() => this.reference!.tokenLogProbs(tokens, valid).logProbs)
+    const all: BatchTensors = {
+      tokens: tf.tensor2d(b.tokens, [b.N, b.L], "int32") as Tensor2D,
+      valid: tf.tensor2d(b.valid, [b.N, b.L]) as Tensor2D,
+      mask: tf.tensor2d(b.mask, [b.N, b.L - 1]),
+      hintMask: tf.tensor2d(b.hintMask, [b.N, b.L - 1]),
+      adv: tf.tensor1d(rollouts.map((r) => r.advantage)),
+    };
+    if (c.sampleWeighting !== "none") {
+      all.weights = tf.tensor1d(
+        sampleWeights(rollouts.map((r) => r.correct), c.sampleWeighting, c.wReinforceLambda),
+      );
+    }
+    const policyLogits = this.policy.tokenLogits
+      ? (p: SequencePolicy, tokens: Tensor2D, valid: Tensor2D): TokenLogits => {
+        const tl = p.tokenLogits!(tokens, valid);
+        // Intermediate tensors are freed by the caller's tidy / gradient tape (they may be saved for backprop).
+        return tau === 1 ? tl : { ...tl, logits: tf.div(tl.logits, tau) };
+      }
       : undefined;
-    // π_old: with one epoch the current forward itself (the objective stops its gradient); otherwise frozen first.
-    const old = c.ppoEpochs > 1
-      ? tf.tidy(() => this.policy.tokenLogProbs(tokens, valid).logProbs)
-      : undefined;
+    if (this.reference) {
+      all.ref = tf.tidy(() => this.reference!.tokenLogProbs(all.tokens, all.valid, tau).logProbs);
+    }
+    const steps = c.ppoEpochs * c.miniBatches;
+    // π_old: with one step the current forward itself (the objective stops its gradient); otherwise frozen first.
+    if (steps > 1) all.old = tf.tidy(() => this.policy.tokenLogProbs(all.tokens, all.valid, tau).logProbs);
+    if (policyLogits && readsOldTokenLogits(this.objective)) {
+      all.oldLogits = tf.tidy(() => {
+        const tl = policyLogits(this.policy, all.tokens, all.valid);
+        return { logits: tl.logits, ...(tl.validActions ? { validActions: tl.validActions } : {}) };
+      });
+    }
+    const ranges = miniBatchRanges(b.N, c.miniBatches);
     const sums = { loss: 0, entropy: 0, kl: 0, clipFraction: 0, gradNorm: 0 };
+    let n = 0;
     try {
       for (let epoch = 0; epoch < c.ppoEpochs; epoch++) {
-        let diag: Tensor[] = [];
-        const { value, grads } = tf.variableGrads(() => {
-          const { logProbs, entropy } = this.policy.tokenLogProbs(tokens, valid);
-          const out = this.objective({
-            logProbs,
-            oldLogProbs: old ?? logProbs,
-            refLogProbs: ref,
-            advantages: adv,
-            mask,
-            entropy,
-            sampleWeights: weights,
-            imitationMask: hintMask,
-            tokenLogits: this.policy.tokenLogits ? () => this.policy.tokenLogits!(tokens, valid) : undefined,
-          }, this.pgConfig);
-          diag = [tf.keep(out.entropy), tf.keep(out.kl), tf.keep(out.clipFraction)];
-          return out.loss as tf.Scalar;
-        }, this.policy.variables);
-        const raw = this.policy.variables.map((v) => grads[v.name]);
-        const clipped = await clipByGlobalNorm(raw, c.maxGradNorm);
-        this.optimizer.apply(clipped.grads);
-        const [loss, entropy, kl, clipFraction] = await Promise.all(
-          [value, ...diag].map(async (t) => (await t.data())[0]),
-        );
-        sums.loss += loss;
-        sums.entropy += entropy;
-        sums.kl += kl;
-        sums.clipFraction += clipFraction;
-        sums.gradNorm += clipped.norm;
-        tf.dispose([value, ...diag, ...raw, ...clipped.grads]);
+        for (const [lo, hi] of ranges) {
+          const mb = ranges.length === 1 ? all : sliceRows(all, lo, hi);
+          let diag: Tensor[] = [];
+          try {
+            const { value, grads } = tf.variableGrads(() => {
+              const { logProbs, entropy } = this.policy.tokenLogProbs(mb.tokens, mb.valid, tau);
+              const out = this.objective({
+                logProbs,
+                oldLogProbs: mb.old ?? logProbs,
+                refLogProbs: mb.ref,
+                advantages: mb.adv,
+                mask: mb.mask,
+                entropy,
+                sampleWeights: mb.weights,
+                imitationMask: mb.hintMask,
+                tokenLogits: policyLogits ? () => policyLogits(this.policy, mb.tokens, mb.valid) : undefined,
+                oldTokenLogits: mb.oldLogits,
+              }, this.pgConfig);
+              diag = [tf.keep(out.entropy), tf.keep(out.kl), tf.keep(out.clipFraction)];
+              return out.loss as tf.Scalar;
+            }, this.policy.variables);
+            const raw = this.policy.variables.map((v) => grads[v.name]);
+            const clipped = await clipByGlobalNorm(raw, c.maxGradNorm);
+            this.optimizer.apply(clipped.grads);
+            const [loss, entropy, kl, clipFraction] = await Promise.all(
+              [value, ...diag].map(async (t) => (await t.data())[0]),
+            );
+            sums.loss += loss;
+            sums.entropy += entropy;
+            sums.kl += kl;
+            sums.clipFraction += clipFraction;
+            sums.gradNorm += clipped.norm;
+            n++;
+            tf.dispose([value, ...diag, ...raw, ...clipped.grads]);
+          } finally {
+            if (mb !== all) disposeBatch(mb);
+          }
+        }
       }
     } finally {
-      tf.dispose([tokens, valid, mask, hintMask, adv]);
-      if (weights) weights.dispose();
-      if (ref) ref.dispose();
-      if (old) old.dispose();
+      disposeBatch(all);
     }
-    const n = c.ppoEpochs;
     return {
       loss: sums.loss / n,
       entropy: sums.entropy / n,
@@ -662,4 +703,60 @@ function flattenGroups(groups: RolloutGroup[], advantages: number[][]): Rollout[
     });
   });
   return out;
+}
+
+/** The tensors of one update batch (rows = rollouts); optional ones only when used. */
+interface BatchTensors {
+  tokens: Tensor2D;
+  valid: Tensor2D;
+  mask: Tensor;
+  hintMask: Tensor;
+  adv: Tensor;
+  weights?: Tensor;
+  ref?: Tensor;
+  old?: Tensor;
+  oldLogits?: TokenLogits;
+}
+
+/** Rows [lo, hi) of every tensor of a batch (new tensors; dispose with `disposeBatch`). */
+function sliceRows(b: BatchTensors, lo: number, hi: number): BatchTensors {
+  const rows = <T extends Tensor>(t: T): T => tf.slice(t, lo, hi - lo) as T;
+  return {
+    tokens: rows(b.tokens),
+    valid: rows(b.valid),
+    mask: rows(b.mask),
+    hintMask: rows(b.hintMask),
+    adv: rows(b.adv),
+    weights: b.weights && rows(b.weights),
+    ref: b.ref && rows(b.ref),
+    old: b.old && rows(b.old),
+    oldLogits: b.oldLogits && {
+      logits: rows(b.oldLogits.logits),
+      ...(b.oldLogits.validActions ? { validActions: rows(b.oldLogits.validActions) } : {}),
+    },
+  };
+}
+
+function disposeBatch(b: BatchTensors): void {
+  tf.dispose([b.tokens, b.valid, b.mask, b.hintMask, b.adv]);
+  for (const t of [b.weights, b.ref, b.old, b.oldLogits?.logits, b.oldLogits?.validActions]) t?.dispose();
+}
+
+/**
+ * The row ranges of `m` minibatches over `n` rows: consecutive, sizes ⌊n/m⌋ or ⌈n/m⌉ (rollouts stay in group
+ * order, as verl's split of the batch); empty ranges (n < m) are left out.
+ */
+export function miniBatchRanges(n: number, m: number): [number, number][] {
+  assertInteger("miniBatches", m, { min: 1 });
+  const out: [number, number][] = [];
+  for (let k = 0; k < m; k++) {
+    const lo = Math.floor((k * n) / m), hi = Math.floor(((k + 1) * n) / m);
+    if (hi > lo) out.push([lo, hi]);
+  }
+  return out;
+}
+
+/** True when the objective reads π_old's per-position logits (`roverLoss`). */
+function readsOldTokenLogits(fn: ObjectiveFn): boolean {
+  return (fn as { readsOldTokenLogits?: boolean }).readsOldTokenLogits === true;
 }

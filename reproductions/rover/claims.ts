@@ -47,7 +47,7 @@ export function checkRoverClaims(log: RunLog): ClaimRow[] {
   const stat = (what: string) => `ROVER − GRPO ${what}, per (depth, seed) mean over trees`;
   return [
     directionalClaim(
-      `ROVER (softmax(Q/ρ), ρ = ${c.temperature}) keeps more distinct solutions than GRPO: expected distinct ` +
+      `ROVER (ρ = ${c.rho}) keeps more distinct solutions than GRPO: expected distinct ` +
         `solutions among ${N} samples, ROVER − GRPO > 0`,
       "+17.6% diversity",
       pairedDifferences(log, "distinct", "rover", "grpo"),

@@ -14,22 +14,20 @@
  * - pass@1 = mean success of the samples; pass@k by the unbiased estimator (Chen et al. 2021) for k ≤ samples;
  * - distinct correct answers per prompt among the samples (the paper's diversity).
  *
- * Arms: GRPO (the library GRPO advantages and clipped policy-gradient objective) and ROVER (`roverLoss(ρ)`: TD
- * toward the uniform-policy backup Q^u(s,a) = r + mean_{a'} Q^u(s',a') with Q = ρ·logit read from the
- * transformer's `tokenLogits`, so sampling the policy is sampling softmax(Q/ρ)). ρ is fixed a priori to the exact
- * tier's value, not tuned.
+ * Arms: GRPO (the library GRPO advantages and clipped policy-gradient objective, token-mean) and ROVER
+ * (`roverLoss(ρ)` as the official code trains it: Q = ρ·(log π_θ − log π_old) on every generated token, regressed
+ * on the same GRPO advantage plus ρ·[mean_a log π_θ(a|s_{t+1}) − the same under π_old]). Both arms take
+ * `miniBatches` optimizer steps per rollout batch: the first is the same step for both (ROVER's gradient there is
+ * 2ρ × token-mean GRPO's), so ROVER's own terms act from the second on. ρ = 1 is the official default (`rover_t`),
+ * not tuned; the advantages are GRPO's group-normalised rewards, as the official run script
+ * (`adv_estimator=grpo`, `norm_adv_by_std_in_grpo=True`).
  *
- * Mechanism: under the uniform policy every unused prompt digit has the same continuation value, so softmax(Q/ρ)
- * spreads over all orderings while GRPO reinforces the orderings it already samples (the warm start's). Where the
- * toy differs from the paper: Q is the absolute logit times ρ (the paper centres Q on the old policy's log-prob and
- * centres rewards), the mean over a' runs over the whole 14-token vocabulary, a tiny model (thousands of
- * parameters) instead of a billion-parameter LM, and tens of RL steps.
- *
- * Registered quick run (10 seeds; ROVER − GRPO, mean over seeds, 95% CI): distinct correct answers per prompt
- * +0.006 [−0.019, 0.038] (inconclusive; warm start 1.06, GRPO 1.05, ROVER 1.06 of up to 24 — neither arm found
- * the answers the warm start does not sample); pass@64 −0.009 [−0.019, −0.003] (not reproduced; 1.000 vs 0.991);
- * pass@1 −0.123 [−0.167, −0.080] (not reproduced; GRPO 0.861, ROVER 0.738, warm start 0.811). ROVER's selected
- * rate was the smaller one (3e-5) on every seed: the TD loss on absolute logits lowers pass@1 from the warm start.
+ * Mechanism: ROVER's target adds the change of the uniform-policy backup at the next state; a step that
+ * concentrates π(·|s_{t+1}) lowers its mean log-probability and so the target of the token that led there, while
+ * GRPO reinforces the orderings it already samples (the warm start's). The mean over actions runs over the whole
+ * 14-token vocabulary, as the official code's runs over the LM's vocabulary. Where the toy differs from the
+ * paper: a tiny model (thousands of parameters) instead of a billion-parameter LM, and tens of RL steps. The
+ * registered plan's amendments (./preregistration.ts) record the change of objective.
  */
 import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
 import { passAtK } from "../../lib/estimators/pass_at_k.ts";
@@ -75,8 +73,10 @@ export interface RoverLmConfig extends TransformerSetup {
   groupSize: number;
   /** Learning-rate grid every arm is trained at. */
   learningRates: number[];
-  /** ROVER temperature ρ of softmax(Q/ρ), Q = ρ·logit (fixed a priori). */
+  /** ROVER's ρ (`rover_t` of the official code, default 1; fixed a priori). */
   rho: number;
+  /** Optimizer steps per rollout batch, both arms (`TrainerConfig.miniBatches`). */
+  miniBatches: number;
   /** Responses sampled per test prompt from each final policy (pass@k for k ≤ samples, distinct answers). */
   samples: number;
 }
@@ -95,6 +95,7 @@ export function validateRoverLm(c: RoverLmConfig, prefix: string): void {
       "batchSize",
       "groupSize",
       "samples",
+      "miniBatches",
     ] as const
   ) {
     assertInteger(`${prefix}.${k}`, c[k], { min: 1 });
@@ -113,11 +114,11 @@ export function roverLmKs(samples: number): number[] {
   return ks;
 }
 
-/** The two arms (GRPO; ROVER with `roverLoss(ρ)` on the terminal rewards). */
+/** The two arms, both on GRPO advantages: GRPO (token-mean clipped objective) and ROVER (`roverLoss(ρ)`). */
 export function roverLmArms(rho: number): Arm<PermutationOptions>[] {
   return [
     { name: "grpo", config: { estimator: "grpo" } },
-    { name: "rover", config: { estimator: "reinforce" }, parts: () => ({ objective: roverLoss(rho) }) },
+    { name: "rover", config: { estimator: "grpo" }, parts: () => ({ objective: roverLoss(rho) }) },
   ];
 }
 
@@ -175,6 +176,7 @@ export async function runRoverLmTier(c: RoverLmConfig, ctx: SeedContext): Promis
         seed: rng.split(5).seed,
         batchSize: c.batchSize,
         groupSize: c.groupSize,
+        miniBatches: c.miniBatches,
         maxNewTokens: c.maxDigits + 1,
       },
       validation,

@@ -5,25 +5,16 @@
  * `TabularSoftmaxPolicy` (one logit row per node), Adam, and `RevisitSchedule` rolling out every tree each step:
  *
  * - GRPO: the library policy-gradient objective with GRPO advantages (plain RLVRTrainer GRPO);
- * - ROVER: the library `roverLoss(ρ)` objective — TD toward the uniform backup Q^u(s,a) = r + mean_a' Q^u(s',a')
- *   with Q = ρ·logit, so sampling the policy is sampling softmax(Q/ρ).
+ * - ROVER: the library `roverLoss(ρ)` objective as the official code trains it — Q = ρ·(log π_θ − log π_old)
+ *   regressed on Â + ρ·[mean_a' log π_θ(a'|s') − the same under π_old] — with the same GRPO advantages and the same
+ *   `miniBatches` optimizer steps per rollout batch as the GRPO arm (the first step of a batch is GRPO's token-mean
+ *   step; ROVER's own terms act from the second on). `rover-exact` is softmax(Q^u/ρ) computed exactly from the
+ *   tree (the paper's target policy, at the `temperature` ρ).
  *
  * Measured, same sample budget per tree: expected number of distinct solutions among N samples, pass@N and pass@1
  * (exact from the policies' leaf distributions: pass@k = 1 − (1 − p)^k). Theorem 3.1 (greedy on Q^u is optimal with
  * rewards in {0, R}) is exact algebra: tests check it by exact enumeration; runs still log and chart it on random
  * trees, with a graded-reward control.
- *
- * Changes from the previous engine: the learners were private loops (tabular GRPO with SGD lr 0.5; ROVER as a
- * sequential TD backup with α = 1 along each sampled path). Both now train through RLVRTrainer with Adam (lr 0.1
- * each, no gradient clipping); ROVER's TD is a squared-error objective on the batch (one backup level per step).
- * The theorem and its graded-reward control left the claim table (they are tests now). Quick-preset verdicts, old →
- * new (ROVER − GRPO, IQM, 95% CI):
- *   - Thm 3.1 (claim): reproduced 1.0 (every tree) → a test (exact enumeration), no longer a claim;
- *   - graded-reward control (claim): reproduced 0.917 → charted, no longer a claim;
- *   - distinct solutions in 256 samples: reproduced 11.0 [10.6, 11.5] → reproduced 7.91 [7.63, 8.32];
- *   - pass@256: inconclusive 0 [0, 0] → not reproduced −3.4e−12 [−3.1e−11, −1.3e−13] (both ≈ 1; GRPO ahead by
- *     ~1e−11, a real but negligible difference the directional rule counts);
- *   - pass@1: not reproduced −0.371 [−0.398, −0.346] → not reproduced −0.551 [−0.570, −0.529].
  */
 import { ConfigError } from "../../lib/core/validate.ts";
 import type { RunLog } from "../../lib/log/runlog.ts";
@@ -79,9 +70,13 @@ export interface RoverConfig extends BaseConfig {
   groupSize: number;
   /** Adam learning rate of the GRPO arm. */
   grpoLr: number;
-  /** Adam learning rate of the ROVER arm (TD loss on Q = ρ·logit). */
+  /** Adam learning rate of the ROVER arm. */
   roverLr: number;
-  /** ROVER sampling temperature ρ of softmax(Q/ρ) (rewards in {0, 1}). */
+  /** ρ of the trained ROVER arm's `roverLoss` (the official `rover_t`, default 1). */
+  rho: number;
+  /** Optimizer steps per rollout batch, both trained arms (`TrainerConfig.miniBatches`). */
+  miniBatches: number;
+  /** Temperature ρ of the exact softmax(Q^u/ρ) policy `rover-exact` (rewards in {0, 1}). */
   temperature: number;
   /** Samples N for pass@N and distinct solutions (the paper's pass@256). */
   samples: number;
@@ -101,6 +96,8 @@ const COMMON = {
   groupSize: 8,
   grpoLr: 0.1,
   roverLr: 0.1,
+  rho: 1,
+  miniBatches: 4,
   temperature: 0.1,
   samples: 256,
   rhoSweep: [0.01, 0.03, 0.1, 0.3, 1],
@@ -115,10 +112,23 @@ function checkConfig(c: RoverConfig): void {
   ) {
     throw new ConfigError("rover.depths", "must be a non-empty array of integers ≥ 1", c.depths);
   }
-  for (const k of ["theoremTrees", "trainTrees", "steps", "groupSize", "samples", "curveEvery"] as const) {
+  for (
+    const k of [
+      "theoremTrees",
+      "trainTrees",
+      "steps",
+      "groupSize",
+      "samples",
+      "curveEvery",
+      "miniBatches",
+    ] as const
+  ) {
     if (!Number.isInteger(c[k]) || c[k] < 1) {
       throw new ConfigError(`rover.${k}`, "must be an integer ≥ 1", c[k]);
     }
+  }
+  if (!(c.rho > 0) || !Number.isFinite(c.rho)) {
+    throw new ConfigError("rover.rho", "must be a number > 0", c.rho);
   }
   if (!Array.isArray(c.rhoSweep) || c.rhoSweep.some((r) => !(r > 0))) {
     throw new ConfigError("rover.rhoSweep", "must be an array of positive numbers", c.rhoSweep);
@@ -186,15 +196,10 @@ async function runSeed(c: RoverConfig, ctx: SeedContext): Promise<Row[]> {
     const task = new TreeMDPTask(trees);
     const arms: Record<
       string,
-      { objective?: ObjectiveFn; lr: number; estimator: "grpo" | "reinforce"; seed: number }
+      { objective?: ObjectiveFn; lr: number; seed: number }
     > = {
-      grpo: { lr: c.grpoLr, estimator: "grpo", seed: tr.split(1).seed },
-      rover: {
-        objective: roverLoss(c.temperature),
-        lr: c.roverLr,
-        estimator: "reinforce",
-        seed: tr.split(2).seed,
-      },
+      grpo: { lr: c.grpoLr, seed: tr.split(1).seed },
+      rover: { objective: roverLoss(c.rho), lr: c.roverLr, seed: tr.split(2).seed },
     };
     const trained: Record<string, Float64Array[]> = {};
     for (const [m, arm] of Object.entries(arms)) {
@@ -213,7 +218,8 @@ async function runSeed(c: RoverConfig, ctx: SeedContext): Promise<Row[]> {
           batchSize: c.trainTrees,
           groupSize: c.groupSize,
           lr: arm.lr,
-          estimator: arm.estimator,
+          estimator: "grpo",
+          miniBatches: c.miniBatches,
           maxGradNorm: null,
         },
       });

@@ -23,7 +23,8 @@ export const ROVER_LM_QUICK: RoverLmConfig = {
   batchSize: 8,
   groupSize: 8,
   learningRates: [3e-5, 3e-4],
-  rho: 0.1,
+  rho: 1,
+  miniBatches: 4,
   samples: 64,
 };
 
@@ -117,10 +118,44 @@ export const ROVER_LM_PREREGISTRATION: Preregistration = {
         batchSize: 8,
         groupSize: 8,
         learningRates: [3e-05, 0.0003],
-        rho: 0.1,
+        rho: 1,
+        miniBatches: 4,
         samples: 64,
       },
     },
   },
-  amendments: [],
+  amendments: [
+    {
+      date: "2026-12-07",
+      change:
+        "objective and update schedule: the ROVER arm trains with the published objective (`roverLoss` as " +
+        "the official DataParallelROVERActor.update_policy: Q = ρ·(log π_θ − log π_old) on every generated token, " +
+        "target = the group-normalised reward on every token + ρ·[mean over the vocabulary of log π_θ(·|s_{t+1}) − " +
+        "the same under π_old], 0 in place of the bracket at the last token, masked mean of the squared error) " +
+        "instead of an absolute Q = ρ·logit regressed on the uniform backup with the raw reward at the last token " +
+        "only; its advantages are GRPO's (estimator grpo, as the official run script's adv_estimator=grpo with " +
+        "norm_adv_by_std_in_grpo=True; was the raw reward); registered values: rho 0.1 → 1 (the official rover_t " +
+        "default) and a new miniBatches 4 — both arms, GRPO included, take 4 optimizer steps per rollout batch " +
+        "(was 1; the official run takes train_batch_size 128 / ppo_mini_batch_size 32 = 4). The frozen quick config " +
+        "above records them. The claims, rules, bed, warm start and learning-rate grid are unchanged (the grid was " +
+        "not re-piloted for the new objective).",
+      reason:
+        "the registered objective was not the paper's (the official code's Q is relative to the sampling " +
+        "policy, its reward enters every token, its next-state term is the change of the mean log-policy, and " +
+        "ρ = 1); and with one update per rollout batch the published objective's gradient is 2ρ × the token-mean " +
+        "GRPO gradient, so ROVER's own terms would never act — they act from the second minibatch update on. " +
+        "'before' lists the published quick run's verdicts under the old objective; 'after' is filled by the " +
+        "rerun of the amended plan. One pilot of the amended design ran before this amendment was merged, on a " +
+        "scratch stream (new Rng(777777).split(3), not a registered seed), quick-sized: warm start sampled pass@1 " +
+        "0.850, pass@64 1.0, 1.06 distinct; GRPO (selected 3e-4) pass@1 0.947, 1.00 distinct; ROVER (selected " +
+        "3e-5) pass@1 0.899, pass@64 1.0, 1.03 distinct; both arms trained stably at both rates (it changed " +
+        "nothing in the plan).",
+      before: {
+        "rover.lm.1": "inconclusive",
+        "rover.lm.2": "not reproduced",
+        "rover.lm.3": "not reproduced",
+      },
+      after: {},
+    },
+  ],
 };
