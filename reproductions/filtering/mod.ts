@@ -27,62 +27,41 @@
  * [−0.075, −0.023]. A diagnostic with plain SGD steps through the same trainer (lr 20 = 1 × L_max) gives the previous
  * engine's accuracies on seeds 0–2, so the changes are the optimiser's (notebooks/01_filtering.ipynb).
  */
-import type { Curriculum } from "../../lib/curricula/types.ts";
-import { BalancedDifficultyFilter, BandMixture, DynamicSampling } from "../../lib/curricula/filter.ts";
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
 import {
+  assertFiniteNumber,
+  assertInteger,
+  BalancedDifficultyFilter,
+  BandMixture,
   buildFeatureChain,
   checkFeatureChainSetup,
-  type FeatureChainSetup,
+  ConfigError,
+  type Curriculum,
+  DynamicSampling,
+  type FeatureChain,
   type LinearSoftmaxPolicy,
-} from "../../lib/policies/linear_softmax.ts";
-import type { FeatureChain } from "../../lib/tasks/feature_chain.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import type { TrainerConfig } from "../../lib/train/config.ts";
-import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import { UniformSampling } from "../../lib/train/uniform.ts";
-import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
-import { LM_TIER_FULL, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
-import { filteringCharts } from "./charts.ts";
+  type Problem,
+  type Reproduction,
+  RLVRTrainer,
+  type Row,
+  runLmTier,
+  runsTier,
+  type SeedContext,
+  type TrainerConfig,
+  UniformSampling,
+  validateLmTier,
+} from "../../mod.ts";
 import {
-  FILTERING_LM_FILTER,
-  FILTERING_LM_PREREGISTRATION,
-  FILTERING_LM_QUICK,
-  FILTERING_LM_SMOKE,
-} from "./preregistration.ts";
+  FILTERING_ARMS,
+  FILTERING_PRESETS,
+  FILTERING_SEED_SECONDS,
+  type FilteringArm,
+  type FilteringConfig,
+} from "./config.ts";
+
+export * from "./config.ts";
+import { filteringCharts } from "./charts.ts";
+import { FILTERING_LM_PREREGISTRATION } from "./preregistration.ts";
 import { checkFilteringClaims } from "./claims.ts";
-
-/** Online Difficulty Filtering reproduction config. */
-export interface FilteringConfig extends BaseConfig, FeatureChainSetup {
-  /** Groups per training batch B (equal in every arm). */
-  batchSize: number;
-  /** Rollouts per group G. */
-  groupSize: number;
-  /** Training steps per arm. */
-  steps: number;
-  /** Adam learning rate. */
-  lr: number;
-  /** Balanced filter band [T_low, T_high]. */
-  low: number;
-  high: number;
-  /** Sampling rounds per step before a filter gives up with a partial batch. */
-  maxRounds: number;
-  /** Probe experiment: GRPO-arm snapshots at these fractions of training (0 = initial policy). */
-  probeAt: number[];
-  /** Probe experiment: one-step probe batches per snapshot. */
-  probeBatches: number;
-  /** Log the per-prompt rollout table (one `kind: "prompt"` row per arm, step and problem); off at quick (size). */
-  promptLog: boolean;
-  /** LM tier: TinyTransformer warm start and RL schedule on multi-digit addition (reproductions/lm_tier.ts). */
-  lm: LmTierConfig;
-  /** LM tier: the balanced filter's band and its cap on sampling rounds per step. */
-  lmFilter: { low: number; high: number; maxRounds: number };
-}
-
-/** Arms: plain GRPO, DAPO dynamic sampling (0 < p̂ < 1), balanced filtering (T_low ≤ p̂ ≤ T_high). */
-export const FILTERING_ARMS = ["grpo", "dapo", "balanced"] as const;
-/** An arm of the filtering reproduction. */
-export type FilteringArm = typeof FILTERING_ARMS[number];
 
 /** The arm's curriculum: plain GRPO sampling, DAPO dynamic sampling or the balanced filter. */
 export function filteringCurriculum(arm: FilteringArm, c: FilteringConfig): Curriculum {
@@ -220,56 +199,13 @@ function validate(c: FilteringConfig): void {
   assertInteger("filtering.lmFilter.maxRounds", c.lmFilter.maxRounds, { min: 1 });
 }
 
-const COMMON = {
-  baseSeed: 250403380,
-  dim: 8,
-  options: 4,
-  minLength: 1,
-  maxLength: 8,
-  initSignal: 1,
-  initNoise: 0.5,
-  trainProblems: 1024,
-  heldoutProblems: 256,
-  batchSize: 16,
-  groupSize: 8,
-  lr: 0.05,
-  low: 0.2,
-  high: 0.8,
-  maxRounds: 16,
-  probeAt: [0, 0.25, 0.5],
-  probeBatches: 48,
-  lmFilter: FILTERING_LM_FILTER,
-  promptLog: false,
-};
-
 /** The Online Difficulty Filtering reproduction (arXiv 2504.03380) on FeatureChain. */
 export const filtering: Reproduction<FilteringConfig> = {
   name: "filtering",
   title: "Online Difficulty Filtering: balanced p̂ ∈ [0.2, 0.8] vs DAPO vs plain GRPO",
   paper: "2504.03380",
-  presets: {
-    smoke: {
-      ...COMMON,
-      seeds: 2,
-      steps: 20,
-      trainProblems: 256,
-      heldoutProblems: 64,
-      probeAt: [0, 0.5],
-      probeBatches: 12,
-      promptLog: true,
-      lm: FILTERING_LM_SMOKE,
-    },
-    quick: { ...COMMON, seeds: 10, steps: 300, lm: FILTERING_LM_QUICK },
-    full: {
-      ...COMMON,
-      seeds: 20,
-      steps: 800,
-      trainProblems: 4096,
-      heldoutProblems: 1024,
-      probeBatches: 128,
-      lm: LM_TIER_FULL,
-    },
-  },
+  presets: FILTERING_PRESETS,
+  seedSeconds: FILTERING_SEED_SECONDS,
   preregistrations: [FILTERING_LM_PREREGISTRATION],
   usesTensors: true,
   validate,

@@ -3,8 +3,7 @@
  * 2504.03380), committed before its first run at these presets. Changing any registered value un-registers
  * the claims (see reproductions/preregistration.ts); a change after a run goes into `amendments`.
  */
-import type { Preregistration } from "../preregistration.ts";
-import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig } from "../lm_tier.ts";
+import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig, type Preregistration } from "../../mod.ts";
 
 /** LM-tier settings of the quick preset (2 CPU cores): the shared addition bed, fresh problems each step. */
 export const FILTERING_LM_QUICK: LmTierConfig = LM_TIER_QUICK;

@@ -3,7 +3,7 @@
  * 2503.14476), committed before its first run at these presets. Changing any registered value un-registers the
  * claims (see reproductions/preregistration.ts); a change after a run goes into `amendments`.
  */
-import type { Preregistration } from "../preregistration.ts";
+import { type Preregistration } from "../../mod.ts";
 import type { GrpoAblationLmClaims, GrpoAblationLmConfig } from "./lm.ts";
 
 /**

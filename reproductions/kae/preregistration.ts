@@ -3,7 +3,7 @@
  * committed before its first run at these presets. Changing any registered value un-registers the claims (see
  * reproductions/preregistration.ts); a change after a run goes into `amendments`.
  */
-import type { Preregistration } from "../preregistration.ts";
+import { type Preregistration } from "../../mod.ts";
 import type { KaeLmConfig } from "./lm.ts";
 
 /** LM-tier settings of the quick preset (2 CPU cores). */

@@ -1,7 +1,6 @@
 /** NSR / PSR / W-REINFORCE claims (arXiv 2506.01347): paired per-seed pass@k differences against the base policy. */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { type ClaimRow, directionalClaim, logConfig, selectRows } from "../harness.ts";
-import type { NsrConfig } from "./mod.ts";
+import { type ClaimRow, directionalClaim, logConfig, type RunLog, selectRows } from "../../mod.ts";
+import type { NsrConfig } from "./config.ts";
 
 /** Per-seed pass@k (unbiased) of `arm` at k: seed → value. */
 function passBySeed(log: RunLog, arm: string, k: number): Map<number, number> {

@@ -40,29 +40,29 @@
  * inconclusive (−0.021 [−0.057, 0.000] and −0.033 [−0.081, −0.009]).
  * The start's test pass@64 ranged 0.09–0.91 over seeds (the SFT outcome varies by seed).
  */
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import type { Rng } from "../../lib/core/rng.ts";
-import { sampledPassAtK } from "../../lib/estimators/pass_at_k.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { AdditionTask } from "../../lib/tasks/addition.ts";
-import { makeDataset } from "../../lib/tasks/dataset.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import { trainArms } from "../../lib/train/arms.ts";
-import type { SequencePolicy } from "../../lib/train/rollouts.ts";
 import {
+  AdditionTask,
+  assertFiniteNumber,
+  assertInteger,
+  bySeed,
+  type ClaimRow,
+  ConfigError,
+  directionalClaim,
+  makeDataset,
+  pairedBySeed,
+  type Problem,
+  type RegisteredClaim,
+  type Rng,
+  type Row,
+  type RunLog,
+  sampledPassAtK,
+  type SeedContext,
+  type SequencePolicy,
+  trainArms,
   type TransformerSetup,
   validateTransformerSetup,
   warmStartTransformer,
-} from "../../lib/train/warm_start.ts";
-import {
-  bySeed,
-  type ClaimRow,
-  directionalClaim,
-  pairedBySeed,
-  type Row,
-  type SeedContext,
-} from "../harness.ts";
-import type { RegisteredClaim } from "../preregistration.ts";
+} from "../../mod.ts";
 import { nsrArmObjective } from "./arms.ts";
 
 /** The arms of the LM tier (plus "base", the SFT start, in the logs). */

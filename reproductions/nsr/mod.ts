@@ -48,34 +48,28 @@
  * within ±0.01 (NSR keeps pass@256: −0.084 → −0.084, not reproduced; W-REINFORCE across k: −0.087 → −0.094, not
  * reproduced).
  */
-import type { FeatureChainSetup } from "../../lib/policies/linear_softmax.ts";
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import { sampledPassAtK } from "../../lib/estimators/pass_at_k.ts";
-import { LinearSoftmaxPolicy } from "../../lib/policies/linear_softmax.ts";
-import { FeatureChain } from "../../lib/tasks/feature_chain.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import { RLVRTrainer } from "../../lib/train/trainer.ts";
 import {
-  type BaseConfig,
+  assertFiniteNumber,
+  assertInteger,
+  ConfigError,
+  FeatureChain,
+  LinearSoftmaxPolicy,
   logConfig,
+  type Problem,
   type Reproduction,
+  RLVRTrainer,
   type Row,
   runsTier,
+  sampledPassAtK,
   type SeedContext,
-} from "../harness.ts";
+} from "../../mod.ts";
+import { NSR_PRESETS, NSR_SEED_SECONDS, type NsrConfig } from "./config.ts";
+
+export * from "./config.ts";
 import { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
 import { checkNsrClaims } from "./claims.ts";
 import { nsrCharts } from "./charts.ts";
-import {
-  checkNsrLmClaims,
-  NSR_LM_ARMS,
-  NSR_LM_FULL,
-  NSR_LM_QUICK,
-  NSR_LM_SMOKE,
-  type NsrLmConfig,
-  runNsrLmTier,
-  validateNsrLm,
-} from "./lm.ts";
+import { checkNsrLmClaims, NSR_LM_ARMS, runNsrLmTier, validateNsrLm } from "./lm.ts";
 import { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 export { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
@@ -94,38 +88,6 @@ export {
   validateNsrLm,
 } from "./lm.ts";
 export { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
-
-/** NSR reproduction config. */
-export interface NsrConfig extends BaseConfig, FeatureChainSetup {
-  /** The LM tier (reproductions/nsr/lm.ts): TinyTransformer on 3-digit addition; its own schedule and claims. */
-  lm: NsrLmConfig;
-  /** Features the policy observes, o ≤ d (o < d: no policy solves everything); W starts at initSignal·M_{:,1:o}. */
-  observed: number;
-  /** Problems per batch B. */
-  batchSize: number;
-  /** Samples per problem G. */
-  groupSize: number;
-  /** RL steps per arm. */
-  steps: number;
-  /** Adam learning rate (the same in every arm). */
-  lr: number;
-  /** W-REINFORCE weight λ on positive samples. */
-  lambda: number;
-  /** Samples n per held-out problem for the unbiased pass@k estimator (≥ max k). */
-  evalSamples: number;
-  /** The k of the pass@k curves. */
-  ks: number[];
-  /** Record the training curves every this many steps. */
-  curveEvery: number;
-  /** Non-inferiority margin δ of the "keeps pass@k" claims (absolute pass@k). */
-  margin: number;
-  /**
-   * Sensitivity sweep (chart only, not the claims): PSR and NSR retrained at each learning rate with steps scaled so
-   * lr·steps stays at the preset's; exact held-out pass@1 / pass@256; the preset's own lr is always a point (the
-   * claims' runs). Empty = no sweep.
-   */
-  lrSweep: number[];
-}
 
 /** Exact pass@k = mean over problems of 1 − (1 − p)^k. */
 function exactPassAtK(ps: readonly number[], k: number): number {
@@ -236,24 +198,6 @@ async function runSeed(c: NsrConfig, ctx: SeedContext): Promise<Row[]> {
   return rows;
 }
 
-const POW2_TO_256 = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-
-const COMMON = {
-  baseSeed: 250601347,
-  dim: 8,
-  observed: 4,
-  options: 4,
-  minLength: 1,
-  maxLength: 6,
-  initSignal: 1,
-  initNoise: 0.5,
-  batchSize: 16,
-  groupSize: 8,
-  lr: 0.05,
-  lambda: 0.1,
-  margin: 0.01,
-};
-
 function checkConfig(c: NsrConfig): void {
   if (!c.lm || typeof c.lm !== "object") {
     throw new ConfigError("nsr.lm", "must be an LM-tier config object", c.lm);
@@ -293,44 +237,8 @@ export const nsr: Reproduction<NsrConfig> = {
   title: "NSR / PSR / W-REINFORCE: pass@k after positive- or negative-only reinforcement",
   paper: "2506.01347",
   usesTensors: true,
-  presets: {
-    smoke: {
-      ...COMMON,
-      seeds: 2,
-      trainProblems: 128,
-      heldoutProblems: 24,
-      steps: 20,
-      evalSamples: 256,
-      ks: [1, 4, 16, 64, 256],
-      curveEvery: 10,
-      lrSweep: [0.025, 0.1],
-      lm: NSR_LM_SMOKE,
-    },
-    quick: {
-      ...COMMON,
-      seeds: 10,
-      trainProblems: 1024,
-      heldoutProblems: 256,
-      steps: 200,
-      evalSamples: 256,
-      ks: POW2_TO_256,
-      curveEvery: 20,
-      lrSweep: [0.1],
-      lm: NSR_LM_QUICK,
-    },
-    full: {
-      ...COMMON,
-      seeds: 10,
-      trainProblems: 4096,
-      heldoutProblems: 1024,
-      steps: 300,
-      evalSamples: 256,
-      ks: POW2_TO_256,
-      curveEvery: 20,
-      lrSweep: [],
-      lm: NSR_LM_FULL,
-    },
-  },
+  presets: NSR_PRESETS,
+  seedSeconds: NSR_SEED_SECONDS,
   validate: checkConfig,
   unitsPerSeed: (config) =>
     (runsTier(config, "exact") ? NSR_ARMS.length + 1 + (config.lrSweep.length ? 1 : 0) : 0) +

@@ -13,7 +13,7 @@
  * so the start's per-problem success is low but nonzero and pass@k still rises up to k = 64 (module doc of
  * reproductions/nsr/lm.ts).
  */
-import type { Preregistration } from "../preregistration.ts";
+import { type Preregistration } from "../../mod.ts";
 
 const RULE =
   "per-seed paired difference of held-out TEST pass@k (unbiased estimator, n = 64 samples per problem, the same " +

@@ -1,8 +1,14 @@
 /** RLCR claims (arXiv 2507.16806): per-seed paired differences between arms, every rule fixed before the first run. */
-import type { CalibrationSummary } from "../../lib/estimators/calibration.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { bySeed, type ClaimRow, directionalClaim, logConfig, pairedBySeed } from "../harness.ts";
-import type { RlcrArm, RlcrConfig } from "./mod.ts";
+import {
+  bySeed,
+  type CalibrationSummary,
+  type ClaimRow,
+  directionalClaim,
+  logConfig,
+  pairedBySeed,
+  type RunLog,
+} from "../../mod.ts";
+import type { RlcrArm, RlcrConfig } from "./config.ts";
 import { checkRlcrLmClaims } from "./lm.ts";
 import { RLCR_LM_PREREGISTRATION } from "./preregistration.ts";
 

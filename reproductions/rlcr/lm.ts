@@ -34,28 +34,35 @@
  * starts are instruction-tuned models with whatever calibration they have) with a 10% uniform label floor that
  * costs the calibrated start some ECE; a few dozen RL steps.
  */
-import { type CalibrationSummary, calibrationSummary } from "../../lib/estimators/calibration.ts";
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import { rlcrTaskReward } from "../../lib/rewards/rlcr.ts";
-import { carryCount } from "../../lib/tasks/addition.ts";
-import type { AdditionOptions } from "../../lib/tasks/addition.ts";
-import { ConfidenceAdditionTask, withReferenceLevels } from "../../lib/tasks/confidence.ts";
-import { makeDataset } from "../../lib/tasks/dataset.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import { type Arm, bestLearningRates, trainArms } from "../../lib/train/arms.ts";
-import type { RewardFn, SequencePolicy } from "../../lib/train/rollouts.ts";
-import { sft } from "../../lib/train/sft.ts";
-import type { Rng } from "../../lib/core/rng.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import type { RegisteredClaim } from "../preregistration.ts";
 import {
+  type AdditionOptions,
+  type Arm,
+  assertFiniteNumber,
+  assertInteger,
+  bestLearningRates,
   bySeed,
+  type CalibrationSummary,
+  calibrationSummary,
+  carryCount,
   type ClaimRow,
+  ConfidenceAdditionTask,
+  ConfigError,
   directionalClaim,
+  makeDataset,
   pairedBySeed,
+  type Problem,
+  type RegisteredClaim,
+  type RewardFn,
+  rlcrTaskReward,
+  type Rng,
   type Row,
+  type RunLog,
   type SeedContext,
-} from "../harness.ts";
+  type SequencePolicy,
+  sft,
+  trainArms,
+  withReferenceLevels,
+} from "../../mod.ts";
 
 /**
  * LM-tier settings. The task (digits, levels) and the base warm start are the reproduction's (`RlcrConfig`):

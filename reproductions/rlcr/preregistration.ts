@@ -3,7 +3,7 @@
  * 2507.16806), committed before its first run at the quick preset. Changing any registered value un-registers the
  * claims (see reproductions/preregistration.ts); a change after a run goes into `amendments`.
  */
-import type { Preregistration } from "../preregistration.ts";
+import { type Preregistration } from "../../mod.ts";
 import type { RlcrLmConfig } from "./lm.ts";
 
 /** The base warm start and task of the quick preset (shared with the reproduction's other arms). */

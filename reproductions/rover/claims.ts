@@ -3,9 +3,8 @@
  * Q^u is optimal on binary-reward tree MDPs) is exact algebra and is checked by tests (exact enumeration,
  * tests/reproductions_rover_test.ts), not as a claim; its per-run counts are still logged and charted.
  */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { type ClaimRow, directionalClaim, logConfig, selectRows } from "../harness.ts";
-import type { RoverConfig } from "./mod.ts";
+import { type ClaimRow, directionalClaim, logConfig, type RunLog, selectRows } from "../../mod.ts";
+import type { RoverConfig } from "./config.ts";
 import { roverLmClaim } from "./lm.ts";
 import { ROVER_LM_PREREGISTRATION } from "./preregistration.ts";
 

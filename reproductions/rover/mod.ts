@@ -25,89 +25,34 @@
  *     ~1e−11, a real but negligible difference the directional rule counts);
  *   - pass@1: not reproduced −0.371 [−0.398, −0.346] → not reproduced −0.551 [−0.570, −0.529].
  */
-import { ConfigError } from "../../lib/core/validate.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { RevisitSchedule } from "../../lib/curricula/revisit.ts";
-import { roverLoss } from "../../lib/objectives/rover.ts";
-import { TabularSoftmaxPolicy } from "../../lib/policies/tabular.ts";
 import {
+  type ChartEntry,
+  ConfigError,
   evaluateTreePolicy,
   greedyWorstCaseValue,
+  type ObjectiveFn,
   optimalValues,
+  type Reproduction,
+  RevisitSchedule,
+  RLVRTrainer,
+  roverLoss,
+  type Row,
+  type RunLog,
   sampleTreeMDP,
+  type SeedContext,
   softmaxPolicy,
+  TabularSoftmaxPolicy,
   type TreeMDPOptions,
   TreeMDPTask,
   uniformPolicyValues,
-} from "../../lib/tasks/tree_mdp.ts";
-import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import type { ObjectiveFn } from "../../lib/train/trainer.ts";
-import {
-  type BaseConfig,
-  type ChartEntry,
-  type Reproduction,
-  type Row,
-  type SeedContext,
-} from "../harness.ts";
+} from "../../mod.ts";
+import { ROVER_METHODS, ROVER_PRESETS, ROVER_SEED_SECONDS, type RoverConfig } from "./config.ts";
+
+export * from "./config.ts";
 import { roverCharts } from "./charts.ts";
 import { checkRoverClaims, pairedDifferences } from "./claims.ts";
-import { type RoverLmConfig, runRoverLmTier, validateRoverLm } from "./lm.ts";
-import {
-  ROVER_LM_FULL,
-  ROVER_LM_PREREGISTRATION,
-  ROVER_LM_QUICK,
-  ROVER_LM_SMOKE,
-} from "./preregistration.ts";
-
-/** ROVER reproduction config (one preset per `PresetName`). */
-export interface RoverConfig extends BaseConfig {
-  /** Tree depths (the strata of the stratified bootstrap). */
-  depths: number[];
-  /** Smallest number of actions per node. */
-  minBranch: number;
-  /** Largest number of actions per node. */
-  maxBranch: number;
-  /** Probability that a leaf is a solution (≥ 1 solution forced). */
-  solutionRate: number;
-  /** Random trees per depth per seed for the theorem check (claim 1 and its control). */
-  theoremTrees: number;
-  /** Trees per depth per seed on which GRPO and ROVER are trained (claims 2–4). */
-  trainTrees: number;
-  /** Training iterations per tree. */
-  steps: number;
-  /** Rollouts per iteration (G). */
-  groupSize: number;
-  /** Adam learning rate of the GRPO arm. */
-  grpoLr: number;
-  /** Adam learning rate of the ROVER arm (TD loss on Q = ρ·logit). */
-  roverLr: number;
-  /** ROVER sampling temperature ρ of softmax(Q/ρ) (rewards in {0, 1}). */
-  temperature: number;
-  /** Samples N for pass@N and distinct solutions (the paper's pass@256). */
-  samples: number;
-  /** Evaluate the training curves every this many iterations. */
-  curveEvery: number;
-  /** Temperatures of the exact softmax(Q^u/ρ) sweep chart. */
-  rhoSweep: number[];
-  /** LM tier: ROVER vs GRPO on a warm-started TinyTransformer over digit permutations (./lm.ts). */
-  lm: RoverLmConfig;
-}
-
-const COMMON = {
-  baseSeed: 2509,
-  minBranch: 2,
-  maxBranch: 4,
-  solutionRate: 0.05,
-  groupSize: 8,
-  grpoLr: 0.1,
-  roverLr: 0.1,
-  temperature: 0.1,
-  samples: 256,
-  rhoSweep: [0.01, 0.03, 0.1, 0.3, 1],
-};
-
-/** Methods evaluated after training (uniform = the initial policy of both learners). */
-export const ROVER_METHODS = ["uniform", "grpo", "rover", "rover-exact"] as const;
+import { runRoverLmTier, validateRoverLm } from "./lm.ts";
+import { ROVER_LM_PREREGISTRATION } from "./preregistration.ts";
 
 function checkConfig(c: RoverConfig): void {
   if (
@@ -294,38 +239,8 @@ export const rover: Reproduction<RoverConfig> = {
   name: "rover",
   title: "ROVER: random policy valuation on tree MDPs",
   paper: "2509.24981",
-  presets: {
-    smoke: {
-      ...COMMON,
-      seeds: 2,
-      depths: [3, 4],
-      theoremTrees: 20,
-      trainTrees: 2,
-      steps: 40,
-      curveEvery: 10,
-      lm: ROVER_LM_SMOKE,
-    },
-    quick: {
-      ...COMMON,
-      seeds: 10,
-      depths: [3, 5, 7],
-      theoremTrees: 200,
-      trainTrees: 10,
-      steps: 200,
-      curveEvery: 10,
-      lm: ROVER_LM_QUICK,
-    },
-    full: {
-      ...COMMON,
-      seeds: 20,
-      depths: [3, 5, 7, 8],
-      theoremTrees: 1000,
-      trainTrees: 30,
-      steps: 500,
-      curveEvery: 25,
-      lm: ROVER_LM_FULL,
-    },
-  },
+  presets: ROVER_PRESETS,
+  seedSeconds: ROVER_SEED_SECONDS,
   validate: checkConfig,
   usesTensors: true,
   unitsPerSeed: (config) => config.depths.length * 2 + 2,

@@ -1,8 +1,14 @@
 /** SATURN claims (arXiv 2505.16368): ladder vs direct at the target, the direct arm's signal, ladder progress. */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { stratifiedBootstrapCI } from "../../lib/stats/bootstrap.ts";
-import { type ClaimRow, directionalClaim, directionalVerdict, logConfig, selectRows } from "../harness.ts";
-import { levelName, type SaturnArm, type SaturnConfig } from "./mod.ts";
+import {
+  type ClaimRow,
+  directionalClaim,
+  directionalVerdict,
+  logConfig,
+  type RunLog,
+  selectRows,
+  stratifiedBootstrapCI,
+} from "../../mod.ts";
+import { levelName, type SaturnArm, type SaturnConfig } from "./config.ts";
 import { checkSaturnLmClaims } from "./lm.ts";
 import { SATURN_LM_PREREGISTRATION } from "./preregistration.ts";
 

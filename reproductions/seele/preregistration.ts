@@ -3,8 +3,7 @@
  * at these presets. Changing any registered value un-registers the claims (reproductions/preregistration.ts);
  * a change after a run goes into `amendments`.
  */
-import type { Preregistration } from "../preregistration.ts";
-import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig } from "../lm_tier.ts";
+import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig, type Preregistration } from "../../mod.ts";
 
 /** LM-tier settings of the quick preset (2 CPU cores): the shared addition bed over a revisited pool of 128. */
 export const SEELE_LM_QUICK: LmTierConfig = {

@@ -6,35 +6,23 @@
  * reported on a disjoint test set, at equal steps and at equal rollouts. One config fragment, one run function,
  * one claim builder; the papers differ only in their arms.
  */
-import { assertInteger, ConfigError } from "../lib/core/validate.ts";
-import { AdditionTask } from "../lib/tasks/addition.ts";
-import { makeDataset } from "../lib/tasks/dataset.ts";
-import type { Problem } from "../lib/tasks/types.ts";
-import {
-  type Arm,
-  type ArmEvalRow,
-  atRolloutBudget,
-  bestLearningRates,
-  trainArms,
-} from "../lib/train/arms.ts";
+import { assertInteger, ConfigError } from "../core/validate.ts";
+import { AdditionTask } from "../tasks/addition.ts";
+import { makeDataset } from "../tasks/dataset.ts";
+import type { Problem } from "../tasks/types.ts";
+import { type Arm, type ArmEvalRow, atRolloutBudget, bestLearningRates, trainArms } from "../train/arms.ts";
 import {
   type TransformerSetup,
   validateTransformerSetup,
   warmStartTransformer,
-} from "../lib/train/warm_start.ts";
-import type { AdditionOptions } from "../lib/tasks/addition.ts";
-import type { RunLog } from "../lib/log/runlog.ts";
-import type { RegisteredClaim } from "./preregistration.ts";
-import { learningCurve } from "../lib/viz/charts.ts";
-import {
-  bySeed,
-  type ChartEntry,
-  type ClaimRow,
-  directionalClaim,
-  pairedBySeed,
-  type Row,
-  type SeedContext,
-} from "./harness.ts";
+} from "../train/warm_start.ts";
+import type { AdditionOptions } from "../tasks/addition.ts";
+import type { RunLog } from "../log/runlog.ts";
+import type { Row } from "../log/runlog.ts";
+import { learningCurve } from "../viz/charts.ts";
+import type { BaseConfig, ChartEntry, ClaimRow, RegisteredClaim, SeedContext } from "./types.ts";
+import { bySeed, logConfig, pairedBySeed } from "./rows.ts";
+import { directionalClaim } from "./claims.ts";
 
 /** LM-tier settings (model + SFT from `TransformerSetup`, then the bed and the RL schedule). */
 export interface LmTierConfig extends TransformerSetup {
@@ -235,8 +223,11 @@ export function lmArmClaim(
   const diffs = pairedBySeed(
     bySeed(log, { kind: "lm-best", arm: a }, field),
     bySeed(log, { kind: "lm-best", arm: b }, field),
+    undefined,
+    { seeds: logConfig<BaseConfig>(log).seeds },
   );
   const row = directionalClaim(registered.claim, paper, [diffs], "greater", {
+    unit: "test-accuracy difference",
     statistic: `per-seed paired difference of held-out test accuracy (${a} − ${b}, ${
       field === "testAccuracy" ? "equal steps" : "equal rollouts"
     }, each arm at its validation-selected learning rate)`,
