@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../lib/core/validate.ts";
 import { RunLog } from "../lib/log/runlog.ts";
-import { bySeed, pairedBySeed, type Row, rowsBySeed, seedMatrix } from "../reproductions/harness.ts";
+import { bySeed, pairedBySeed, type Row, rowsBySeed, seedMatrix } from "../mod.ts";
 
 // Hand-made log: 3 seeds (logged out of order), arms a/b, seed 2 lacks arm b, seed 1's b metric is null.
 const ROWS: Row[] = [

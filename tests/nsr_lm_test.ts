@@ -3,8 +3,7 @@ import { useBackend } from "../lib/core/backend.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { tf } from "../lib/core/tf.ts";
 import { ConfigError } from "../lib/core/validate.ts";
-import { resolveRunConfig, type Row } from "../reproductions/harness.ts";
-import { matchesRegistration } from "../reproductions/preregistration.ts";
+import { matchesRegistration, resolveRunConfig, type Row } from "../mod.ts";
 import {
   checkNsrLmClaims,
   lmMinPassDiffs,

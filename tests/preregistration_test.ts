@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import type { ClaimRow } from "../reproductions/harness.ts";
-import { directionalClaim } from "../reproductions/harness.ts";
 import {
+  type ClaimRow,
+  directionalClaim,
   finalizeClaims,
   matchesRegistration,
   type Preregistration,
-} from "../reproductions/preregistration.ts";
-import { renderReport, verdictCounts } from "../reproductions/report.ts";
+  renderReport,
+  verdictCounts,
+} from "../mod.ts";
 
 function row(
   id: string,

@@ -1,4 +1,4 @@
-import { runReproduction } from "../reproductions/harness.ts";
+import { runReproduction, VERDICTS } from "../mod.ts";
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import type { Tensor2D } from "../lib/core/tf.ts";
@@ -9,7 +9,6 @@ import { LinearSoftmaxPolicy } from "../lib/policies/linear_softmax.ts";
 import { FeatureChain } from "../lib/tasks/feature_chain.ts";
 import type { Problem } from "../lib/tasks/types.ts";
 import { packSequences } from "../lib/train/rollouts.ts";
-import { VERDICTS } from "../reproductions/harness.ts";
 import {
   checkNsrClaims,
   minPassDiffs,
@@ -182,7 +181,7 @@ Deno.test("nsr smoke run: claims table, paired differences, estimator vs exact, 
   const claims = checkNsrClaims(log);
   assert.equal(claims.length, 9);
   for (const c of claims) {
-    assert.ok(VERDICTS.includes(c.verdict), c.verdict);
+    assert.ok((VERDICTS as readonly string[]).includes(c.verdict), c.verdict);
     assert.ok(c.ci[0] <= c.estimate + 1e-12 && c.estimate <= c.ci[1] + 1e-12, c.claim);
     assert.equal(c.n, seeds);
     assert.ok(c.rule.includes("reproduced iff"));

@@ -17,7 +17,8 @@ import { roverLoss } from "../lib/objectives/rover.ts";
 import { RLVRTrainer } from "../lib/train/trainer.ts";
 import { tf } from "../lib/core/tf.ts";
 import type { Tensor2D } from "../lib/core/tf.ts";
-import { claimsMarkdown, rover, runReproduction, selectRows, VERDICTS } from "../reproductions/mod.ts";
+import { claimsMarkdown, runReproduction, selectRows, VERDICTS } from "../mod.ts";
+import { rover } from "../reproductions/mod.ts";
 
 /** Build a tree from nested arrays: a number is a leaf reward, an array an internal node's children. */
 type Spec = number | Spec[];
@@ -281,7 +282,7 @@ Deno.test("ROVER smoke run: Theorem 3.1 holds on every logged tree; claims, char
     ["rover.lm.3", "lm"],
   ]);
   for (const c of claims) {
-    assert.ok(VERDICTS.includes(c.verdict));
+    assert.ok((VERDICTS as readonly string[]).includes(c.verdict));
     if (c.n > 0) assert.ok(c.ci[0] <= c.estimate + 1e-12 && c.estimate <= c.ci[1] + 1e-12, c.claim);
   }
   // Every final pass@N is ≥ pass@1 and ≤ 1; distinct solutions ≤ number of solutions.

@@ -4,16 +4,13 @@ import { ConfigError } from "../lib/core/validate.ts";
 import {
   directionalClaim,
   directionalVerdict,
-  getReproduction,
-  kae,
   rangeVerdict,
   renderReport,
-  REPRODUCTIONS,
   resolveRunConfig,
-  rover,
   type Row,
   runSeeds,
-} from "../reproductions/mod.ts";
+} from "../mod.ts";
+import { getReproduction, kae, REPRODUCTIONS, rover } from "../reproductions/mod.ts";
 
 Deno.test("harness: config resolution rejects unknown keys and bad presets; verdict rules", () => {
   assert.throws(

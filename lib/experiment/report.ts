@@ -56,22 +56,33 @@ export function machineInfo(): MachineInfo {
 
 /** What results/<name>/summary.json holds. */
 export interface ReproductionSummary {
+  /** Reproduction name. */
   name: string;
+  /** Title. */
   title: string;
+  /** arXiv id of the paper. */
   paper: string;
+  /** Preset run. */
   preset: string;
+  /** Seeds run. */
   seeds: number;
   /** Seeds read from per-seed checkpoints instead of computed (their compute time is not in wallSeconds). */
   resumedSeeds: number;
+  /** Wall-clock seconds of the run. */
   wallSeconds: number;
   /** CPU seconds (user + system) of this process during the run (wall time inflates on a shared machine). */
   cpuSeconds: number;
+  /** Tensor backend (or "none" for tabular reproductions). */
   backend: string;
   /** How the seeds ran when not sequentially in one process, e.g. "4 seed jobs on 2 local workers" (then `wallSeconds` and `cpuSeconds` are summed over the jobs). */
   execution?: string;
+  /** The machine the run happened on. */
   machine: MachineInfo;
+  /** When the run finished (ISO). */
   date: string;
+  /** The finalized claims. */
   claims: ClaimRow[];
+  /** Chart file stems. */
   charts: string[];
   /** The reproduction's committed plans (registration dates, pilots and amendments), one per tier. */
   preregistrations?: Preregistration[];
