@@ -40,7 +40,11 @@ Deno.test("bySeed and pairedBySeed: hand-computed paired differences; a seed mis
   const withNull = bySeed([{ seed: 0, arm: "b", acc: null as unknown as number }], { arm: "b" }, "acc");
   assert.ok(Number.isNaN(withNull.get(0)));
   assert.deepEqual(pairedBySeed(a, withNull), [NaN, NaN, NaN], "non-finite pairs are kept");
-  assert.deepEqual(pairedBySeed(new Map(), new Map(), undefined, { seeds: 3 }), [], "a tier not run: no seeds");
+  assert.deepEqual(
+    pairedBySeed(new Map(), new Map(), undefined, { seeds: 3 }),
+    [],
+    "a tier not run: no seeds",
+  );
   // Two curve rows in seed 0 match {kind: curve, arm: a}: ambiguous.
   assert.throws(() => bySeed(ROWS, { kind: "curve", arm: "a" }, "acc"), ConfigError);
 });
@@ -55,6 +59,9 @@ Deno.test("seedMatrix: one stratum of per-seed statistics, or one row per stratu
   assert.deepEqual(seedMatrix(evals, mean, "arm"), [[0.5, 0.75, 0.9], [0.25, 0.5]]);
   // Non-finite statistics are kept as NaN (the claim counts them); an all-NaN stratum (not run) disappears.
   assert.deepEqual(seedMatrix(evals, (r) => (r[0].arm === "b" ? NaN : 1), "arm"), [[1, 1, 1]]);
-  assert.deepEqual(seedMatrix(evals, (r) => (r[0].seed === 1 ? Infinity : 1), "arm"), [[1, NaN, 1], [1, NaN]]);
+  assert.deepEqual(seedMatrix(evals, (r) => (r[0].seed === 1 ? Infinity : 1), "arm"), [[1, NaN, 1], [
+    1,
+    NaN,
+  ]]);
   assert.deepEqual(seedMatrix(log(evals), () => NaN), [[NaN, NaN, NaN]]);
 });

@@ -112,7 +112,9 @@ Deno.test("nothing in lib/ or in a paper's folder imports the reproductions barr
     const inPaper = /^reproductions\/[^/]+\//.test(file);
     for (const d of deps) {
       if (inLib && !d.startsWith("lib/")) bad.push(`${file} → ${d}`);
-      if (inPaper && (d === "reproductions/mod.ts" || d === "reproductions/registry.ts")) bad.push(`${file} → ${d}`);
+      if (inPaper && (d === "reproductions/mod.ts" || d === "reproductions/registry.ts")) {
+        bad.push(`${file} → ${d}`);
+      }
     }
   }
   assert.deepEqual(bad, []);
