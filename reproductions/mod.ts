@@ -27,7 +27,6 @@ export {
 export {
   checkNsrClaims,
   checkNsrLmClaims,
-  minPassDiffs,
   nsr,
   NSR_ARMS,
   NSR_LM_ARMS,

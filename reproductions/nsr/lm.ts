@@ -50,6 +50,7 @@ import {
   directionalClaim,
   makeDataset,
   pairedBySeed,
+  perKClaim,
   type Problem,
   type RegisteredClaim,
   type Rng,
@@ -269,23 +270,34 @@ export async function runNsrLmTier(c: NsrLmConfig, ctx: SeedContext): Promise<Ro
   return rows;
 }
 
-/** Per-seed paired differences of test pass@k at the selected rates, arm `a` − arm `b`, at k. */
-export function lmPassDiffs(log: RunLog | readonly Row[], a: string, b: string, k: number): number[] {
+/**
+ * Per-seed paired differences of test pass@k at the selected rates, arm `a` − arm `b`, at k: one per seed present
+ * in either arm, or per registered seed with `seeds` (a missing value is NaN, counted by the claim).
+ */
+export function lmPassDiffs(
+  log: RunLog | readonly Row[],
+  a: string,
+  b: string,
+  k: number,
+  seeds?: number,
+): number[] {
   return pairedBySeed(
     bySeed(log, { kind: "lm-best", arm: a, k }, "passAtK"),
     bySeed(log, { kind: "lm-best", arm: b, k }, "passAtK"),
+    undefined,
+    { seeds },
   );
 }
 
-/** Per-seed min over `ks` of the paired difference pass@k(a) − pass@k(b) ("across the whole k range"). */
-export function lmMinPassDiffs(
+/** Per k of `ks`, the paired per-seed differences pass@k(a) − pass@k(b) (the input of `perKClaim`). */
+export function lmPassDiffsByK(
   log: RunLog | readonly Row[],
   a: string,
   b: string,
   ks: readonly number[],
-): number[] {
-  const perK = ks.map((k) => lmPassDiffs(log, a, b, k));
-  return perK[0].map((_, i) => Math.min(...perK.map((d) => d[i])));
+  seeds?: number,
+): Map<number, number[][]> {
+  return new Map(ks.map((k) => [k, [lmPassDiffs(log, a, b, k, seeds)]]));
 }
 
 /** The LM-tier claim rule: the aggregate (`claimAggregate`) of per-seed scores with a 95% stratified-bootstrap CI vs a threshold. */
@@ -299,6 +311,19 @@ function lmClaim(
   threshold = 0,
 ): ClaimRow {
   const row = directionalClaim(reg.claim, paper, [scores], direction, { statistic, seed, threshold });
+  return { ...row, id: reg.id, tier: "lm" };
+}
+
+/** An LM-tier "keeps pass@k at every k" claim: non-inferiority per k, Holm over k (`perKClaim`). */
+function lmPerKClaim(
+  reg: RegisteredClaim,
+  paper: string,
+  byK: Map<number, number[][]>,
+  statistic: string,
+  seed: number,
+  margin: number,
+): ClaimRow {
+  const row = perKClaim(reg.claim, paper, byK, { statistic, seed, margin, unit: "pass@k difference" });
   return { ...row, id: reg.id, tier: "lm" };
 }
 
@@ -335,14 +360,13 @@ export function checkNsrLmClaims(
       stat(`pass@${kMax}(PSR) − pass@${kMax}(base)`),
       12,
     ),
-    lmClaim(
+    lmPerKClaim(
       nsrAll,
       "NSR keeps or improves Pass@k across the entire spectrum (k up to 256)",
-      lmMinPassDiffs(log, "nsr", "base", c.ks),
-      "greater",
-      stat(`min over ${kRange} of pass@k(NSR) − pass@k(base)`),
+      lmPassDiffsByK(log, "nsr", "base", c.ks),
+      stat(`pass@k(NSR) − pass@k(base) at each ${kRange}`),
       13,
-      -c.margin,
+      c.margin,
     ),
     lmClaim(
       nsrPsr,
@@ -352,14 +376,13 @@ export function checkNsrLmClaims(
       stat(`pass@${kMax}(NSR) − pass@${kMax}(PSR)`),
       14,
     ),
-    lmClaim(
+    lmPerKClaim(
       wAll,
       "W-REINFORCE (λ = 0.1) performs well across the Pass@k spectrum",
-      lmMinPassDiffs(log, "w-reinforce", "base", c.ks),
-      "greater",
-      stat(`min over ${kRange} of pass@k(W-REINFORCE) − pass@k(base)`),
+      lmPassDiffsByK(log, "w-reinforce", "base", c.ks),
+      stat(`pass@k(W-REINFORCE) − pass@k(base) at each ${kRange}`),
       15,
-      -c.margin,
+      c.margin,
     ),
   ];
 }

@@ -73,12 +73,12 @@ import { checkNsrLmClaims, NSR_LM_ARMS, runNsrLmTier, validateNsrLm } from "./lm
 import { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 export { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
-export { checkNsrClaims, minPassDiffs, pairedPassDiffs } from "./claims.ts";
+export { checkNsrClaims, pairedPassDiffs, passDiffsByK } from "./claims.ts";
 export { nsrCharts } from "./charts.ts";
 export {
   checkNsrLmClaims,
-  lmMinPassDiffs,
   lmPassDiffs,
+  lmPassDiffsByK,
   NSR_LM_ARMS,
   NSR_LM_FULL,
   NSR_LM_QUICK,

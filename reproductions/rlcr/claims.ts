@@ -20,9 +20,43 @@ export function rlcrMetric(log: RunLog, arm: RlcrArm, field: RlcrMetric): Map<nu
   return bySeed(log, { kind: "eval", arm }, field);
 }
 
-/** Paired per-seed differences a − b of a metric (seeds where both are finite, ascending seed). */
+/**
+ * The value an arm's seed scores on a metric it could not compute (no parsable response): a failure — ECE and
+ * Brier 1 (their maximum), accuracy, parse rate and AUROC 0; mean confidence has no failure value (NaN: the
+ * claim is then inconclusive with the count stated).
+ */
+export const RLCR_FAILURE: Readonly<Record<RlcrMetric, number>> = {
+  ece: 1,
+  brier: 1,
+  accuracy: 0,
+  parseRate: 0,
+  auroc: 0,
+  meanConfidence: NaN,
+};
+
+/** Each registered seed's value of `values`, a missing or non-finite one replaced by `RLCR_FAILURE[field]`. */
+export function withFailures(
+  values: ReadonlyMap<number, number>,
+  seeds: number,
+  field: RlcrMetric,
+): Map<number, number> {
+  return new Map(Array.from({ length: seeds }, (_, s) => {
+    const v = values.get(s);
+    return [s, v !== undefined && Number.isFinite(v) ? v : RLCR_FAILURE[field]];
+  }));
+}
+
+/**
+ * Paired per-seed differences a − b of a metric, one per registered seed (ascending): an arm without a value on a
+ * seed scores the metric's failure value (`RLCR_FAILURE`), so no seed is dropped.
+ */
 export function rlcrPairedDifferences(log: RunLog, a: RlcrArm, b: RlcrArm, field: RlcrMetric): number[] {
-  return pairedBySeed(rlcrMetric(log, a, field), rlcrMetric(log, b, field));
+  const seeds = logConfig<RlcrConfig>(log).seeds;
+  if (rlcrMetric(log, a, field).size === 0 && rlcrMetric(log, b, field).size === 0) return [];
+  return pairedBySeed(
+    withFailures(rlcrMetric(log, a, field), seeds, field),
+    withFailures(rlcrMetric(log, b, field), seeds, field),
+  );
 }
 
 /**
@@ -46,7 +80,7 @@ export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
   const stat = (what: string) => `per-seed paired difference of held-out ${what}`;
   const d = (a: RlcrArm, b: RlcrArm, f: RlcrMetric) => [rlcrPairedDifferences(log, a, b, f)];
   const m = c.accuracyMargin;
-  const ece = stat("ECE (10 bins, parsable samples)");
+  const ece = stat("ECE (10 bins, parsable samples; an arm with no parsable sample on a seed scores ECE 1)");
   const nonInferior = (arm: RlcrArm, label: string, seed: number): ClaimRow =>
     directionalClaim(
       `${label} loses no accuracy vs binary RL (non-inferiority: ${arm} − binary > −${m})`,

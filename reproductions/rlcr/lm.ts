@@ -39,6 +39,7 @@ import {
   type Arm,
   assertFiniteNumber,
   assertInteger,
+  type BaseConfig,
   bestLearningRates,
   bySeed,
   type CalibrationSummary,
@@ -48,6 +49,7 @@ import {
   ConfidenceAdditionTask,
   ConfigError,
   directionalClaim,
+  logConfig,
   makeDataset,
   pairedBySeed,
   type Problem,
@@ -373,18 +375,39 @@ export function rlcrLmMetric(
   return bySeed(log, { kind: "lm-best", start, arm }, field);
 }
 
+/**
+ * The value an arm's seed scores on a metric it could not compute (no parsable response): ECE and Brier 1 (their
+ * maximum), accuracy, parse rate and AUROC 0 — a failure, never a dropped seed.
+ */
+export const RLCR_LM_FAILURE: Readonly<Record<RlcrLmMetric, number>> = {
+  ece: 1,
+  brier: 1,
+  accuracy: 0,
+  parseRate: 0,
+  auroc: 0,
+  meanConfidence: NaN,
+};
+
 /** The pre-registered LM-tier claims (ids and texts from the plan) evaluated on a run log. */
 export function checkRlcrLmClaims(
   log: RunLog,
   plan: { claims: readonly RegisteredClaim[] },
   margin: number,
 ): ClaimRow[] {
+  const seeds = logConfig<BaseConfig>(log).seeds;
+  const fill = (m: Map<number, number>, f: RlcrLmMetric) =>
+    m.size === 0 ? m : new Map(Array.from({ length: seeds }, (_, i) => {
+      const v = m.get(i);
+      return [i, v !== undefined && Number.isFinite(v) ? v : RLCR_LM_FAILURE[f]];
+    }));
   const d = (s: RlcrLmStart, a: RlcrLmArm, b: RlcrLmArm, f: RlcrLmMetric) => [
-    pairedBySeed(rlcrLmMetric(log, s, a, f), rlcrLmMetric(log, s, b, f)),
+    pairedBySeed(fill(rlcrLmMetric(log, s, a, f), f), fill(rlcrLmMetric(log, s, b, f), f)),
   ];
   const stat = (what: string) =>
     `per-seed paired difference of held-out ${what}, each RL arm at its validation-selected rate`;
-  const ece = stat("ECE (10 bins, parsable sampled responses)");
+  const ece = stat(
+    "ECE (10 bins, parsable sampled responses; an arm with no parsable response on a seed scores ECE 1)",
+  );
   const acc = stat("accuracy (all sampled responses)");
   const specs: Record<
     string,
@@ -408,7 +431,9 @@ export function checkRlcrLmClaims(
       scores: d("calibrated", "binary", "start", "ece"),
       direction: "greater",
       threshold: 0,
-      statistic: stat("ECE (10 bins, parsable sampled responses), binary arm − its start"),
+      statistic: stat(
+        "ECE (10 bins, parsable sampled responses; no parsable response scores ECE 1), binary arm − its start",
+      ),
       paper: "RLVR degrades calibration",
     },
     "rlcr.lm.12": {
@@ -429,7 +454,9 @@ export function checkRlcrLmClaims(
       scores: d("overconfident", "rlcr", "start", "ece"),
       direction: "less",
       threshold: 0,
-      statistic: stat("ECE (10 bins, parsable sampled responses), RLCR arm − its start"),
+      statistic: stat(
+        "ECE (10 bins, parsable sampled responses; no parsable response scores ECE 1), RLCR arm − its start",
+      ),
       paper: "calibration improves sharply",
     },
   };
