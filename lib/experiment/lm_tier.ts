@@ -20,8 +20,15 @@ import type { AdditionOptions } from "../tasks/addition.ts";
 import type { RunLog } from "../log/runlog.ts";
 import type { Row } from "../log/runlog.ts";
 import { learningCurve } from "../viz/charts.ts";
-import type { BaseConfig, ChartEntry, ClaimRow, RegisteredClaim, SeedContext } from "./types.ts";
-import { bySeed, logConfig, pairedBySeed } from "./rows.ts";
+import type {
+  BaseConfig,
+  ChartEntry,
+  ClaimRow,
+  PreconditionSpec,
+  RegisteredClaim,
+  SeedContext,
+} from "./types.ts";
+import { bySeed, logConfig, pairedBySeed, rowsBySeed } from "./rows.ts";
 import { directionalClaim } from "./claims.ts";
 
 /** LM-tier settings (model + SFT from `TransformerSetup`, then the bed and the RL schedule). */
@@ -285,4 +292,36 @@ export function lmTierCharts(log: RunLog, title: string): ChartEntry[] {
       }),
     },
   ];
+}
+
+/**
+ * Mean over seeds of arm `arm`'s held-out test-accuracy gain at its validation-selected rate: final test accuracy
+ * (`lm-best`) minus the same run's test accuracy at step 0 (`lm-eval`); NaN when the log has no LM-tier rows.
+ */
+export function lmArmGain(log: RunLog, arm: string): number {
+  const gains: number[] = [];
+  for (const rows of rowsBySeed(log.rows.filter((r) => r.arm === arm) as Row[]).values()) {
+    const best = rows.find((r) => r.kind === "lm-best");
+    const start = best && rows.find((r) => r.kind === "lm-eval" && r.lr === best.lr && Number(r.step) === 0);
+    if (!best || !start) continue;
+    gains.push(Number(best.testAccuracy) - Number(start.testAccuracy));
+  }
+  return gains.length ? gains.reduce((a, b) => a + b, 0) / gains.length : NaN;
+}
+
+/**
+ * The LM tier's precondition "the baseline arm learns": `lmArmGain(log, arm)` ≥ `threshold` (default 0.02 held-out
+ * accuracy) on the run's own seeds. Arm comparisons between policies the grid barely trained (or that collapsed)
+ * do not test a paper's mechanism, so claims naming this precondition are not testable here when it fails.
+ */
+export function lmBaselinePrecondition(id: string, arm: string, threshold = 0.02): PreconditionSpec {
+  return {
+    id,
+    tier: "lm",
+    quantity: `mean over seeds of the ${arm} arm's held-out test-accuracy gain from step 0 to its final ` +
+      "evaluation at its validation-selected rate (accuracy points)",
+    comparison: ">=",
+    threshold,
+    measure: (log) => lmArmGain(log, arm),
+  };
 }

@@ -101,6 +101,18 @@ export const NSR_LM_PREREGISTRATION: Preregistration = {
   },
   amendments: [
     {
+      date: "2026-12-07",
+      change:
+        "nsr.lm.3 and nsr.lm.5 (keeps pass@k across k): one non-inferiority test per k with Holm over k (reproduced iff every k survives, not reproduced iff some k's opposite test survives) instead of the per-seed minimum over k of the pass@k differences",
+      reason:
+        "a minimum over k of noisy sampled differences is biased downward: two identical policies fail a −0.01 margin on it in simulation",
+      before: {
+        "nsr.lm.3": "not reproduced",
+        "nsr.lm.5": "inconclusive",
+      },
+      after: {},
+    },
+    {
       date: "2026-11-29",
       change:
         "claim aggregate over seeds: IQM → mean (the harness's `claimAggregate`, merged from main after the " +

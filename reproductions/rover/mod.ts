@@ -50,7 +50,7 @@ import { ROVER_METHODS, ROVER_PRESETS, ROVER_SEED_SECONDS, type RoverConfig } fr
 
 export * from "./config.ts";
 import { roverCharts } from "./charts.ts";
-import { checkRoverClaims, pairedDifferences } from "./claims.ts";
+import { checkRoverClaims, pairedDifferences, ROVER_PRECONDITIONS } from "./claims.ts";
 import { runRoverLmTier, validateRoverLm } from "./lm.ts";
 import { ROVER_LM_PREREGISTRATION } from "./preregistration.ts";
 
@@ -247,6 +247,7 @@ export const rover: Reproduction<RoverConfig> = {
   runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkRoverClaims,
   preregistrations: [ROVER_LM_PREREGISTRATION],
+  preconditions: ROVER_PRECONDITIONS,
   charts(log: RunLog): ChartEntry[] {
     return roverCharts(log);
   },
