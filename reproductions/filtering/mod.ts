@@ -15,17 +15,7 @@
  * groups. All arms share the task, the initial W and the trainer seed (common random numbers until their batches
  * diverge). Time ratios of runs that never reach GRPO's best count as NOT_REACHED_RATIO.
  *
- * Changes from the previous engine (a private SGD loop, lr 1, on a Float64 copy of this policy → `RLVRTrainer` with
- * the library objective and Adam, no gradient clipping; responses end with eos). Adam's learning rate was set by a
- * rule that looks only at the baseline arm: on the 1-2-5 grid {0.01, 0.02, 0.05, 0.1}, the rate whose plain-GRPO
- * final held-out accuracy (seeds 0–2 of the quick preset, GRPO arm only) is closest to the previous engine's on the
- * same seeds (0.715): 0.05 (0.712; 0.02 gave 0.619, 0.1 gave 0.759). The probe's one-step updates are now first
- * Adam steps (≈ lr·sign(g) per weight), not gradient steps. Quick preset, before → after: balanced − GRPO
- * reproduced 0.030 [0.026, 0.037] → reproduced 0.010 [0.007, 0.014]; steps ratio not reproduced 0.689 → 0.933;
- * rollouts ratio not reproduced 1.386 → 1.835; balanced − DAPO inconclusive 0.001 → −0.002 [−0.005, 0.001]; probe
- * reproduced 0.116 → 0.126; training correlation inconclusive −0.002 [−0.016, 0.010] → NOT REPRODUCED −0.057
- * [−0.075, −0.023]. A diagnostic with plain SGD steps through the same trainer (lr 20 = 1 × L_max) gives the previous
- * engine's accuracies on seeds 0–2, so the changes are the optimiser's (notebooks/01_filtering.ipynb).
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
 import {
   assertFiniteNumber,

@@ -19,13 +19,7 @@
  * an algebraic identity of the estimators, so it is a test (tests/reproductions_grpo_ablation_test.ts), not a
  * claim; the probe measures it on the warm-started transformer for the charts.
  *
- * History. The previous bed (answer, then free filler, every reference answered; one learning rate, 60 steps)
- * could not show (a): the policy could not see whether its answer was wrong while choosing the length, and when
- * length depends only on the prompt Σ_i Â_i = 0 within a group cancels GRPO's 1/|o| pull exactly. Its claims
- * were not pre-registered; at the quick preset (10 seeds, SFT 600 steps) its (a) rows were "not reproduced" for
- * GRPO vs Dr.GRPO and GRPO vs token-mean and inconclusive for the correct/incorrect gap, and (c) inconclusive
- * (with SFT 400 steps: −0.05 [−0.57, 0.71], −0.44 [−1.04, 0.37], 0.03 [−0.03, 0.07]; (c) −0.004 [−0.044, 0.027]).
- * It cost ~195 CPU-seconds at quick and is replaced by the LM tier here.
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
 import { ConfigError, type Reproduction, type Row, runsTier, type SeedContext } from "../../mod.ts";
 import { GRPO_ABLATION_PRESETS, GRPO_ABLATION_SEED_SECONDS, type GrpoAblationConfig } from "./config.ts";

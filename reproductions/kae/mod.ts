@@ -10,25 +10,7 @@
  * 2. Training at G = 1 (where the group mean gives advantage 0): final exact success probability with the KAE
  *    baseline vs no baseline vs the batch mean, same budget and schedule.
  *
- * Disclosure: `initScale` (noise on the initial logits, so prompts differ in difficulty) was raised from 0 to 1
- * after a first run. With identical prompts the batch mean is the ideal baseline by construction; the paper's
- * setting has prompts of different difficulty. The change flipped "KAE beats batch mean" from not reproduced to
- * reproduced and "G = 1, KAE vs no baseline" from not reproduced (−0.014) to inconclusive. Run with
- * `config: {initScale: 0}` to see the original setting.
- *
- * Changes from the previous engine: the runs used a private loop (plain-SGD REINFORCE on a Float64 table, lr 0.5,
- * per-group mean of A·∇log π). They now go through `RLVRTrainer` with Adam (lr 0.05, no gradient clipping,
- * token-mean PPO-clip objective at one epoch = the policy gradient). The bandwidth sweep scores each h's KAE
- * baseline on the samples of the h = `bandwidth` run instead of training one run per h, and the quick preset runs
- * 200 + 200 iterations (was 300 + 400) to stay within its time budget on the trainer. Quick-preset verdicts, old →
- * new (IQM, 95% CI):
- *   - KAE value MSE < group mean: reproduced 0.420 [0.404, 0.434] → reproduced 0.405 [0.393, 0.423];
- *   - reduction 60–70%: not reproduced 0.420 [0.403, 0.433] → not reproduced 0.405 [0.393, 0.423];
- *   - KAE value MSE < batch mean: reproduced 0.849 [0.832, 0.860] → reproduced 0.905 [0.891, 0.918];
- *   - G = 1, KAE vs no baseline: inconclusive −0.004 [−0.013, 0.001] → not reproduced −0.089 [−0.099, −0.081];
- *   - G = 1, KAE vs batch mean: reproduced 0.056 [0.043, 0.067] → inconclusive −0.012 [−0.042, 0.019].
- * The G = 1 claims moved with the optimiser: Adam rescales each logit's step by its own gradient history, which
- * removes much of what a baseline buys plain SGD, and "no baseline" (A = r ≥ 0) now trains fastest.
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
 import {
   type AdvantageContext,

@@ -27,18 +27,6 @@
  * instead of long chains of thought, a few dozen RL steps, k up to 64 (not 256), a shared Adam rate grid of two
  * values (the paper uses one rate for all objectives), and a single answer per problem (math problems also
  * have one final answer, but many valid reasoning paths to it).
- *
- * First registered quick run (10 seeds, plan in reproductions/nsr/preregistration.ts; seed means of test pass@k
- * at the selected rates, k = 1 / 8 / 64): start 0.043 / 0.255 / 0.675; PSR 0.063 / 0.329 / 0.728; NSR 0.043 /
- * 0.257 / 0.697; W-REINFORCE 0.041 / 0.243 / 0.672. Validation picked 3e-4 for PSR in 9 of 10 seeds and 1e-4
- * (the grid's lower end) for NSR in all 10. On this bed PSR raised pass@k at every k up to 64 (nsr.lm.2 not
- * reproduced: +0.053 [+0.019, +0.088] at pass@64) and raised pass@1 (nsr.lm.1 reproduced: +0.020); NSR stayed
- * near the start (nsr.lm.3 inconclusive: min over k −0.021 [−0.044, −0.003] against the −0.01 margin); NSR − PSR
- * at pass@64 −0.031 [−0.066, −0.003] (nsr.lm.4 not reproduced); W-REINFORCE's min over k −0.049 [−0.092,
- * −0.017] (nsr.lm.5 not reproduced). Mean over seeds with 95% bootstrap CIs; Holm leaves every verdict as is.
- * Under the IQM aggregate of the run itself (before the amendment in the plan) nsr.lm.4 and nsr.lm.5 were
- * inconclusive (−0.021 [−0.057, 0.000] and −0.033 [−0.081, −0.009]).
- * The start's test pass@64 ranged 0.09–0.91 over seeds (the SFT outcome varies by seed).
  */
 import {
   AdditionTask,

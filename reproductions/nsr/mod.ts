@@ -27,26 +27,7 @@
  * differ only through which samples carry it (sampling noise at a finite learning rate) and, under Adam, through
  * the per-coordinate step sizes that this noise sets. W-REINFORCE's expected gradient is 1.1·∇J, REINFORCE's 2·∇J.
  *
- * Disclosure (previous engine, SGD): before the preset was fixed, four exploratory settings were run over 4 seeds
- * (exact pass@k only): o = d (realizable: every arm learns the teacher, pass@256 → 1, no arm differs); o = 4 of 8
- * with SGD lr 1 (the preset then; every arm lowers pass@256, PSR least: −0.050 vs NSR −0.096); the same with lr 0.3
- * for twice the steps (PSR ≈ NSR ≈ W-REINFORCE); and with Adam lr 0.05 (PSR lowered pass@256 most: −0.145 vs NSR
- * −0.109). An Adam comparison chart at lr 0.05 and a learning-rate sweep chart were added after the first quick run.
- * Robustness runs after that quick run (SGD; 10 seeds, 128 held-out problems, exact pass@256 after 200 steps):
- * initSignal 2 → PSR 0.641, NSR 0.608, W 0.606, REINFORCE 0.589, GRPO 0.609 (start 0.676); maxLength 2 (start
- * pass@1 0.34, pass@256 0.975) → PSR 0.921, NSR 0.914, W 0.910, REINFORCE 0.874, GRPO 0.879.
- *
- * Changes from the previous engine: the arms were trained by a private sampler and a hand-written SGD step
- * (lr 1) on a Float64 copy of the policy; they now train through `RLVRTrainer` with the library objective and
- * Adam at lr 0.05 — the learning rate of the previous engine's Adam comparison, chosen before this run (the trainer
- * has no SGD option on this branch, so the SGD-vs-Adam chart is gone). The lr sweep chart now sweeps Adam learning
- * rates (the preset's and 2× in quick; the preset's point is the claims' runs). The task's pools and the initial
- * W are drawn by the lib FeatureChain (different random draws than before). Quick preset, previous → this engine (IQM of paired per-seed differences,
- * 95% CI, 10 seeds): one verdict changed — "NSR beats PSR at pass@256": −0.051 [−0.077, −0.028] (not reproduced)
- * → +0.046 [+0.025, +0.074] (reproduced), as the previous engine's exploratory Adam run suggested. Same verdicts,
- * other numbers: PSR − base at pass@256 −0.031 → −0.127; NSR − GRPO at pass@256 +0.015 → +0.043; the rest
- * within ±0.01 (NSR keeps pass@256: −0.084 → −0.084, not reproduced; W-REINFORCE across k: −0.087 → −0.094, not
- * reproduced).
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
 import {
   assertFiniteNumber,

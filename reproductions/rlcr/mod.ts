@@ -23,30 +23,7 @@
  * token no signal, only sampling noise. Any change in binary-RL calibration comes from accuracy moving under a
  * fixed confidence distribution, or from drift.
  *
- * Disclosure (development runs of 1–3 seeds at the quick scale, before the 10-seed run): (1) the first preset
- * (SFT 150 steps, lr 3e-3) started at ≈ 5% accuracy, so SFT became 250 steps at lr 1e-2 (30–40% start); (2)
- * with levels {0.1, 0.3, …, 0.9} a wrong answer's best parsable reward is −0.01 < 0 = the paper's unparsable
- * reward, and RLCR runs dropped the answer format ("|" and the confidence token) — parse rate → 0, accuracy → 0.
- * The levels became {0, 0.25, …, 1} (so q = 0 is available, as in the paper's q ∈ [0, 1]); format dropping
- * still occurred in one of three seeds, so the main "rlcr" arm scores an unparsable response −1 (the worst
- * parsable outcome, a format penalty the paper does not use), and the paper's rule is kept as the
- * "rlcr-paper" arm with its own claim rows. One dev run used RL lr 5e-4; the preset keeps the original 1e-3.
- * Rerun e.g. with `config: {levels: [0.1, 0.3, 0.5, 0.7, 0.9]}` to see the original setting.
- *
- * Changes for the chosen-start LM tier (quick preset): the warm start now also excludes the LM tier's held-out
- * problems, SFT became 400 steps (the LM tier's pilots: 250 steps left ≈ 20% sampled accuracy, where RLCR
- * collapses to q = 0) and rlSteps 80 → 50 (CPU budget of both parts); the fixed-start claims rlcr.lm.1–8 were
- * rerun at these settings (the report lists old and new numbers).
- *
- * Changes from the previous engine: the warm start is the shared `warmStartTransformer` (weights from the seed's
- * stream split(1).split(0), SFT problems from split(1).split(1); before: split(1) and split(2)), so every seed's
- * start differs from the previous version's; the rewards, trainer and evaluation are unchanged. The training
- * curves' mean confidence now skips steps without a parsable confidence (before: counted as 0). Quick preset,
- * 10 seeds, old → new: the six rlcr / binary rows keep their verdicts (e.g. ECE rlcr − binary −0.32
- * [−0.42, −0.23] → −0.38 [−0.53, −0.28]); two rlcr-paper rows change — ECE vs binary inconclusive −0.22
- * [−0.35, 0.08] (6 seeds with a parsable sample) → reproduced −0.25 [−0.28, −0.23] (3 seeds), accuracy
- * non-inferiority inconclusive −0.094 [−0.218, −0.043] → not reproduced −0.130 [−0.243, −0.062] (format lost in
- * 7 of 10 seeds instead of 5).
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
 import {
   assertFiniteNumber,

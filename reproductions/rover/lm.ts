@@ -24,12 +24,6 @@
  * toy differs from the paper: Q is the absolute logit times ρ (the paper centres Q on the old policy's log-prob and
  * centres rewards), the mean over a' runs over the whole 14-token vocabulary, a tiny model (thousands of
  * parameters) instead of a billion-parameter LM, and tens of RL steps.
- *
- * Registered quick run (10 seeds; ROVER − GRPO, mean over seeds, 95% CI): distinct correct answers per prompt
- * +0.006 [−0.019, 0.038] (inconclusive; warm start 1.06, GRPO 1.05, ROVER 1.06 of up to 24 — neither arm found
- * the answers the warm start does not sample); pass@64 −0.009 [−0.019, −0.003] (not reproduced; 1.000 vs 0.991);
- * pass@1 −0.123 [−0.167, −0.080] (not reproduced; GRPO 0.861, ROVER 0.738, warm start 0.811). ROVER's selected
- * rate was the smaller one (3e-5) on every seed: the TD loss on absolute logits lowers pass@1 from the warm start.
  */
 import {
   type Arm,

@@ -13,17 +13,7 @@
  * rewards in {0, R}) is exact algebra: tests check it by exact enumeration; runs still log and chart it on random
  * trees, with a graded-reward control.
  *
- * Changes from the previous engine: the learners were private loops (tabular GRPO with SGD lr 0.5; ROVER as a
- * sequential TD backup with α = 1 along each sampled path). Both now train through RLVRTrainer with Adam (lr 0.1
- * each, no gradient clipping); ROVER's TD is a squared-error objective on the batch (one backup level per step).
- * The theorem and its graded-reward control left the claim table (they are tests now). Quick-preset verdicts, old →
- * new (ROVER − GRPO, IQM, 95% CI):
- *   - Thm 3.1 (claim): reproduced 1.0 (every tree) → a test (exact enumeration), no longer a claim;
- *   - graded-reward control (claim): reproduced 0.917 → charted, no longer a claim;
- *   - distinct solutions in 256 samples: reproduced 11.0 [10.6, 11.5] → reproduced 7.91 [7.63, 8.32];
- *   - pass@256: inconclusive 0 [0, 0] → not reproduced −3.4e−12 [−3.1e−11, −1.3e−13] (both ≈ 1; GRPO ahead by
- *     ~1e−11, a real but negligible difference the directional rule counts);
- *   - pass@1: not reproduced −0.371 [−0.398, −0.346] → not reproduced −0.551 [−0.570, −0.529].
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
 import {
   type ChartEntry,

@@ -16,22 +16,7 @@
  * random numbers) at fixed rollout checkpoints. The quick target (3,16,64) was chosen before any training run of
  * the first engine from pass rates of the untrained policy (≈ 0.1%) and of a hand-set weight vector.
  *
- * Disclosures (first engine): after its first quick run, (a) claim 3's CI was switched from a bootstrap of the IQM
- * to a bootstrap of the mean, and (b) the full preset's ladder was extended by (3,18,72) and (3,20,80). Claim 2's
- * window (the whole direct run, `signalWindow: 1`) was fixed before running.
- *
- * Changes from the previous engine: the policy was a private free-order sampler (it chose WHICH variable to set
- * next, so it could propagate unit clauses) with its own SGD update (lr 0.5). It is now a `SequencePolicy` over the
- * SAT task's tokens, so it assigns variables in the answer's order a, b, c, … (a weaker policy class: a hand-set w
- * reaches ≈ 0.2 at (3,16,64) instead of 0.3–0.5), trained by `RLVRTrainer` (token-mean PPO-clip objective, Adam
- * lr 0.05 picked before the run — the value used by the NSR Adam check —, grad-norm clip 1). The SAT prompt now
- * names the k variables (`…:abcd=`), so a policy reads k from its tokens. Quick preset, previous → this engine
- * (10 seeds, 95% bootstrap CIs): claim 1 (ladder − direct held-out pass@1) +0.065 [+0.036, +0.179] reproduced →
- * −0.059 [−0.067, −0.038] not reproduced; claim 2 (direct arm's all-zero-group fraction > 0.9) 0.423 → 0.600, not
- * reproduced both times; claim 3 (ladder reaches the target in > 50% of seeds) 1.000 reproduced → 0.600
- * [0.300, 0.900] inconclusive. With bits written in order the best this policy class reaches at the upper levels is
- * below the 0.5 advance threshold more often, so the ladder spends its budget below the target while the direct arm
- * trains there (the threshold was kept as pre-stated).
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
 import {
   assertFiniteNumber,

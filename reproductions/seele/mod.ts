@@ -16,21 +16,7 @@
  * groups) and the exact decrease of the KL-regularised loss −a + β·KL(π_new ‖ π_old) on that (problem, hint) —
  * theory (SEELE): ≤ (1/2β)·a(1 − a), peaking at a = 0.5.
  *
- * Disclosure: the probe's step size lr/B was fixed after a 2-seed development run of the previous engine that used
- * a full-size step (lr on one group), which put the peak near a = 0.28.
- *
- * Changes from the previous engine (a private SGD loop, lr 2, with its own imitation term → `RLVRTrainer`, the library
- * objective with `imitationCoef` (a token mean over hint tokens instead of a sum over the batch's rollouts), Adam,
- * no gradient clipping; responses end with eos, so |y| = L + 1 and h = round(p·(L + 1)); the hint-rate chart reports
- * h/|y|). Adam's learning rate was set by a rule that looks only at the baseline arm: on the 1-2-5 grid
- * {0.02, 0.05, 0.1}, the rate whose no-hint GRPO final held-out accuracy (seeds 0–2 of the quick preset, GRPO arm
- * only) is closest to the previous engine's on the same seeds (0.371): 0.05 (0.377; 0.02 gave 0.246, 0.1 gave
- * 0.480). The descent probe's one-step updates are now first Adam steps (≈ (lr/B)·sign(g) per weight). Quick-preset
- * verdicts before → after: SEELE − GRPO reproduced 0.039 [0.024, 0.057] → NOT REPRODUCED −0.017 [−0.026, −0.007];
- * SEELE − fixed reproduced 0.023 → 0.013; a* 0.5 − 0.25 not reproduced −0.005 → −0.011; a* 0.5 − 0.75 reproduced
- * 0.022 → 0.009; descent peak reproduced 0.480 → 0.531 [0.464, 0.563]. A diagnostic with plain SGD steps through the
- * same trainer (lr 50 = 2 × L_max) gives the previous engine's accuracies on seeds 0–2 (GRPO 0.374, fixed 0.385,
- * SEELE 0.411), so the change is the optimiser's (notebooks/02_seele.ipynb).
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
 import {
   assertFiniteNumber,
