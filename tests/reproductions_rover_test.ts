@@ -275,8 +275,11 @@ Deno.test("ROVER smoke run: Theorem 3.1 holds on every logged tree; claims, char
   const theorem = selectRows(log, { kind: "theorem", rewardKind: "binary" });
   assert.ok(theorem.length > 0 && theorem.every((r) => r.optimal === r.trees));
   const claims = rover.checkClaims(log);
-  assert.equal(claims.length, 6);
-  assert.deepEqual(claims.slice(3).map((r) => [r.id, r.tier]), [
+  assert.equal(claims.length, 7);
+  // pass@N: a directional claim that needs GRPO below the ceiling, and the equivalence claim for a tie at it.
+  assert.deepEqual(claims[1].preconditions, ["rover.exact.pre1"]);
+  assert.match(claims[2].rule, /equivalence with margin 0\.01/);
+  assert.deepEqual(claims.slice(4).map((r) => [r.id, r.tier]), [
     ["rover.lm.1", "lm"],
     ["rover.lm.2", "lm"],
     ["rover.lm.3", "lm"],

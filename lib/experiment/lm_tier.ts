@@ -28,7 +28,7 @@ import type {
   RegisteredClaim,
   SeedContext,
 } from "./types.ts";
-import { bySeed, logConfig, pairedBySeed, rowsBySeed } from "./rows.ts";
+import { bySeed, pairedBySeed, rowsBySeed } from "./rows.ts";
 import { directionalClaim } from "./claims.ts";
 
 /** LM-tier settings (model + SFT from `TransformerSetup`, then the bed and the RL schedule). */
@@ -218,7 +218,9 @@ export function lmTierRows(evals: readonly ArmEvalRow[], arms: readonly string[]
 /**
  * The registered claim "arm `a` beats arm `b`" on the LM tier: per-seed paired difference of `field`
  * (`testAccuracy` at equal steps or `testAtEqualRollouts`) between the arms at their selected learning rates,
- * mean over seeds with a 95% bootstrap CI (`directionalClaim`), tagged with the claim's id and tier `lm`.
+ * mean over seeds with a 95% bootstrap CI (`directionalClaim`), tagged with the claim's id and tier `lm`. Every
+ * registered seed (the log's config.seeds) counts: a seed without a value in either arm makes the claim
+ * inconclusive with the count stated, never a dropped seed.
  */
 export function lmArmClaim(
   log: RunLog,
@@ -231,7 +233,7 @@ export function lmArmClaim(
     bySeed(log, { kind: "lm-best", arm: a }, field),
     bySeed(log, { kind: "lm-best", arm: b }, field),
     undefined,
-    { seeds: logConfig<BaseConfig>(log).seeds },
+    { seeds: (log.meta as { config?: BaseConfig })?.config?.seeds },
   );
   const row = directionalClaim(registered.claim, paper, [diffs], "greater", {
     unit: "test-accuracy difference",

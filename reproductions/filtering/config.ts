@@ -29,7 +29,7 @@ export interface FilteringConfig extends BaseConfig, FeatureChainSetup {
   probeBatches: number;
   /** Log the per-prompt rollout table (one `kind: "prompt"` row per arm, step and problem); off at quick (size). */
   promptLog: boolean;
-  /** LM tier: TinyTransformer warm start and RL schedule on multi-digit addition (reproductions/lm_tier.ts). */
+  /** LM tier: TinyTransformer warm start and RL schedule on multi-digit addition (lib/experiment/lm_tier.ts). */
   lm: LmTierConfig;
   /** LM tier: the balanced filter's band and its cap on sampling rounds per step. */
   lmFilter: { low: number; high: number; maxRounds: number };

@@ -1,7 +1,7 @@
 /**
  * Pre-registration of the LM tier of the online-difficulty-filtering reproduction (Bae et al., arXiv
  * 2504.03380), committed before its first run at these presets. Changing any registered value un-registers
- * the claims (see reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ * the claims (see lib/experiment/preregistration.ts); a change after a run goes into `amendments`.
  */
 import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig, type Preregistration } from "../../mod.ts";
 

@@ -1,6 +1,6 @@
 /**
  * LM tier of the KAE reproduction (Kernelized Advantage Estimation, arXiv 2604.28005): a TinyTransformer
- * warm-started on 1…maxDigits-digit addition (reproductions/lm_tier.ts) and trained by `RLVRTrainer` on a
+ * warm-started on 1…maxDigits-digit addition (lib/experiment/lm_tier.ts) and trained by `RLVRTrainer` on a
  * small finite pool (`trainSetSize`), so every prompt is revisited every few steps and KAE's per-prompt
  * history exists. Arms, from the same start at every rate of one grid (equal tuning), at equal rollouts per step:
  *

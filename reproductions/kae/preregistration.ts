@@ -1,7 +1,7 @@
 /**
  * Pre-registration of the LM tier of the KAE reproduction (Kernelized Advantage Estimation, arXiv 2604.28005),
  * committed before its first run at these presets. Changing any registered value un-registers the claims (see
- * reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ * lib/experiment/preregistration.ts); a change after a run goes into `amendments`.
  */
 import { type Preregistration } from "../../mod.ts";
 import type { KaeLmConfig } from "./lm.ts";

@@ -1,7 +1,7 @@
 /**
  * Pre-registration of the LM tier of the NSR / PSR / W-REINFORCE reproduction (Zhu et al., arXiv 2506.01347),
  * committed before its first run at these presets. Changing any registered value un-registers the claims (see
- * reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ * lib/experiment/preregistration.ts); a change after a run goes into `amendments`.
  *
  * Plan notes. (1) With ±1 rewards and NO baseline, PSR and NSR have the same expected gradient on a tabular
  * policy (E[1(r = +1)∇log π] = ∇J = E[−1(r = −1)∇log π] per prompt); on the transformer the parameters are shared

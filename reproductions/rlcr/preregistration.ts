@@ -1,7 +1,7 @@
 /**
  * Pre-registration of the RLCR LM tier with chosen starts (reproductions/rlcr/lm.ts; Damani et al., arXiv
  * 2507.16806), committed before its first run at the quick preset. Changing any registered value un-registers the
- * claims (see reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ * claims (see lib/experiment/preregistration.ts); a change after a run goes into `amendments`.
  */
 import { type Preregistration } from "../../mod.ts";
 import type { RlcrLmConfig } from "./lm.ts";

@@ -1,6 +1,6 @@
 /**
  * Pre-registration of the LM tier of the ROVER reproduction (arXiv 2509.24981), committed before its first run at
- * these presets. Changing any registered value un-registers the claims (reproductions/preregistration.ts); a
+ * these presets. Changing any registered value un-registers the claims (lib/experiment/preregistration.ts); a
  * change after a run goes into `amendments`.
  */
 import { type Preregistration } from "../../mod.ts";

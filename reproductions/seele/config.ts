@@ -39,7 +39,7 @@ export interface SeeleConfig extends BaseConfig, FeatureChainSetup {
   descentBeta: number;
   /** Loss-descent experiment: number of equal-width accuracy bins on [0, 1]. */
   descentBins: number;
-  /** LM tier: TinyTransformer warm start and RL schedule on multi-digit addition (reproductions/lm_tier.ts). */
+  /** LM tier: TinyTransformer warm start and RL schedule on multi-digit addition (lib/experiment/lm_tier.ts). */
   lm: LmTierConfig;
   /** LM tier: SEELE's rounds m, target a*, first-visit hint rate and imitation weight γ (both arms Dr.GRPO). */
   lmSeele: { rounds: number; targetAccuracy: number; initialHintRate: number; imitationCoef: number };

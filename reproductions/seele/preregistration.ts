@@ -1,6 +1,6 @@
 /**
  * Pre-registration of the LM tier of the SEELE reproduction (arXiv 2509.06923), committed before its first run
- * at these presets. Changing any registered value un-registers the claims (reproductions/preregistration.ts);
+ * at these presets. Changing any registered value un-registers the claims (lib/experiment/preregistration.ts);
  * a change after a run goes into `amendments`.
  */
 import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig, type Preregistration } from "../../mod.ts";
