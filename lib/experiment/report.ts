@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import process from "node:process";
+import { cpus } from "node:os";
 import type { RunLog } from "../log/runlog.ts";
 import { saveChart } from "../viz/chart.ts";
 import type { BackendName } from "../core/backend.ts";
@@ -29,7 +30,7 @@ import { evaluatePreconditions } from "./preconditions.ts";
 export interface MachineInfo {
   /** Logical CPU cores. */
   cores: number;
-  /** CPU model (/proc/cpuinfo "model name", else its "Hardware"/"Processor" line, else the architecture). */
+  /** CPU model (`os.cpus()`, else /proc/cpuinfo, else the architecture with the reason the model is missing). */
   cpu: string;
   /** Deno version. */
   deno: string;
@@ -37,15 +38,23 @@ export interface MachineInfo {
   os: string;
 }
 
-/** Cores, CPU model (/proc/cpuinfo), Deno version, OS. */
+/**
+ * Cores, CPU model, Deno version, OS. The model comes from `os.cpus()` (permission `--allow-sys=cpus`), else
+ * /proc/cpuinfo (readable only with all permissions), else names the architecture and the missing permission.
+ */
 export function machineInfo(): MachineInfo {
-  let cpu = `${Deno.build.arch} CPU (model not reported by the OS)`;
+  let cpu = `${Deno.build.arch} CPU (model unreadable: run with --allow-sys=cpus)`;
   try {
-    const text = Deno.readTextFileSync("/proc/cpuinfo");
-    const m = text.match(/^model name\s*:\s*(.+)$/m) ??
-      text.match(/^(?:Hardware|Processor|cpu model)\s*:\s*(.+)$/m);
-    if (m) cpu = m[1].trim();
-  } catch { /* not Linux */ }
+    const model = cpus()[0]?.model?.trim();
+    if (model) cpu = model;
+  } catch {
+    try {
+      const text = Deno.readTextFileSync("/proc/cpuinfo");
+      const m = text.match(/^model name\s*:\s*(.+)$/m) ??
+        text.match(/^(?:Hardware|Processor|cpu model)\s*:\s*(.+)$/m);
+      if (m) cpu = m[1].trim();
+    } catch { /* no permission, or not Linux */ }
+  }
   return {
     cores: navigator.hardwareConcurrency,
     cpu,

@@ -1,12 +1,12 @@
 /** SATURN claims (arXiv 2505.16368): ladder vs direct at the target, the direct arm's signal, ladder progress. */
 import {
+  aggregateInterval,
   type ClaimRow,
   directionalClaim,
   directionalVerdict,
   logConfig,
   type RunLog,
   selectRows,
-  stratifiedBootstrapCI,
 } from "../../mod.ts";
 import { levelName, type SaturnArm, type SaturnConfig } from "./config.ts";
 import { checkSaturnLmClaims } from "./lm.ts";
@@ -36,9 +36,7 @@ export function checkSaturnClaims(log: RunLog): ClaimRow[] {
   const reached = finals(log, "ladder", "finalLevel").map((
     lv,
   ): number => (lv === c.levels.length - 1 ? 1 : 0));
-  const reach = stratifiedBootstrapCI([reached], (m) => m[0].reduce((a, b) => a + b, 0) / m[0].length, {
-    seed: 33,
-  });
+  const reach = aggregateInterval([reached], { aggregate: "mean", seed: 33 });
   const window = c.signalWindow === 1 ? "its whole run" : `the first ${Math.round(c.signalWindow * 100)}%`;
   return [
     directionalClaim(
