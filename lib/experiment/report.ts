@@ -287,7 +287,7 @@ export function renderReport(summaries: readonly ReproductionSummary[]): string 
       `> **Smoke run — not a result.** ${
         smoke.join(", ")
       } ran at the \`smoke\` preset (a seconds-long check ` +
-        "that the code path works); its estimates and verdicts say nothing about the papers.",
+        "that the code path works); the estimates and verdicts say nothing about the papers.",
       "",
     );
   }
