@@ -87,7 +87,7 @@ export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
       "equal accuracy (HotpotQA 62.1 vs 63.0)",
       d(arm, "binary", "accuracy"),
       "greater",
-      { threshold: -m, statistic: stat("accuracy (all samples)"), seed },
+      { threshold: -m, statistic: stat("accuracy (all samples)"), seed, unit: "accuracy difference" },
     );
   return [
     directionalClaim(
@@ -95,14 +95,14 @@ export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
       "HotpotQA ECE 0.37 → 0.03; math 0.26 → 0.10",
       d("rlcr", "binary", "ece"),
       "less",
-      { statistic: ece, seed: 31 },
+      { statistic: ece, seed: 31, unit: "ECE difference" },
     ),
     directionalClaim(
       "RLCR lowers ECE relative to the SFT start (RLCR − start < 0)",
       "calibration improves sharply",
       d("rlcr", "start", "ece"),
       "less",
-      { statistic: ece, seed: 32 },
+      { statistic: ece, seed: 32, unit: "ECE difference" },
     ),
     nonInferior("rlcr", "RLCR", 33),
     directionalClaim(
@@ -110,28 +110,28 @@ export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
       "RLVR degrades calibration",
       d("binary", "start", "ece"),
       "greater",
-      { statistic: ece, seed: 34 },
+      { statistic: ece, seed: 34, unit: "ECE difference" },
     ),
     directionalClaim(
       "RLCR's Brier score is lower than binary RL's (RLCR − binary < 0)",
       "Brier improves (reported metric)",
       d("rlcr", "binary", "brier"),
       "less",
-      { statistic: stat("Brier score (parsable samples)"), seed: 35 },
+      { statistic: stat("Brier score (parsable samples)"), seed: 35, unit: "Brier difference" },
     ),
     directionalClaim(
       "RLCR's confidence separates right from wrong answers better than binary RL's (AUROC RLCR − binary > 0)",
       "AUROC improves (reported metric)",
       d("rlcr", "binary", "auroc"),
       "greater",
-      { statistic: stat("AUROC (parsable samples)"), seed: 36 },
+      { statistic: stat("AUROC (parsable samples)"), seed: 36, unit: "AUROC difference" },
     ),
     directionalClaim(
       "RLCR with the paper's unparsable → 0 rule has lower ECE than binary RL (rlcr-paper − binary < 0)",
       "HotpotQA ECE 0.37 → 0.03; math 0.26 → 0.10",
       d("rlcr-paper", "binary", "ece"),
       "less",
-      { statistic: ece, seed: 37 },
+      { statistic: ece, seed: 37, unit: "ECE difference" },
     ),
     nonInferior("rlcr-paper", "RLCR with the paper's unparsable → 0 rule", 38),
   ];

@@ -466,6 +466,7 @@ export function checkRlcrLmClaims(
     const row = directionalClaim(reg.claim, s.paper, s.scores, s.direction, {
       threshold: s.threshold,
       statistic: s.statistic,
+      unit: s.statistic.includes("ECE") ? "ECE difference" : "accuracy difference",
       seed: 90 + i,
     });
     return { ...row, id: reg.id, tier: "lm" };

@@ -81,7 +81,11 @@ export function checkRoverClaims(log: RunLog): ClaimRow[] {
       "+17.6% diversity",
       pairedDifferences(log, "distinct", "rover", "grpo"),
       "greater",
-      { statistic: stat(`distinct solutions in ${N} samples`), seed: 3 },
+      {
+        statistic: stat(`distinct solutions in ${N} samples`),
+        seed: 3,
+        unit: "distinct-solutions difference",
+      },
     ),
     directionalClaim(
       `ROVER has higher pass@${N} than GRPO (ROVER − GRPO > 0)`,
@@ -106,7 +110,7 @@ export function checkRoverClaims(log: RunLog): ClaimRow[] {
       "+8.2 pass@1",
       pairedDifferences(log, "pass1", "rover", "grpo"),
       "greater",
-      { statistic: stat("pass@1"), seed: 5 },
+      { statistic: stat("pass@1"), seed: 5, unit: "pass@1 difference" },
     ),
     ...(selectRows(log, { kind: "lm-best" }).length > 0 ? checkRoverLmClaims(log) : []),
   ];
