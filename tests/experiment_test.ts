@@ -8,6 +8,7 @@ import {
   equivalenceClaim,
   evaluatePreconditions,
   finalizeClaims,
+  learningCurve,
   nonInferiorityClaim,
   NOT_TESTABLE,
   pairedBySeed,
@@ -210,4 +211,17 @@ Deno.test("manipulation checks stay out of the Holm family and the verdict count
     renderReport([{ ...summary, kernels: "OpenBLAS 0.3.21, core Haswell" }]),
     /Kernel set: OpenBLAS/,
   );
+});
+
+Deno.test("a chart's band is the claims' interval: learningCurve reads aggregateInterval", () => {
+  const rng = new Rng(11);
+  const values = Array.from({ length: 7 }, () => rng.uniform());
+  const rows = values.map((y, seed) => ({ arm: "a", step: 1, seed, y }));
+  const band =
+    (learningCurve(rows, { y: "y", bounds: null }).spec as { data: { values: Record<string, number>[] } })
+      .data.values[0];
+  const ci = aggregateInterval(values, { aggregate: "mean", seed: 0 });
+  assert.equal(band.y, ci.estimate);
+  assert.equal(band.y_lo, ci.lower);
+  assert.equal(band.y_hi, ci.upper);
 });

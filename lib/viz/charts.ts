@@ -60,7 +60,13 @@ function estimate(
   level: number,
   seed: number,
 ): { center: number; lo: number; hi: number; n: number } {
-  const e = aggregateInterval(values, { aggregate, alpha: 1 - level, reps: 1000, seed });
+  // α = 1 − level, rounded so that level 0.95 gives exactly the claims' α = 0.05 (same percentiles).
+  const e = aggregateInterval(values, {
+    aggregate,
+    alpha: Number((1 - level).toPrecision(12)),
+    reps: 1000,
+    seed,
+  });
   return { center: e.estimate, lo: e.lower, hi: e.upper, n: e.n };
 }
 
