@@ -64,7 +64,6 @@ function estimate(
   const e = aggregateInterval(values, {
     aggregate,
     alpha: Number((1 - level).toPrecision(12)),
-    reps: 1000,
     seed,
   });
   return { center: e.estimate, lo: e.lower, hi: e.upper, n: e.n };
