@@ -14,3 +14,4 @@ export * from "./lib/tasks/mod.ts";
 export * from "./lib/objectives/mod.ts";
 export * from "./lib/train/mod.ts";
 export * from "./lib/jobs/mod.ts";
+export * from "./lib/experiment/mod.ts";

@@ -1,26 +1,7 @@
 /**
- * Paper reproductions: the harness (`Reproduction`, presets, seeded runs with checkpoints, claim verdicts), the
- * results/REPORT.md writer, pre-registration, and the registry `REPRODUCTIONS` that `deno task reproduce` and
- * the notebooks use. To add a reproduction: write reproductions/<name>/mod.ts exporting a `Reproduction`
- * (claims.ts, charts.ts beside it), import it here and append it to `REPRODUCTIONS` (report order = notebook
- * order).
+ * The paper reproductions as one module (for notebooks): every paper's reproduction, config, claims and
+ * charts, and the registry. Nothing in lib/ or in the papers imports this file.
  */
-import { ConfigError } from "../lib/core/validate.ts";
-import type { BaseConfig, Reproduction } from "./harness.ts";
-import { filtering } from "./filtering/mod.ts";
-import { seele } from "./seele/mod.ts";
-import { rlcr } from "./rlcr/mod.ts";
-import { grpoAblation } from "./grpo_ablation/mod.ts";
-import { nsr } from "./nsr/mod.ts";
-import { kae } from "./kae/mod.ts";
-import { saturn } from "./saturn/mod.ts";
-import { rover } from "./rover/mod.ts";
-
-export * from "./harness.ts";
-export * from "./report.ts";
-export * from "./preregistration.ts";
-export * from "./jobs.ts";
-export * from "./sweep.ts";
 export {
   rlcr,
   RLCR_ARMS,
@@ -46,7 +27,6 @@ export {
 export {
   checkNsrClaims,
   checkNsrLmClaims,
-  minPassDiffs,
   nsr,
   NSR_ARMS,
   NSR_LM_ARMS,
@@ -95,25 +75,4 @@ export {
   runGrpoAblationLmTier,
 } from "./grpo_ablation/mod.ts";
 export { grpoAblationCharts } from "./grpo_ablation/charts.ts";
-
-/** Every registered reproduction, in report order (append new ones here). */
-export const REPRODUCTIONS: readonly Reproduction<BaseConfig>[] = [
-  filtering,
-  seele,
-  rlcr,
-  grpoAblation,
-  nsr,
-  kae,
-  saturn,
-  rover,
-];
-
-/** The registered reproduction called `name`; unknown names throw a ConfigError listing the valid ones. */
-export function getReproduction(name: string): Reproduction<BaseConfig> {
-  const rep = REPRODUCTIONS.find((r) => r.name === name);
-  if (!rep) {
-    const valid = REPRODUCTIONS.map((r) => JSON.stringify(r.name)).join(", ") || "(none registered)";
-    throw new ConfigError("reproduction", `must be one of ${valid}`, name);
-  }
-  return rep;
-}
+export { getReproduction, REGISTRY, REPRODUCTIONS } from "./registry.ts";

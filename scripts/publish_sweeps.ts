@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../lib/core/validate.ts";
 import type { Grid, GridValue } from "../lib/jobs/grid.ts";
-import { type RowFilter, sweepRunRows } from "../reproductions/sweep.ts";
+import { type RowFilter, sweepRunRows } from "../mod.ts";
 import { type Provenance, provenance } from "./publish_results.ts";
 
 export type { Grid, GridValue, Provenance, RowFilter };

@@ -9,11 +9,13 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { type BackendName, BACKENDS, useBackend } from "../lib/core/backend.ts";
-import { assertOneOf, ConfigError } from "../lib/core/validate.ts";
 import { assertWritable, runCli } from "./cli.ts";
-import type { SlurmOptions } from "../lib/jobs/slurm.ts";
 import {
+  assertOneOf,
+  type BackendName,
+  BACKENDS,
+  claimsText,
+  ConfigError,
   executeJobs,
   type ExecutorName,
   EXECUTORS,
@@ -21,18 +23,16 @@ import {
   jobTimesFromLogs,
   missingSeeds,
   planJobs,
-  readJobList,
-} from "../reproductions/jobs.ts";
-import {
-  claimsText,
-  getReproduction,
   PRESET_NAMES,
   type PresetName,
+  readJobList,
   readSummaries,
   renderReport,
-  REPRODUCTIONS,
   runAndSave,
-} from "../reproductions/mod.ts";
+  type SlurmOptions,
+  useBackend,
+} from "../mod.ts";
+import { getReproduction, REGISTRY, REPRODUCTIONS } from "../reproductions/registry.ts";
 
 const OPTIONS = {
   preset: { type: "string", short: "p" },
@@ -210,7 +210,12 @@ async function main(argv: string[]): Promise<void> {
         backend: values.backend as BackendName | undefined,
         checkpointDir: join(out, rep.name),
       })),
-      { kind: "reproduce", fresh: values.fresh ?? false, command: { out, preset, seeds } },
+      {
+        kind: "reproduce",
+        resolver: REGISTRY,
+        fresh: values.fresh ?? false,
+        command: { out, preset, seeds },
+      },
     );
     const dir = values["shared-dir"] ?? join(out, "jobs");
     const resumed = list.resumed.reduce((a, b) => a + b, 0);

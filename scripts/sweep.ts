@@ -5,13 +5,22 @@
  * a chart per claim). Values are JSON where they parse (`--grid lengths=[3],[3,5]`).
  */
 import { parseArgs } from "node:util";
-import { assertOneOf, ConfigError } from "../lib/core/validate.ts";
+import {
+  assertOneOf,
+  type BackendName,
+  collectSweep,
+  ConfigError,
+  type ExecutorName,
+  EXECUTORS,
+  parseGrid,
+  PRESET_NAMES,
+  type PresetName,
+  readJobList,
+  sweep,
+  type SweepResult,
+} from "../mod.ts";
+import { REGISTRY, REPRODUCTIONS } from "../reproductions/registry.ts";
 import { assertWritable, runCli } from "./cli.ts";
-import type { BackendName } from "../lib/core/backend.ts";
-import { parseGrid } from "../lib/jobs/grid.ts";
-import { type ExecutorName, EXECUTORS, readJobList } from "../reproductions/jobs.ts";
-import { collectSweep, sweep, type SweepResult } from "../reproductions/sweep.ts";
-import { PRESET_NAMES, type PresetName, REPRODUCTIONS } from "../reproductions/mod.ts";
 import { jobsFlag, slurmOptions } from "./reproduce.ts";
 
 const OPTIONS = {
@@ -64,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
     if (list.kind !== "sweep") {
       throw new ConfigError("--collect", "must be a sweep's job list", values.collect);
     }
-    result = await collectSweep(list, values.collect);
+    result = await collectSweep(list, values.collect, REGISTRY.resolve);
   } else {
     if (positionals.length !== 1) {
       throw new ConfigError(
@@ -88,6 +97,7 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     result = await sweep({
+      resolver: REGISTRY,
       reproduction: positionals[0],
       grid: parseGrid(values.grid ?? []),
       preset,

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "../lib/core/rng.ts";
-import { resolveRunConfig } from "../reproductions/harness.ts";
-import { LM_TIER_FULL, runLmTier } from "../reproductions/lm_tier.ts";
+import { LM_TIER_FULL, resolveRunConfig, runLmTier } from "../mod.ts";
 import { REPRODUCTIONS } from "../reproductions/mod.ts";
 import { useBackend } from "../lib/core/backend.ts";
 

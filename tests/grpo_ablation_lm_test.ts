@@ -6,8 +6,7 @@ import { ConfigError } from "../lib/core/validate.ts";
 import type { RolloutGroup } from "../lib/curricula/types.ts";
 import { policyGradientLoss } from "../lib/objectives/policy_gradient.ts";
 import { FreeLengthAdditionTask } from "../lib/tasks/free_length_addition.ts";
-import { runReproduction, selectRows, VERDICTS } from "../reproductions/harness.ts";
-import { matchesRegistration } from "../reproductions/preregistration.ts";
+import { matchesRegistration, runReproduction, selectRows, VERDICTS } from "../mod.ts";
 import {
   GRPO_ABLATION_LM_ARMS,
   GRPO_ABLATION_LM_PREREGISTRATION,
@@ -204,7 +203,7 @@ Deno.test("grpo-ablation smoke run: every LM arm trains, claims tagged lm and in
   ]);
   for (const r of claims) {
     assert.equal(r.tier, "lm");
-    assert.ok(VERDICTS.includes(r.verdict));
+    assert.ok((VERDICTS as readonly string[]).includes(r.verdict));
     assert.equal(r.verdict, "inconclusive", "2 seeds are underpowered: no verdict either way");
   }
   const names = grpoAblation.charts(log).map((x) => x.name);

@@ -5,10 +5,9 @@ import { gridPoints, parseGrid, parseGridArg, pointKey } from "../lib/jobs/grid.
 import { scheduleOrder } from "../lib/jobs/pool.ts";
 import { slurmArrayScript } from "../lib/jobs/slurm.ts";
 import { KILL_JOB_ENV } from "../lib/jobs/worker.ts";
-import { executeJobs, gatherRun, planJobs } from "../reproductions/jobs.ts";
-import { sweep } from "../reproductions/sweep.ts";
+import { executeJobs, gatherRun, planJobs, runReproduction, sweep } from "../mod.ts";
+import { getReproduction, REGISTRY } from "../reproductions/mod.ts";
 import { taskFlags } from "./task_flags.ts";
-import { getReproduction, runReproduction } from "../reproductions/mod.ts";
 
 const ROOT = resolve(new URL(".", import.meta.url).pathname, "..");
 
@@ -114,7 +113,7 @@ Deno.test("a worker killed with SIGKILL loses only its job: retried, every seed 
       seeds: 3,
       checkpointDir: join(tmp, "kae"),
     };
-    const list = planJobs([spec], { kind: "reproduce" });
+    const list = planJobs([spec], { kind: "reproduce", resolver: REGISTRY });
     assert.equal(list.jobs.length, 3);
     const events: string[] = [];
     const res = await executeJobs(list, join(tmp, "jobs"), {
@@ -129,11 +128,14 @@ Deno.test("a worker killed with SIGKILL loses only its job: retried, every seed 
     assert.equal(events.length, 1);
     assert.match(events[0], /^seed 1 of kae: worker \d+ killed by SIGKILL/);
     assert.equal(res.results[1].attempts, 2);
-    const log = await gatherRun(list.runs[0]);
+    const log = await gatherRun(list.runs[0], getReproduction);
     assert.deepEqual(log.rows, sequential.rows);
     // With no retries the job is reported by name; the other seeds still finish.
     const tmp2 = join(tmp, "noretry");
-    const list2 = planJobs([{ ...spec, checkpointDir: join(tmp2, "kae") }], { kind: "reproduce" });
+    const list2 = planJobs([{ ...spec, checkpointDir: join(tmp2, "kae") }], {
+      kind: "reproduce",
+      resolver: REGISTRY,
+    });
     const res2 = await executeJobs(list2, join(tmp2, "jobs"), {
       jobs: 2,
       retries: 0,
@@ -143,7 +145,7 @@ Deno.test("a worker killed with SIGKILL loses only its job: retried, every seed 
     assert.equal(res2.failures.length, 1);
     assert.match(res2.failures[0], /^seed 2 of kae failed: worker \d+ killed by SIGKILL/);
     assert.deepEqual(res2.results.map((r) => r.ok), [true, true, false]);
-    await assert.rejects(() => gatherRun(list2.runs[0]), /seeds 2 of 3 have no checkpoint/);
+    await assert.rejects(() => gatherRun(list2.runs[0], getReproduction), /seeds 2 of 3 have no checkpoint/);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
@@ -152,7 +154,7 @@ Deno.test("a worker killed with SIGKILL loses only its job: retried, every seed 
 Deno.test("runReproduction({ jobs: 2 }) from a notebook equals the sequential log", async () => {
   const rover = getReproduction("rover");
   const a = await runReproduction(rover, { preset: "smoke", progress: false });
-  const b = await runReproduction(rover, { preset: "smoke", progress: false, jobs: 2 });
+  const b = await runReproduction(rover, { preset: "smoke", progress: false, jobs: 2, resolver: REGISTRY });
   assert.deepEqual(b.rows, a.rows);
   assert.equal(b.meta.jobs, 2);
 });
@@ -162,6 +164,7 @@ Deno.test("sweep: one claims row per (point, claim) equal to a sequential run at
   try {
     const kae = getReproduction("kae");
     const res = await sweep({
+      resolver: REGISTRY,
       reproduction: "kae",
       grid: { g1Steps: [20, 40] },
       preset: "smoke",
@@ -198,7 +201,14 @@ Deno.test("sweep: one claims row per (point, claim) equal to a sequential run at
     }
     assert.throws(() => parseGrid(["nope"]), ConfigError);
     await assert.rejects(
-      () => sweep({ reproduction: "kae", grid: { bogus: [1] }, preset: "smoke", resultsDir: tmp }),
+      () =>
+        sweep({
+          resolver: REGISTRY,
+          reproduction: "kae",
+          grid: { bogus: [1] },
+          preset: "smoke",
+          resultsDir: tmp,
+        }),
       /grid.bogus must be a config field of kae/,
     );
   } finally {

@@ -20,7 +20,7 @@ import {
   valueMse,
 } from "../reproductions/kae/lm.ts";
 import { KAE_LM_PREREGISTRATION, KAE_LM_QUICK, KAE_LM_SMOKE } from "../reproductions/kae/preregistration.ts";
-import { matchesRegistration } from "../reproductions/preregistration.ts";
+import { matchesRegistration } from "../mod.ts";
 
 Deno.test("SuccessProbe: probe frequency matches the exact pre-update success probability (SimChain, 4σ)", async () => {
   const task = new SimChain({ length: 3, options: 3, numProblems: 4, seed: 5 });

@@ -3,12 +3,11 @@ import { useBackend } from "../lib/core/backend.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { tf } from "../lib/core/tf.ts";
 import { ConfigError } from "../lib/core/validate.ts";
-import { resolveRunConfig, type Row } from "../reproductions/harness.ts";
-import { matchesRegistration } from "../reproductions/preregistration.ts";
+import { matchesRegistration, resolveRunConfig, type Row } from "../mod.ts";
 import {
   checkNsrLmClaims,
-  lmMinPassDiffs,
   lmPassDiffs,
+  lmPassDiffsByK,
   nsr,
   NSR_LM_ARMS,
   NSR_LM_PREREGISTRATION,
@@ -25,7 +24,7 @@ function seedRows(seed: number, v: Record<string, [number, number]>): Row[] {
   ]);
 }
 
-Deno.test("lmPassDiffs / lmMinPassDiffs: paired per seed, min over k (hand-computed)", () => {
+Deno.test("lmPassDiffs / lmPassDiffsByK: paired per seed, per k (hand-computed)", () => {
   const rows = [
     ...seedRows(0, { base: [0.1, 0.9], psr: [0.3, 0.7], nsr: [0.05, 0.95] }),
     ...seedRows(1, { base: [0.2, 0.8], psr: [0.25, 0.85], nsr: [0.2, 0.6] }),
@@ -34,13 +33,18 @@ Deno.test("lmPassDiffs / lmMinPassDiffs: paired per seed, min over k (hand-compu
     a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-12, `${a} vs ${b}`));
   close(lmPassDiffs(rows, "psr", "base", 1), [0.2, 0.05]);
   close(lmPassDiffs(rows, "psr", "base", 64), [-0.2, 0.05]);
-  close(lmMinPassDiffs(rows, "nsr", "base", [1, 64]), [-0.05, -0.2]);
+  const byK = lmPassDiffsByK(rows, "nsr", "base", [1, 64]);
+  assert.deepEqual([...byK.keys()], [1, 64]);
+  close(byK.get(1)![0], [-0.05, 0]);
+  close(byK.get(64)![0], [0.05, -0.2]);
+  // With the registered seed count a seed that never ran counts (NaN), it is not dropped.
+  assert.equal(lmPassDiffs(rows, "psr", "base", 1, 3).length, 3);
   close(lmPassDiffs(rows, "nsr", "psr", 64), [0.25, -0.25]);
 });
 
 Deno.test("checkNsrLmClaims: ids, tier and directions on constructed logs with known answers", () => {
   const c = { ...NSR_LM_SMOKE, ks: [1, 64], evalSamples: 64 };
-  // Every seed: PSR +0.1 at pass@1 and −0.2 at pass@64; NSR −0.3 at pass@1 (so its min over k is −0.3);
+  // Every seed: PSR +0.1 at pass@1 and −0.2 at pass@64; NSR −0.3 at pass@1 (non-inferiority fails at k = 1);
   // W-REINFORCE exactly the base; small per-seed jitter so the bootstrap has spread.
   const rows = Array.from({ length: 10 }, (_, s) => {
     const j = 0.001 * s;
@@ -57,9 +61,9 @@ Deno.test("checkNsrLmClaims: ids, tier and directions on constructed logs with k
   assert.deepEqual(claims.map((r) => r.verdict), [
     "reproduced", // PSR raises pass@1
     "reproduced", // PSR lowers pass@64
-    "not reproduced", // NSR's min over k is −0.3 < −margin
+    "not reproduced", // NSR at k = 1 is −0.3 < −margin (Holm over k)
     "reproduced", // NSR − PSR at pass@64 = +0.2
-    "reproduced", // W-REINFORCE's min over k ≥ 0 > −margin
+    "reproduced", // W-REINFORCE at every k ≥ 0 > −margin (Holm over k)
   ]);
   assert.ok(Math.abs(claims[1].estimate - -0.2 - 0.0045) < 0.003);
 });

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import type { ClaimRow } from "../reproductions/harness.ts";
-import { directionalClaim } from "../reproductions/harness.ts";
 import {
+  type ClaimRow,
+  directionalClaim,
   finalizeClaims,
   matchesRegistration,
   type Preregistration,
-} from "../reproductions/preregistration.ts";
-import { renderReport, verdictCounts } from "../reproductions/report.ts";
+  renderReport,
+  ruleTextMismatches,
+  verdictCounts,
+} from "../mod.ts";
 
 function row(
   id: string,
@@ -22,7 +24,7 @@ function row(
     estimate: 0,
     ci: [0, 0],
     verdict,
-    rule: "",
+    rule: "CI > 0",
     n: 10,
     pValue: p,
     pOpposite: pOpp,
@@ -74,6 +76,17 @@ Deno.test("finalizeClaims: tiers, pre-registration by id + config, Holm within e
   // a changed hyperparameter un-registers; a larger family makes p = 0.03 fail (3 × 0.02 = 0.06 > 0.05)
   const changed = finalizeClaims(rows, [PLAN], "quick", { seeds: 10, lm: { steps: 80, lr: [1, 2] } });
   assert.deepEqual(changed.map((r) => r.preregistered), [false, false, false, false, false]);
+  assert.equal(changed[0].registrationMismatch, "config");
+  // a rule text other than the registered one un-registers the claim too
+  const reworded = finalizeClaims([{ ...rows[0], rule: "CI ≥ 0" }], [PLAN], "quick", {
+    seeds: 10,
+    lm: { steps: 40, lr: [1, 2] },
+  });
+  assert.equal(reworded[0].preregistered, false);
+  assert.equal(reworded[0].registrationMismatch, "rule text");
+  assert.deepEqual(ruleTextMismatches([{ ...rows[0], rule: "CI ≥ 0" }, rows[1]], [PLAN]), [
+    'x.lm.1: registered rule "CI > 0" ≠ run\'s rule "CI ≥ 0"',
+  ]);
   const three = finalizeClaims(
     [
       row("a", "reproduced", 0.02, 0.98),
@@ -99,8 +112,8 @@ Deno.test("directionalClaim: p-values agree with the CI's side and the report co
   assert.ok(flat.pValue! > 0.025);
   const fin = finalizeClaims([{ ...up, tier: "lm" }, flat], [], "quick", {});
   const table = verdictCounts(fin);
-  assert.match(table, /\| lm \| 1 \| 1 \| 0 \| 0 \| 1 \| 0 \| 0 \| 0 \|/);
-  assert.match(table, /\| exact \| 1 \| 0 \| 0 \| 1 \| 0 \| 0 \| 1 \| 0 \|/);
+  assert.match(table, /\| lm \| 1 \| 1 \| 0 \| 0 \| 0 \| 1 \| 0 \| 0 \| 0 \|/);
+  assert.match(table, /\| exact \| 1 \| 0 \| 0 \| 1 \| 0 \| 0 \| 0 \| 1 \| 0 \|/);
   const md = renderReport([{
     name: "x",
     title: "X",

@@ -1,18 +1,9 @@
 /** The Online Difficulty Filtering reproduction (reproductions/filtering/): summaries, registry, smoke runs. */
 import assert from "node:assert/strict";
-import { matchesRegistration } from "../reproductions/preregistration.ts";
-import { resolveRunConfig } from "../reproductions/harness.ts";
+import { matchesRegistration, resolveRunConfig, runReproduction, selectRows, VERDICTS } from "../mod.ts";
+import { filtering, filteringSummaries, NOT_REACHED_RATIO, REPRODUCTIONS } from "../reproductions/mod.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import { RunLog } from "../lib/log/runlog.ts";
-import {
-  filtering,
-  filteringSummaries,
-  NOT_REACHED_RATIO,
-  REPRODUCTIONS,
-  runReproduction,
-  selectRows,
-  VERDICTS,
-} from "../reproductions/mod.ts";
 
 Deno.test("filteringSummaries: hand-built log gives the step and rollout ratios to GRPO's best", () => {
   const log = new RunLog({ config: { ...filtering.presets.smoke, seeds: 1, steps: 3 } });
@@ -81,7 +72,11 @@ Deno.test("filtering smoke run: equal training batches, filters generate ≥ as 
   const claims = filtering.checkClaims(log);
   assert.equal(claims.length, 6 + 2);
   for (const r of claims.slice(0, 6)) {
-    assert.ok(Number.isFinite(r.estimate) && r.ci[0] <= r.ci[1] && VERDICTS.includes(r.verdict), r.claim);
+    assert.ok(
+      Number.isFinite(r.estimate) && r.ci[0] <= r.ci[1] &&
+        (VERDICTS as readonly string[]).includes(r.verdict),
+      r.claim,
+    );
   }
   const lmRows = claims.slice(6);
   assert.deepEqual(lmRows.map((r) => [r.id, r.tier]), [["filtering.lm.1", "lm"], ["filtering.lm.2", "lm"]]);

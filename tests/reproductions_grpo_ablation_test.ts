@@ -8,8 +8,8 @@ import { TinyTransformer } from "../lib/policies/transformer.ts";
 import { policyGradientNorm } from "../lib/train/gradient_norm.ts";
 import type { Problem } from "../lib/tasks/types.ts";
 import { FreeLengthAdditionTask } from "../lib/tasks/free_length_addition.ts";
+import { type Row } from "../mod.ts";
 import { difficultyProbe } from "../reproductions/mod.ts";
-import type { Row } from "../reproductions/harness.ts";
 
 await useBackend("wasm");
 

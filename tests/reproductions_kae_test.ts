@@ -9,7 +9,8 @@ import { TabularSoftmaxPolicy } from "../lib/policies/tabular.ts";
 import { SimChain } from "../lib/tasks/chain.ts";
 import { tf } from "../lib/core/tf.ts";
 import { RLVRTrainer } from "../lib/train/trainer.ts";
-import { kae, runReproduction, selectRows, VERDICTS } from "../reproductions/mod.ts";
+import { runReproduction, selectRows, VERDICTS } from "../mod.ts";
+import { kae } from "../reproductions/mod.ts";
 
 Deno.test("revisitBlock: blocks of batchSize prompts, each kept for `revisit` consecutive iterations", () => {
   assert.deepEqual(revisitBlock(0, 8, 2, 3), [0, 1]);
@@ -74,7 +75,7 @@ Deno.test("KAE run: the measured group-mean MSE matches its closed form E[V(1−
   assert.ok(Math.abs(measured / expected - 1) < 0.2, `measured ${measured} vs closed form ${expected}`);
   const claims = kae.checkClaims(log);
   assert.equal(claims.length, 5 + 4); // the LM tier's 4 claims come out inconclusive with n = 0 (tier skipped)
-  for (const c of claims) assert.ok(VERDICTS.includes(c.verdict));
+  for (const c of claims) assert.ok((VERDICTS as readonly string[]).includes(c.verdict));
   for (const c of claims.slice(5)) assert.deepEqual([c.tier, c.verdict, c.n], ["lm", "inconclusive", 0]);
   // G = 1 with GRPO's group mean: the advantage is identically 0, so the policy never moves.
   const g = selectRows(log, { kind: "g1", arm: "groupMean" })[0];

@@ -3,7 +3,7 @@ import { ConfigError } from "../lib/core/validate.ts";
 import { RunLog } from "../lib/log/runlog.ts";
 import { ConfidenceAdditionTask } from "../lib/tasks/confidence.ts";
 import type { RolloutGroup } from "../lib/curricula/types.ts";
-import { runReproduction, selectRows, VERDICTS } from "../reproductions/harness.ts";
+import { runReproduction, selectRows, VERDICTS } from "../mod.ts";
 import {
   checkRlcrClaims,
   reliabilityRecords,
@@ -62,7 +62,7 @@ Deno.test("checkRlcrClaims: paired differences and verdict directions on a const
   assert.ok(all.slice(8).every((r) => r.n === 0 && r.verdict === "inconclusive"));
   const rows = all.slice(0, 8);
   for (const r of rows) {
-    assert.ok(VERDICTS.includes(r.verdict));
+    assert.ok((VERDICTS as readonly string[]).includes(r.verdict));
     assert.ok(r.rule.length > 20 && r.claim.length > 10 && r.paper.length > 0);
     assert.equal(r.n, n);
   }
@@ -101,7 +101,7 @@ Deno.test("rlcr smoke preset: runs, logs every arm per seed, claims table and ch
   assert.equal(claims.length, 14);
   // the chosen-start tier: one lm-best row per seed × start × {start, binary, rlcr}
   assert.equal(selectRows(log, { kind: "lm-best" }).length, c.seeds * 2 * 3);
-  for (const r of claims) assert.ok(VERDICTS.includes(r.verdict));
+  for (const r of claims) assert.ok((VERDICTS as readonly string[]).includes(r.verdict));
   const charts = rlcr.charts(log);
   assert.deepEqual(charts.map((x) => x.name), [
     "lm_calibration",

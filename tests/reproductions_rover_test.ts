@@ -14,7 +14,8 @@ import {
 } from "../lib/tasks/tree_mdp.ts";
 import { TabularSoftmaxPolicy } from "../lib/policies/tabular.ts";
 import { RLVRTrainer } from "../lib/train/trainer.ts";
-import { claimsMarkdown, rover, runReproduction, selectRows, VERDICTS } from "../reproductions/mod.ts";
+import { claimsMarkdown, runReproduction, selectRows, VERDICTS } from "../mod.ts";
+import { rover } from "../reproductions/mod.ts";
 
 /** Build a tree from nested arrays: a number is a leaf reward, an array an internal node's children. */
 type Spec = number | Spec[];
@@ -198,14 +199,17 @@ Deno.test("ROVER smoke run: Theorem 3.1 holds on every logged tree; claims, char
   const theorem = selectRows(log, { kind: "theorem", rewardKind: "binary" });
   assert.ok(theorem.length > 0 && theorem.every((r) => r.optimal === r.trees));
   const claims = rover.checkClaims(log);
-  assert.equal(claims.length, 6);
-  assert.deepEqual(claims.slice(3).map((r) => [r.id, r.tier]), [
+  assert.equal(claims.length, 7);
+  // pass@N: a directional claim that needs GRPO below the ceiling, and the equivalence claim for a tie at it.
+  assert.deepEqual(claims[1].preconditions, ["rover.exact.pre1"]);
+  assert.match(claims[2].rule, /equivalence with margin 0\.01/);
+  assert.deepEqual(claims.slice(4).map((r) => [r.id, r.tier]), [
     ["rover.lm.1", "lm"],
     ["rover.lm.2", "lm"],
     ["rover.lm.3", "lm"],
   ]);
   for (const c of claims) {
-    assert.ok(VERDICTS.includes(c.verdict));
+    assert.ok((VERDICTS as readonly string[]).includes(c.verdict));
     if (c.n > 0) assert.ok(c.ci[0] <= c.estimate + 1e-12 && c.estimate <= c.ci[1] + 1e-12, c.claim);
   }
   // Every final pass@N is ≥ pass@1 and ≤ 1; distinct solutions ≤ number of solutions.

@@ -1,15 +1,7 @@
-import { runReproduction } from "../reproductions/harness.ts";
+import { type ClaimRow, runReproduction, selectRows, VERDICTS } from "../mod.ts";
+import { getReproduction, REPRODUCTIONS, saturn, type SaturnConfig } from "../reproductions/mod.ts";
 import assert from "node:assert/strict";
 import { ConfigError } from "../lib/core/validate.ts";
-import {
-  type ClaimRow,
-  getReproduction,
-  REPRODUCTIONS,
-  saturn,
-  type SaturnConfig,
-  selectRows,
-  VERDICTS,
-} from "../reproductions/mod.ts";
 
 Deno.test("saturn: registered; config validation", async () => {
   assert.equal(getReproduction("saturn"), saturn);
@@ -60,7 +52,7 @@ Deno.test("saturn smoke: budgets, ladder accounting, claims table", async () => 
     "lm",
   ]]);
   for (const r of claims.slice(0, 3)) {
-    assert.ok(VERDICTS.includes(r.verdict));
+    assert.ok((VERDICTS as readonly string[]).includes(r.verdict));
     assert.ok(r.ci[0] <= r.estimate + 1e-12 && r.estimate <= r.ci[1] + 1e-12, JSON.stringify(r));
     assert.equal(r.n, c.seeds);
   }

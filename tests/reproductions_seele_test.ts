@@ -1,18 +1,8 @@
 /** The SEELE reproduction (reproductions/seele/): peak estimate, registry, smoke run. */
 import assert from "node:assert/strict";
-import { matchesRegistration } from "../reproductions/preregistration.ts";
-import { resolveRunConfig } from "../reproductions/harness.ts";
+import { matchesRegistration, resolveRunConfig, runReproduction, selectRows, VERDICTS } from "../mod.ts";
+import { binnedPeak, containedVerdict, REPRODUCTIONS, seele, seeleArms } from "../reproductions/mod.ts";
 import { ConfigError } from "../lib/core/validate.ts";
-import {
-  binnedPeak,
-  containedVerdict,
-  REPRODUCTIONS,
-  runReproduction,
-  seele,
-  seeleArms,
-  selectRows,
-  VERDICTS,
-} from "../reproductions/mod.ts";
 
 Deno.test("binnedPeak: the parabola vertex of an exact quadratic; edges and gaps fall back to the argmax bin", () => {
   const centers = Array.from({ length: 10 }, (_, i) => (i + 0.5) / 10);
@@ -65,7 +55,11 @@ Deno.test("seele smoke run: equal rollout budget in every arm, hint rates, desce
   const claims = seele.checkClaims(log);
   assert.equal(claims.length, 5 + 3);
   for (const r of claims.slice(0, 5)) {
-    assert.ok(Number.isFinite(r.estimate) && r.ci[0] <= r.ci[1] && VERDICTS.includes(r.verdict), r.claim);
+    assert.ok(
+      Number.isFinite(r.estimate) && r.ci[0] <= r.ci[1] &&
+        (VERDICTS as readonly string[]).includes(r.verdict),
+      r.claim,
+    );
   }
   assert.deepEqual(claims.slice(5).map((r) => r.id), ["seele.lm.1", "seele.lm.2", "seele.lm.3"]);
   assert.equal(seele.charts(log).length, 3 + 3);

@@ -4,16 +4,14 @@ import { ConfigError } from "../lib/core/validate.ts";
 import {
   directionalClaim,
   directionalVerdict,
-  getReproduction,
-  kae,
   rangeVerdict,
   renderReport,
-  REPRODUCTIONS,
   resolveRunConfig,
-  rover,
   type Row,
+  ruleTextMismatches,
   runSeeds,
-} from "../reproductions/mod.ts";
+} from "../mod.ts";
+import { getReproduction, kae, REPRODUCTIONS, rover } from "../reproductions/mod.ts";
 
 Deno.test("harness: config resolution rejects unknown keys and bad presets; verdict rules", () => {
   assert.throws(
@@ -98,4 +96,25 @@ Deno.test("CLI: unknown flags and names fail with a clear message listing the va
   const msg = new TextDecoder().decode(b.stderr);
   assert.match(msg, /reproduction must be one of .*"kae"/);
   assert.match(msg, /"rover"/);
+});
+
+Deno.test("every declared precondition is registered in its tier's plan with the same quantity and rule", () => {
+  for (const rep of REPRODUCTIONS) {
+    const lines = ruleTextMismatches(
+      [],
+      rep.preregistrations ?? [],
+      (rep.preconditions ?? []).filter((p) =>
+        (rep.preregistrations ?? []).some((plan) => plan.tier === p.tier)
+      ),
+    );
+    assert.deepEqual(lines, [], rep.name);
+    for (const plan of rep.preregistrations ?? []) {
+      for (const c of plan.claims) {
+        for (const id of c.preconditions ?? []) {
+          assert.ok((plan.preconditions ?? []).some((p) => p.id === id), `${c.id} names unregistered ${id}`);
+          assert.ok((rep.preconditions ?? []).some((p) => p.id === id), `${c.id} names undeclared ${id}`);
+        }
+      }
+    }
+  }
 });

@@ -3,8 +3,7 @@ import { Rng } from "../lib/core/rng.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import { RunLog } from "../lib/log/runlog.ts";
 import { CONFIDENCE_VOCAB, ConfidenceAdditionTask } from "../lib/tasks/confidence.ts";
-import { resolveRunConfig } from "../reproductions/harness.ts";
-import { matchesRegistration } from "../reproductions/preregistration.ts";
+import { matchesRegistration, resolveRunConfig } from "../mod.ts";
 import { rlcr } from "../reproductions/rlcr/mod.ts";
 import {
   binaryFormatReward,

@@ -5,9 +5,8 @@ import { tf } from "../lib/core/tf.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import { PERMUTATION_VOCAB, PermutationTask } from "../lib/tasks/permutation.ts";
 import type { SequencePolicy } from "../lib/train/rollouts.ts";
-import { resolveRunConfig } from "../reproductions/harness.ts";
+import { matchesRegistration, resolveRunConfig } from "../mod.ts";
 import { rover } from "../reproductions/mod.ts";
-import { matchesRegistration } from "../reproductions/preregistration.ts";
 import { roverLmKs, runRoverLmTier, sampledMetrics, validateRoverLm } from "../reproductions/rover/lm.ts";
 import { ROVER_LM_PREREGISTRATION, ROVER_LM_SMOKE } from "../reproductions/rover/preregistration.ts";
 

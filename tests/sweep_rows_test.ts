@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError } from "../lib/core/validate.ts";
 import { parseGrid } from "../lib/jobs/grid.ts";
-import { sweepRunRows } from "../reproductions/sweep.ts";
+import { sweepRunRows } from "../mod.ts";
 import { publishSweep, sliderRows, sweepCommand } from "../scripts/publish_sweeps.ts";
 
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";

@@ -25,13 +25,7 @@ import {
   VEGA_LITE_MIME,
   VEGA_LITE_SCHEMA,
 } from "../lib/viz/mod.ts";
-import {
-  interquartileMean,
-  iqmBootstrapInterval,
-  meanTInterval,
-  studentTCdf,
-  studentTQuantile,
-} from "../lib/viz/summary.ts";
+import { aggregateInterval } from "../mod.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import * as vega from "vega";
 
@@ -48,34 +42,28 @@ function markPaths(svg: string, mark: string): string[] {
   return out;
 }
 
-Deno.test("studentTQuantile matches published t-table values", () => {
-  // Two-sided 95% critical values from standard tables.
-  const table: [number, number][] = [[1, 12.7062], [2, 4.3027], [3, 3.1824], [5, 2.5706], [10, 2.2281], [
-    30,
-    2.0423,
-  ], [120, 1.9799]];
-  for (const [df, t] of table) close(studentTQuantile(0.975, df), t, 1e-4, `df=${df}`);
-  close(studentTQuantile(0.975, 1e7), 1.959964, 1e-5);
-  close(studentTQuantile(0.025, 4), -2.7764, 1e-4);
-  // df = 1 is the Cauchy distribution: F(t) = 1/2 + atan(t)/π.
-  for (const t of [-3, -0.5, 0, 0.7, 4]) close(studentTCdf(t, 1), 0.5 + Math.atan(t) / Math.PI, 1e-12);
-});
-
-Deno.test("meanTInterval and IQM on hand-computed cases", () => {
-  // [1,2,3,4]: mean 2.5, s = sqrt(5/3), se = s/2, t(3) = 3.182446.
-  const e = meanTInterval([1, 2, 3, 4]);
-  const half = 3.182446305 * Math.sqrt(5 / 3) / 2;
-  close(e.center, 2.5, 1e-12);
-  close(e.lo, 2.5 - half, 1e-7);
-  close(e.hi, 2.5 + half, 1e-7);
-  assert.deepEqual(meanTInterval([7]), { center: 7, lo: 7, hi: 7, n: 1 });
-  // n = 8 trims 2 from each end: mean of [2,3,4,5].
-  assert.equal(interquartileMean([100, 0, 1, 2, 3, 4, 5, 6]), 3.5);
-  assert.equal(interquartileMean([1, 2, 3]), 2); // n = 3 trims nothing
-  const b = iqmBootstrapInterval([1, 2, 3, 4, 5, 6, 7, 8], 0.95, 500, 3);
-  assert.equal(b.center, 4.5);
-  assert.ok(b.lo < 4.5 && b.hi > 4.5 && b.lo >= 1 && b.hi <= 8);
-  assert.deepEqual(iqmBootstrapInterval([1, 2, 3, 4, 5, 6, 7, 8], 0.95, 500, 3), b); // seeded
+Deno.test("aggregateInterval (the one interval of claims and chart bands) on hand-computed cases", () => {
+  // Two runs {0, 1}: a bootstrap mean is 0, ½ or 1 with probabilities ¼, ½, ¼, so the 95% percentile interval
+  // is [0, 1] (the 2.5% and 97.5% quantiles fall inside the outer quarters).
+  const two = aggregateInterval([0, 1], { reps: 2000, seed: 1 });
+  assert.deepEqual([two.estimate, two.lower, two.upper, two.n], [0.5, 0, 1, 2]);
+  assert.equal(two.aggregate, "mean over runs");
+  // One run: a zero-width interval at it; no run: NaN and n = 0.
+  const one = aggregateInterval([7]);
+  assert.deepEqual([one.estimate, one.lower, one.upper, one.n], [7, 7, 7, 1]);
+  assert.ok(Number.isNaN(aggregateInterval([]).estimate));
+  assert.equal(aggregateInterval([[], []]).n, 0);
+  // From 20 pooled runs the aggregate is the IQM: 20 runs 0…19 trim 5 from each end → mean of 5…14 = 9.5.
+  const many = aggregateInterval(Array.from({ length: 20 }, (_, i) => i), { reps: 200 });
+  assert.equal(many.aggregate, "IQM over runs");
+  assert.equal(many.estimate, 9.5);
+  assert.equal(aggregateInterval([100, 0, 1, 2, 3, 4, 5, 6], { aggregate: "iqm", reps: 50 }).estimate, 3.5);
+  // Seeded: the same seed gives the same interval.
+  assert.deepEqual(
+    aggregateInterval([1, 5, 2, 8], { seed: 3 }),
+    aggregateInterval([1, 5, 2, 8], { seed: 3 }),
+  );
+  assert.throws(() => aggregateInterval([1, NaN]), ConfigError);
 });
 
 Deno.test("learningCurve: v5 spec with an area CI band and a mean line per arm", () => {
@@ -105,13 +93,13 @@ Deno.test("learningCurve: v5 spec with an area CI band and a mean line per arm",
   assert.match(line.encoding.y.title, /95% CI/);
   const v = s.data.values;
   assert.equal(v.length, 3);
-  // A@0: seeds [1, 3] → mean 2, s = √2, se = 1, t(1) = 12.7062.
+  // A@0: seeds [1, 3] → mean 2; bootstrap means 1, 2, 3 with probabilities ¼, ½, ¼ → 95% band [1, 3].
   assert.equal(v[0].arm, "A");
   assert.equal(v[0].step, 0);
   assert.equal(v[0].n, 2);
   close(v[0].reward, 2, 1e-12);
-  close(v[0].reward_lo, 2 - 12.7062, 1e-3);
-  close(v[0].reward_hi, 2 + 12.7062, 1e-3);
+  assert.equal(v[0].reward_lo, 1);
+  assert.equal(v[0].reward_hi, 3);
   assert.deepEqual(v[1], { arm: "A", step: 10, reward: 5, reward_lo: 5, reward_hi: 5, n: 2 });
   assert.deepEqual(v[2], { arm: "B", step: 0, reward: 4, reward_lo: 4, reward_hi: 4, n: 1 });
   // arquero table input gives the same spec
@@ -195,7 +183,7 @@ Deno.test("reliabilityBins / reliabilityChart: hand-computed bins, Wilson CI, EC
 });
 
 Deno.test("learningCurve: probability bands clipped to [0, 1], a dash pattern per arm, stroke legend symbols", () => {
-  // Two seeds at 0.9 and 1.0: mean 0.95, s = √0.005, se = 0.05, t(1) = 12.7062 → [0.3147, 1.5853] → hi clipped to 1.
+  // Two seeds at 0.9 and 1.0: mean 0.95, bootstrap band [0.9, 1.0] (see aggregateInterval's test).
   const rows = [
     { arm: "A", seed: 0, step: 1, acc: 0.9 },
     { arm: "A", seed: 1, step: 1, acc: 1.0 },
@@ -203,19 +191,19 @@ Deno.test("learningCurve: probability bands clipped to [0, 1], a dash pattern pe
     { arm: "B", seed: 1, step: 1, acc: 0.1 },
   ];
   const v = (learningCurve(rows, { y: "acc" }).spec as Any).data.values;
-  close(v[0].acc_lo, 0.95 - 12.7062 * 0.05, 1e-3);
-  assert.equal(v[0].acc_hi, 1);
-  assert.equal(v[1].acc_lo, 0); // 0.05 − 0.635 clipped
-  close(v[1].acc_hi, 0.05 + 12.7062 * 0.05, 1e-3);
+  close(v[0].acc_lo, 0.9, 1e-12);
+  close(v[0].acc_hi, 1, 1e-12);
+  assert.equal(v[1].acc_lo, 0);
+  close(v[1].acc_hi, 0.1, 1e-12);
   // bounds: null keeps the raw interval; explicit bounds clip to them; a metric outside [0, 1] is not clipped.
-  close((learningCurve(rows, { y: "acc", bounds: null }).spec as Any).data.values[0].acc_hi, 1.5853, 1e-3);
+  close((learningCurve(rows, { y: "acc", bounds: null }).spec as Any).data.values[0].acc_hi, 1, 1e-12);
   assert.equal(
     (learningCurve(rows, { y: "acc", bounds: [0, 0.98] }).spec as Any).data.values[0].acc_hi,
     0.98,
   );
   assert.throws(() => learningCurve(rows, { y: "acc", bounds: [1, 0] }), ConfigError);
   const wide = rows.map((r) => ({ ...r, acc: r.acc * 3 }));
-  assert.ok((learningCurve(wide, { y: "acc" }).spec as Any).data.values[0].acc_hi > 3);
+  close((learningCurve(wide, { y: "acc" }).spec as Any).data.values[0].acc_hi, 3, 1e-12);
   const line = (learningCurve(rows, { y: "acc" }).spec as Any).layer[1];
   assert.equal(line.encoding.strokeDash.field, "arm");
   assert.equal(line.encoding.color.legend.symbolType, "stroke");
@@ -243,8 +231,9 @@ Deno.test("passAtKCurve uses a log-k axis; barChart has CI whiskers; difficultyS
   assert.equal(b.layer[1].encoding.y2.field, "acc_hi");
   const g = b.data.values[0];
   close(g.acc, 0.6, 1e-12);
-  // two values 0.5, 0.7: s = √0.02, se = 0.1, t(1) = 12.7062
-  close(g.acc_hi - g.acc, 1.27062, 1e-4);
+  // two values 0.5, 0.7: bootstrap means 0.5, 0.6, 0.7 (¼, ½, ¼) → 95% whisker [0.5, 0.7]
+  close(g.acc_lo, 0.5, 1e-12);
+  close(g.acc_hi, 0.7, 1e-12);
   const svg = await bar.toSVG();
   assert.equal(markPaths(svg, "rect").length, 3);
   assert.match(svg, /task: add; [^"]*arm: RLOO/);

@@ -10,6 +10,9 @@ import { parseCSV, writeCSV } from "./csv.ts";
 /** One logged row: column → finite number, string, boolean or null. */
 export type RunRow = Record<string, number | string | boolean | null>;
 
+/** A row of a reproduction's seed log: scalar fields only (numbers and strings; a `seed` column is added by the runner). */
+export type Row = Record<string, number | string>;
+
 const META_VERSION = 1;
 
 function validateRow(row: unknown, where: string): RunRow {

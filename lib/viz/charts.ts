@@ -5,14 +5,14 @@
 import { assertInteger, assertOneOf, ConfigError, resolveConfig } from "../core/validate.ts";
 import { expectedCalibrationError, reliabilityDiagram } from "../estimators/calibration.ts";
 import { Chart } from "./chart.ts";
-import { type IntervalEstimate, iqmBootstrapInterval, meanTInterval } from "./summary.ts";
+import { aggregateInterval } from "../stats/interval.ts";
 
 /** A data row. */
 export type ChartRow = Record<string, unknown>;
 /** Chart input: an iterable of records, or anything with `objects()` (an arquero table). */
 export type ChartData = Iterable<ChartRow> | { objects(): object[] };
 
-/** Point estimate used when several rows share a group: the mean (t-interval) or the IQM (bootstrap). */
+/** Point estimate used when several rows share a group: the mean or the IQM, each with the stratified-bootstrap interval of lib/stats `aggregateInterval` (the claims' interval). */
 export const CHART_AGGREGATES = ["mean", "iqm"] as const;
 /** Name of a group aggregate. */
 export type ChartAggregate = typeof CHART_AGGREGATES[number];
@@ -59,8 +59,14 @@ function estimate(
   aggregate: ChartAggregate,
   level: number,
   seed: number,
-): IntervalEstimate {
-  return aggregate === "iqm" ? iqmBootstrapInterval(values, level, 1000, seed) : meanTInterval(values, level);
+): { center: number; lo: number; hi: number; n: number } {
+  // α = 1 − level, rounded so that level 0.95 gives exactly the claims' α = 0.05 (same percentiles).
+  const e = aggregateInterval(values, {
+    aggregate,
+    alpha: Number((1 - level).toPrecision(12)),
+    seed,
+  });
+  return { center: e.estimate, lo: e.lower, hi: e.upper, n: e.n };
 }
 
 function axisTitle(aggregate: ChartAggregate, y: string, level: number, n: number): string {
@@ -97,7 +103,7 @@ export interface LearningCurveOptions extends ChartLayout {
   arm?: string;
   /** Seed column: rows are first averaged within (arm, x, seed), then summarized over seeds (default "seed" when present). */
   seed?: string;
-  /** Across-seed point estimate: "mean" (Student-t CI) or "iqm" (bootstrap CI) (default "mean"). */
+  /** Across-seed point estimate: "mean" or "iqm", with `aggregateInterval`'s bootstrap CI (default "mean"). */
   aggregate?: ChartAggregate;
   /** Confidence level of the band (default 0.95). */
   level?: number;

@@ -7,3 +7,4 @@ export * from "./charts.ts";
 export * from "./progress.ts";
 export * from "./prompts.ts";
 export * from "./live.ts";
+export * from "./seed_charts.ts";

@@ -1,10 +1,17 @@
 /** Charts of the Online Difficulty Filtering reproduction: held-out curves vs steps and rollouts, p̂(1 − p̂) scatters. */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { bandChart, scatterChart } from "../charts.ts";
-import { type ChartEntry, logConfig, type Row, selectRows } from "../harness.ts";
-import { lmTierCharts } from "../lm_tier.ts";
-import { type PromptLogData, promptPassRateChart } from "../../lib/viz/prompts.ts";
-import { FILTERING_ARMS, type FilteringConfig } from "./mod.ts";
+import {
+  bandChart,
+  type ChartEntry,
+  lmTierCharts,
+  logConfig,
+  type PromptLogData,
+  promptPassRateChart,
+  type Row,
+  type RunLog,
+  scatterChart,
+  selectRows,
+} from "../../mod.ts";
+import { FILTERING_ARMS, type FilteringConfig } from "./config.ts";
 
 /** Charts: held-out learning curves vs steps and vs rollouts, and the improvement vs p̂(1 − p̂) scatter. */
 export function filteringCharts(log: RunLog): ChartEntry[] {

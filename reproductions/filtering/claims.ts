@@ -2,11 +2,17 @@
  * Claims of the Online Difficulty Filtering reproduction (arXiv 2504.03380): per-seed summaries of the arms'
  * held-out curves, the probe correlations, and the claim table (rules fixed in code before any run).
  */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { pearsonCorrelation } from "../../lib/stats/correlation.ts";
-import { type ClaimRow, directionalClaim, logConfig, type Row, selectRows } from "../harness.ts";
-import { lmArmClaim } from "../lm_tier.ts";
-import type { FilteringArm, FilteringConfig } from "./mod.ts";
+import {
+  type ClaimRow,
+  directionalClaim,
+  lmArmClaim,
+  logConfig,
+  pearsonCorrelation,
+  type Row,
+  type RunLog,
+  selectRows,
+} from "../../mod.ts";
+import type { FilteringArm, FilteringConfig } from "./config.ts";
 import { FILTERING_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** Ratio recorded when the balanced arm never reaches GRPO's best within its budget (a censored run). */

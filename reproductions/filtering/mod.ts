@@ -15,74 +15,44 @@
  * groups. All arms share the task, the initial W and the trainer seed (common random numbers until their batches
  * diverge). Time ratios of runs that never reach GRPO's best count as NOT_REACHED_RATIO.
  *
- * Changes from the previous engine (a private SGD loop, lr 1, on a Float64 copy of this policy → `RLVRTrainer` with
- * the library objective and Adam, no gradient clipping; responses end with eos). Adam's learning rate was set by a
- * rule that looks only at the baseline arm: on the 1-2-5 grid {0.01, 0.02, 0.05, 0.1}, the rate whose plain-GRPO
- * final held-out accuracy (seeds 0–2 of the quick preset, GRPO arm only) is closest to the previous engine's on the
- * same seeds (0.715): 0.05 (0.712; 0.02 gave 0.619, 0.1 gave 0.759). The probe's one-step updates are now first
- * Adam steps (≈ lr·sign(g) per weight), not gradient steps. Quick preset, before → after: balanced − GRPO
- * reproduced 0.030 [0.026, 0.037] → reproduced 0.010 [0.007, 0.014]; steps ratio not reproduced 0.689 → 0.933;
- * rollouts ratio not reproduced 1.386 → 1.835; balanced − DAPO inconclusive 0.001 → −0.002 [−0.005, 0.001]; probe
- * reproduced 0.116 → 0.126; training correlation inconclusive −0.002 [−0.016, 0.010] → NOT REPRODUCED −0.057
- * [−0.075, −0.023]. A diagnostic with plain SGD steps through the same trainer (lr 20 = 1 × L_max) gives the previous
- * engine's accuracies on seeds 0–2, so the changes are the optimiser's (notebooks/01_filtering.ipynb).
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
-import type { Curriculum } from "../../lib/curricula/types.ts";
-import { BalancedDifficultyFilter, BandMixture, DynamicSampling } from "../../lib/curricula/filter.ts";
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
 import {
+  assertFiniteNumber,
+  assertInteger,
+  BalancedDifficultyFilter,
+  BandMixture,
   buildFeatureChain,
   checkFeatureChainSetup,
-  type FeatureChainSetup,
+  ConfigError,
+  type Curriculum,
+  DynamicSampling,
+  type FeatureChain,
   type LinearSoftmaxPolicy,
-} from "../../lib/policies/linear_softmax.ts";
-import type { FeatureChain } from "../../lib/tasks/feature_chain.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import type { TrainerConfig } from "../../lib/train/config.ts";
-import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import { UniformSampling } from "../../lib/train/uniform.ts";
-import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
-import { LM_TIER_FULL, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
-import { filteringCharts } from "./charts.ts";
+  lmBaselinePrecondition,
+  type Problem,
+  type Reproduction,
+  RLVRTrainer,
+  type Row,
+  runLmTier,
+  runsTier,
+  type SeedContext,
+  type TrainerConfig,
+  UniformSampling,
+  validateLmTier,
+} from "../../mod.ts";
 import {
-  FILTERING_LM_FILTER,
-  FILTERING_LM_PREREGISTRATION,
-  FILTERING_LM_QUICK,
-  FILTERING_LM_SMOKE,
-} from "./preregistration.ts";
+  FILTERING_ARMS,
+  FILTERING_PRESETS,
+  FILTERING_SEED_SECONDS,
+  type FilteringArm,
+  type FilteringConfig,
+} from "./config.ts";
+
+export * from "./config.ts";
+import { filteringCharts } from "./charts.ts";
+import { FILTERING_LM_PREREGISTRATION } from "./preregistration.ts";
 import { checkFilteringClaims } from "./claims.ts";
-
-/** Online Difficulty Filtering reproduction config. */
-export interface FilteringConfig extends BaseConfig, FeatureChainSetup {
-  /** Groups per training batch B (equal in every arm). */
-  batchSize: number;
-  /** Rollouts per group G. */
-  groupSize: number;
-  /** Training steps per arm. */
-  steps: number;
-  /** Adam learning rate. */
-  lr: number;
-  /** Balanced filter band [T_low, T_high]. */
-  low: number;
-  high: number;
-  /** Sampling rounds per step before a filter gives up with a partial batch. */
-  maxRounds: number;
-  /** Probe experiment: GRPO-arm snapshots at these fractions of training (0 = initial policy). */
-  probeAt: number[];
-  /** Probe experiment: one-step probe batches per snapshot. */
-  probeBatches: number;
-  /** Log the per-prompt rollout table (one `kind: "prompt"` row per arm, step and problem); off at quick (size). */
-  promptLog: boolean;
-  /** LM tier: TinyTransformer warm start and RL schedule on multi-digit addition (reproductions/lm_tier.ts). */
-  lm: LmTierConfig;
-  /** LM tier: the balanced filter's band and its cap on sampling rounds per step. */
-  lmFilter: { low: number; high: number; maxRounds: number };
-}
-
-/** Arms: plain GRPO, DAPO dynamic sampling (0 < p̂ < 1), balanced filtering (T_low ≤ p̂ ≤ T_high). */
-export const FILTERING_ARMS = ["grpo", "dapo", "balanced"] as const;
-/** An arm of the filtering reproduction. */
-export type FilteringArm = typeof FILTERING_ARMS[number];
 
 /** The arm's curriculum: plain GRPO sampling, DAPO dynamic sampling or the balanced filter. */
 export function filteringCurriculum(arm: FilteringArm, c: FilteringConfig): Curriculum {
@@ -220,57 +190,15 @@ function validate(c: FilteringConfig): void {
   assertInteger("filtering.lmFilter.maxRounds", c.lmFilter.maxRounds, { min: 1 });
 }
 
-const COMMON = {
-  baseSeed: 250403380,
-  dim: 8,
-  options: 4,
-  minLength: 1,
-  maxLength: 8,
-  initSignal: 1,
-  initNoise: 0.5,
-  trainProblems: 1024,
-  heldoutProblems: 256,
-  batchSize: 16,
-  groupSize: 8,
-  lr: 0.05,
-  low: 0.2,
-  high: 0.8,
-  maxRounds: 16,
-  probeAt: [0, 0.25, 0.5],
-  probeBatches: 48,
-  lmFilter: FILTERING_LM_FILTER,
-  promptLog: false,
-};
-
 /** The Online Difficulty Filtering reproduction (arXiv 2504.03380) on FeatureChain. */
 export const filtering: Reproduction<FilteringConfig> = {
   name: "filtering",
   title: "Online Difficulty Filtering: balanced p̂ ∈ [0.2, 0.8] vs DAPO vs plain GRPO",
   paper: "2504.03380",
-  presets: {
-    smoke: {
-      ...COMMON,
-      seeds: 2,
-      steps: 20,
-      trainProblems: 256,
-      heldoutProblems: 64,
-      probeAt: [0, 0.5],
-      probeBatches: 12,
-      promptLog: true,
-      lm: FILTERING_LM_SMOKE,
-    },
-    quick: { ...COMMON, seeds: 10, steps: 300, lm: FILTERING_LM_QUICK },
-    full: {
-      ...COMMON,
-      seeds: 20,
-      steps: 800,
-      trainProblems: 4096,
-      heldoutProblems: 1024,
-      probeBatches: 128,
-      lm: LM_TIER_FULL,
-    },
-  },
+  presets: FILTERING_PRESETS,
+  seedSeconds: FILTERING_SEED_SECONDS,
   preregistrations: [FILTERING_LM_PREREGISTRATION],
+  preconditions: [lmBaselinePrecondition("filtering.lm.pre1", "grpo")],
   usesTensors: true,
   validate,
   unitsPerSeed: () => FILTERING_ARMS.length + 2,

@@ -1,10 +1,9 @@
 /**
  * Pre-registration of the LM tier of the online-difficulty-filtering reproduction (Bae et al., arXiv
  * 2504.03380), committed before its first run at these presets. Changing any registered value un-registers
- * the claims (see reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ * the claims (see lib/experiment/preregistration.ts); a change after a run goes into `amendments`.
  */
-import type { Preregistration } from "../preregistration.ts";
-import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig } from "../lm_tier.ts";
+import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig, type Preregistration } from "../../mod.ts";
 
 /** LM-tier settings of the quick preset (2 CPU cores): the shared addition bed, fresh problems each step. */
 export const FILTERING_LM_QUICK: LmTierConfig = LM_TIER_QUICK;
@@ -27,6 +26,7 @@ export const FILTERING_LM_PREREGISTRATION: Preregistration = {
   claims: [
     {
       id: "filtering.lm.1",
+      preconditions: ["filtering.lm.pre1"],
       claim:
         "Balanced filtering (keep groups with 0.2 ≤ p̂ ≤ 0.8) beats plain GRPO on held-out accuracy at equal steps",
       rule:
@@ -36,10 +36,19 @@ export const FILTERING_LM_PREREGISTRATION: Preregistration = {
     },
     {
       id: "filtering.lm.2",
+      preconditions: ["filtering.lm.pre1"],
       claim: "Balanced filtering beats plain GRPO on held-out accuracy at equal rollouts",
       rule:
         "as filtering.lm.1, with each arm's test accuracy read at the last evaluation whose rollouts do not " +
         "exceed the smaller of the two arms' final rollout counts",
+    },
+  ],
+  preconditions: [
+    {
+      id: "filtering.lm.pre1",
+      quantity: "mean over seeds of the grpo arm's held-out test-accuracy gain from step 0 to its final " +
+        "evaluation at its validation-selected rate (accuracy points)",
+      rule: "≥ 0.02",
     },
   ],
   presets: {
@@ -67,5 +76,18 @@ export const FILTERING_LM_PREREGISTRATION: Preregistration = {
       lmFilter: { low: 0.2, high: 0.8, maxRounds: 4 },
     },
   },
-  amendments: [],
+  amendments: [
+    {
+      date: "2026-12-07",
+      change:
+        "precondition declared: the baseline arm learns (held-out test-accuracy gain ≥ 0.02 at its selected rate, measured on the run's own seeds); the arm comparisons depend on it and are not testable here when it fails",
+      reason:
+        "arm comparisons between policies the learning-rate grid barely trained or that collapsed do not test the paper's mechanism; 'after' is filled in by the next registered run",
+      before: {
+        "filtering.lm.1": "not reproduced",
+        "filtering.lm.2": "not reproduced",
+      },
+      after: {},
+    },
+  ],
 };

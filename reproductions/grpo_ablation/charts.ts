@@ -1,7 +1,5 @@
 /** GRPO-ablation charts: length by correctness and entropy per arm (LM tier); the probe's per-question update vs p̂. */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { learningCurve } from "../../lib/viz/charts.ts";
-import { type ChartEntry, type Row, selectRows } from "../harness.ts";
+import { type ChartEntry, learningCurve, type Row, type RunLog, selectRows } from "../../mod.ts";
 import { PROBE_ESTIMATORS } from "./probe.ts";
 
 /** Curve rows of each (seed, arm) at that arm's validation-selected learning rate. */

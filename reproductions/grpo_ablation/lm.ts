@@ -21,30 +21,33 @@
  * Clip-higher: arms `clip-symmetric` (ε_low = ε_high = 0.2) and `clip-higher` (ε_high = `epsHigh`), both with
  * DAPO's token-mean loss and `clipEpochs` PPO epochs per batch (one epoch never clips: the ratio is 1).
  */
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import { GroupStatistics, type GroupStatisticsFn } from "../../lib/curricula/observe.ts";
-import type { RolloutGroup } from "../../lib/curricula/types.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { makeDataset } from "../../lib/tasks/dataset.ts";
-import { FreeLengthAdditionTask } from "../../lib/tasks/free_length_addition.ts";
-import type { AdditionOptions } from "../../lib/tasks/addition.ts";
-import { type Arm, bestLearningRates, trainArms } from "../../lib/train/arms.ts";
-import type { TrainerConfig } from "../../lib/train/config.ts";
-import { UniformSampling } from "../../lib/train/uniform.ts";
 import {
-  type TransformerSetup,
-  validateTransformerSetup,
-  warmStartTransformer,
-} from "../../lib/train/warm_start.ts";
-import {
+  type AdditionOptions,
+  type Arm,
+  assertFiniteNumber,
+  assertInteger,
+  bestLearningRates,
   type ClaimRow,
+  ConfigError,
   directionalClaim,
+  FreeLengthAdditionTask,
+  GroupStatistics,
+  type GroupStatisticsFn,
+  makeDataset,
+  type RegisteredClaim,
+  type RolloutGroup,
   type Row,
+  type RunLog,
   type SeedContext,
   seedMatrix,
   selectRows,
-} from "../harness.ts";
-import type { RegisteredClaim } from "../preregistration.ts";
+  trainArms,
+  type TrainerConfig,
+  type TransformerSetup,
+  UniformSampling,
+  validateTransformerSetup,
+  warmStartTransformer,
+} from "../../mod.ts";
 import { difficultyProbe } from "./probe.ts";
 
 /** LM-tier settings (model and SFT warm start: `TransformerSetup`). */

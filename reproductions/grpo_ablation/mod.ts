@@ -19,30 +19,15 @@
  * an algebraic identity of the estimators, so it is a test (tests/reproductions_grpo_ablation_test.ts), not a
  * claim; the probe measures it on the warm-started transformer for the charts.
  *
- * History. The previous bed (answer, then free filler, every reference answered; one learning rate, 60 steps)
- * could not show (a): the policy could not see whether its answer was wrong while choosing the length, and when
- * length depends only on the prompt Σ_i Â_i = 0 within a group cancels GRPO's 1/|o| pull exactly. Its claims
- * were not pre-registered; at the quick preset (10 seeds, SFT 600 steps) its (a) rows were "not reproduced" for
- * GRPO vs Dr.GRPO and GRPO vs token-mean and inconclusive for the correct/incorrect gap, and (c) inconclusive
- * (with SFT 400 steps: −0.05 [−0.57, 0.71], −0.44 [−1.04, 0.37], 0.03 [−0.03, 0.07]; (c) −0.004 [−0.044, 0.027]).
- * It cost ~195 CPU-seconds at quick and is replaced by the LM tier here.
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
-import { ConfigError } from "../../lib/core/validate.ts";
-import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
+import { ConfigError, type Reproduction, type Row, runsTier, type SeedContext } from "../../mod.ts";
+import { GRPO_ABLATION_PRESETS, GRPO_ABLATION_SEED_SECONDS, type GrpoAblationConfig } from "./config.ts";
+
+export * from "./config.ts";
 import { grpoAblationCharts } from "./charts.ts";
-import {
-  checkGrpoAblationLmClaims,
-  GRPO_ABLATION_LM_ARMS,
-  type GrpoAblationLmConfig,
-  runGrpoAblationLmTier,
-  validateGrpoAblationLm,
-} from "./lm.ts";
-import {
-  GRPO_ABLATION_LM_CLAIMS,
-  GRPO_ABLATION_LM_PREREGISTRATION,
-  GRPO_ABLATION_LM_QUICK,
-  GRPO_ABLATION_LM_SMOKE,
-} from "./preregistration.ts";
+import { checkGrpoAblationLmClaims, runGrpoAblationLmTier, validateGrpoAblationLm } from "./lm.ts";
+import { GRPO_ABLATION_LM_CLAIMS, GRPO_ABLATION_LM_PREREGISTRATION } from "./preregistration.ts";
 
 export { difficultyProbe, PROBE_ESTIMATORS } from "./probe.ts";
 export {
@@ -58,12 +43,6 @@ export {
 } from "./lm.ts";
 export { GRPO_ABLATION_LM_PREREGISTRATION } from "./preregistration.ts";
 
-/** GRPO-ablation config: the seeds and the LM tier. */
-export interface GrpoAblationConfig extends BaseConfig {
-  /** LM-tier settings (lm.ts). */
-  lm: GrpoAblationLmConfig;
-}
-
 async function runSeed(c: GrpoAblationConfig, ctx: SeedContext): Promise<Row[]> {
   // The only training tier is the LM tier; `tiers: ["exact"]` runs nothing (the probe needs the warm start).
   return runsTier(c, "lm") ? await runGrpoAblationLmTier(c.lm, ctx) : [];
@@ -74,29 +53,14 @@ function validate(c: GrpoAblationConfig): void {
   validateGrpoAblationLm(c.lm, "grpo-ablation.lm");
 }
 
-const BASE_SEED = 250320783;
-
 /** The GRPO-family ablation (Dr.GRPO 2503.20783, DAPO 2503.14476, Lite PPO 2508.08221). */
 export const grpoAblation: Reproduction<GrpoAblationConfig> = {
   name: "grpo-ablation",
   title: "GRPO family ablation: length bias, difficulty bias, clip-higher",
   paper: "2503.20783",
   usesTensors: true,
-  presets: {
-    smoke: { seeds: 2, baseSeed: BASE_SEED, lm: GRPO_ABLATION_LM_SMOKE },
-    quick: { seeds: 10, baseSeed: BASE_SEED, lm: GRPO_ABLATION_LM_QUICK },
-    full: {
-      seeds: 20,
-      baseSeed: BASE_SEED,
-      lm: {
-        ...GRPO_ABLATION_LM_QUICK,
-        steps: 120,
-        evalEvery: 30,
-        learningRates: [1e-3, 2e-3, 5e-3],
-        arms: [...GRPO_ABLATION_LM_ARMS],
-      },
-    },
-  },
+  presets: GRPO_ABLATION_PRESETS,
+  seedSeconds: GRPO_ABLATION_SEED_SECONDS,
   preregistrations: [GRPO_ABLATION_LM_PREREGISTRATION],
   validate,
   unitsPerSeed: (config) => config.lm.arms.length,

@@ -1,9 +1,9 @@
 /**
  * Pre-registration of the LM tier of the GRPO-family ablation (Dr.GRPO arXiv 2503.20783, DAPO arXiv
  * 2503.14476), committed before its first run at these presets. Changing any registered value un-registers the
- * claims (see reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ * claims (see lib/experiment/preregistration.ts); a change after a run goes into `amendments`.
  */
-import type { Preregistration } from "../preregistration.ts";
+import { type Preregistration } from "../../mod.ts";
 import type { GrpoAblationLmClaims, GrpoAblationLmConfig } from "./lm.ts";
 
 /**

@@ -2,12 +2,16 @@
  * Difficulty-bias probe of the GRPO-family ablation (Dr.GRPO arXiv 2503.20783): per question, the update weight
  * and gradient norm each estimator gives a group of the policy's own rollouts (charts; the 1/σ̂ law is a test).
  */
-import { drGrpoAdvantages, grpoAdvantages, litePpoAdvantages } from "../../lib/estimators/advantages.ts";
-import type { FreeLengthAdditionTask } from "../../lib/tasks/free_length_addition.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import { policyGradientNorm } from "../../lib/train/gradient_norm.ts";
-import type { SequencePolicy } from "../../lib/train/rollouts.ts";
-import type { Row } from "../harness.ts";
+import {
+  drGrpoAdvantages,
+  type FreeLengthAdditionTask,
+  grpoAdvantages,
+  litePpoAdvantages,
+  policyGradientNorm,
+  type Problem,
+  type Row,
+  type SequencePolicy,
+} from "../../mod.ts";
 
 /** Estimators of the difficulty-bias probe. */
 export const PROBE_ESTIMATORS = ["grpo", "dr-grpo", "lite-ppo"] as const;

@@ -1,9 +1,15 @@
 /** Charts of the KAE reproduction (arXiv 2604.28005). */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { bandChart, whiskerChart } from "../charts.ts";
-import { lmTierCharts } from "../lm_tier.ts";
-import { type ChartEntry, iqmWithCI, logConfig, selectRows } from "../harness.ts";
-import { KAE_BASELINES, type KaeConfig } from "./mod.ts";
+import {
+  bandChart,
+  type ChartEntry,
+  iqmWithCI,
+  lmTierCharts,
+  logConfig,
+  type RunLog,
+  selectRows,
+  whiskerChart,
+} from "../../mod.ts";
+import { KAE_BASELINES, type KaeConfig } from "./config.ts";
 
 /** The KAE charts: MSE per baseline (whiskers), MSE over training, G = 1 learning curves. */
 export function kaeCharts(log: RunLog): ChartEntry[] {

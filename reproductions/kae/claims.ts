@@ -1,5 +1,4 @@
 /** Claims of the KAE reproduction (arXiv 2604.28005); rules fixed in code before any run. */
-import type { RunLog } from "../../lib/log/runlog.ts";
 import {
   type ClaimRow,
   directionalClaim,
@@ -7,9 +6,10 @@ import {
   logConfig,
   rangeVerdict,
   type Row,
+  type RunLog,
   selectRows,
-} from "../harness.ts";
-import type { KaeConfig } from "./mod.ts";
+} from "../../mod.ts";
+import type { KaeConfig } from "./config.ts";
 import { checkKaeLmClaims } from "./lm.ts";
 import { KAE_LM_PREREGISTRATION } from "./preregistration.ts";
 

@@ -1,6 +1,6 @@
 /**
  * LM tier of the KAE reproduction (Kernelized Advantage Estimation, arXiv 2604.28005): a TinyTransformer
- * warm-started on 1…maxDigits-digit addition (reproductions/lm_tier.ts) and trained by `RLVRTrainer` on a
+ * warm-started on 1…maxDigits-digit addition (lib/experiment/lm_tier.ts) and trained by `RLVRTrainer` on a
  * small finite pool (`trainSetSize`), so every prompt is revisited every few steps and KAE's per-prompt
  * history exists. Arms, from the same start at every rate of one grid (equal tuning), at equal rollouts per step:
  *
@@ -25,24 +25,34 @@
  * Cost: the quick preset took ≈ 87 CPU-seconds per seed on a loaded 2-core machine (about 2/3 of it the
  * 300-step SFT warm start), so 10 seeds exceed the LM-tier budget of ~150 core-seconds several times over.
  */
-import type { KaeAdvantagesResult, KaeKernel } from "../../lib/estimators/kae.ts";
-import { assertFiniteNumber, assertInteger, assertOneOf, ConfigError } from "../../lib/core/validate.ts";
-import { SuccessProbe, type SuccessProbeRecord } from "../../lib/curricula/observe.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import type { Arm } from "../../lib/train/arms.ts";
-import { type AdvantageContext, kaeEstimator } from "../../lib/train/advantages.ts";
-import { UniformSampling } from "../../lib/train/uniform.ts";
-import type { AdditionOptions } from "../../lib/tasks/addition.ts";
 import {
+  type AdditionOptions,
+  type AdvantageContext,
+  type Arm,
+  assertFiniteNumber,
+  assertInteger,
+  assertOneOf,
   bySeed,
   type ClaimRow,
+  ConfigError,
   directionalClaim,
+  type KaeAdvantagesResult,
+  kaeEstimator,
+  type KaeKernel,
+  lmArmClaim,
+  type LmTierBed,
+  type LmTierConfig,
   pairedBySeed,
+  type RegisteredClaim,
   type Row,
+  runLmTier,
+  type RunLog,
   type SeedContext,
-} from "../harness.ts";
-import { lmArmClaim, type LmTierBed, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
-import type { RegisteredClaim } from "../preregistration.ts";
+  SuccessProbe,
+  type SuccessProbeRecord,
+  UniformSampling,
+  validateLmTier,
+} from "../../mod.ts";
 
 /** KAE LM-tier settings: the shared LM-tier fragment (groupSize = 1 for the G = 1 arms) plus KAE's. */
 export interface KaeLmConfig extends LmTierConfig {

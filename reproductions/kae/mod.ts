@@ -10,96 +10,35 @@
  * 2. Training at G = 1 (where the group mean gives advantage 0): final exact success probability with the KAE
  *    baseline vs no baseline vs the batch mean, same budget and schedule.
  *
- * Disclosure: `initScale` (noise on the initial logits, so prompts differ in difficulty) was raised from 0 to 1
- * after a first run. With identical prompts the batch mean is the ideal baseline by construction; the paper's
- * setting has prompts of different difficulty. The change flipped "KAE beats batch mean" from not reproduced to
- * reproduced and "G = 1, KAE vs no baseline" from not reproduced (−0.014) to inconclusive. Run with
- * `config: {initScale: 0}` to see the original setting.
- *
- * Changes from the previous engine: the runs used a private loop (plain-SGD REINFORCE on a Float64 table, lr 0.5,
- * per-group mean of A·∇log π). They now go through `RLVRTrainer` with Adam (lr 0.05, no gradient clipping,
- * token-mean PPO-clip objective at one epoch = the policy gradient). The bandwidth sweep scores each h's KAE
- * baseline on the samples of the h = `bandwidth` run instead of training one run per h, and the quick preset runs
- * 200 + 200 iterations (was 300 + 400) to stay within its time budget on the trainer. Quick-preset verdicts, old →
- * new (IQM, 95% CI):
- *   - KAE value MSE < group mean: reproduced 0.420 [0.404, 0.434] → reproduced 0.405 [0.393, 0.423];
- *   - reduction 60–70%: not reproduced 0.420 [0.403, 0.433] → not reproduced 0.405 [0.393, 0.423];
- *   - KAE value MSE < batch mean: reproduced 0.849 [0.832, 0.860] → reproduced 0.905 [0.891, 0.918];
- *   - G = 1, KAE vs no baseline: inconclusive −0.004 [−0.013, 0.001] → not reproduced −0.089 [−0.099, −0.081];
- *   - G = 1, KAE vs batch mean: reproduced 0.056 [0.043, 0.067] → inconclusive −0.012 [−0.042, 0.019].
- * The G = 1 claims moved with the optimiser: Adam rescales each logit's step by its own gradient history, which
- * removes much of what a baseline buys plain SGD, and "no baseline" (A = r ≥ 0) now trains fastest.
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
-import { type KaeAdvantagesResult, KaeBaseline, type KaeKernel } from "../../lib/estimators/kae.ts";
-import { type AdvantageContext, type AdvantageFn, kaeEstimator } from "../../lib/train/advantages.ts";
-import { batchMeanAdvantages, drGrpoAdvantages } from "../../lib/estimators/advantages.ts";
-import { RevisitSchedule } from "../../lib/curricula/revisit.ts";
-import { TabularSoftmaxPolicy } from "../../lib/policies/tabular.ts";
-import { SimChain } from "../../lib/tasks/chain.ts";
-import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import type { Rng } from "../../lib/core/rng.ts";
-import { ConfigError } from "../../lib/core/validate.ts";
-import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
+import {
+  type AdvantageContext,
+  type AdvantageFn,
+  batchMeanAdvantages,
+  ConfigError,
+  drGrpoAdvantages,
+  type KaeAdvantagesResult,
+  KaeBaseline,
+  kaeEstimator,
+  lmBaselinePrecondition,
+  type Reproduction,
+  RevisitSchedule,
+  RLVRTrainer,
+  type Rng,
+  type Row,
+  runsTier,
+  type SeedContext,
+  SimChain,
+  TabularSoftmaxPolicy,
+} from "../../mod.ts";
+import { KAE_BASELINES, KAE_G1_ARMS, KAE_PRESETS, KAE_SEED_SECONDS, type KaeConfig } from "./config.ts";
+
+export * from "./config.ts";
 import { checkKaeClaims } from "./claims.ts";
-import { KAE_LM_ARMS, type KaeLmConfig, runKaeLmTier, validateKaeLm } from "./lm.ts";
-import { KAE_LM_PREREGISTRATION, KAE_LM_QUICK, KAE_LM_SMOKE } from "./preregistration.ts";
-import { LM_TIER_FULL } from "../lm_tier.ts";
+import { KAE_LM_ARMS, runKaeLmTier, validateKaeLm } from "./lm.ts";
+import { KAE_LM_PREREGISTRATION } from "./preregistration.ts";
 import { kaeCharts } from "./charts.ts";
-
-/** KAE reproduction config. */
-export interface KaeConfig extends BaseConfig {
-  /** LM tier (reproductions/kae/lm.ts): G = 1 REINFORCE vs KAE vs GRPO at G = 4 on a revisited addition pool. */
-  lm: KaeLmConfig;
-  /** Chain lengths L (the strata of the stratified bootstrap). */
-  lengths: number[];
-  /** Options per step K. */
-  options: number;
-  /** Prompt pool size. */
-  numProblems: number;
-  /** Prompts per iteration. */
-  batchSize: number;
-  /** Consecutive iterations a prompt block stays in the batch before the next block. */
-  revisit: number;
-  /** Logit bonus on the correct option at init (a "pretrained" start with per-step p = e^b/(e^b + K − 1)). */
-  initCorrectBias: number;
-  /** Std of Gaussian noise on the initial logits (prompts differ in difficulty). */
-  initScale: number;
-  /** KAE kernel. */
-  kernel: KaeKernel;
-  /** KAE bandwidth h (iterations). */
-  bandwidth: number;
-  /** Adam learning rate of the trainer. */
-  lr: number;
-  /** Value-MSE experiment: iterations. */
-  mseSteps: number;
-  /** Value-MSE experiment: samples per prompt G. */
-  groupSize: number;
-  /** G = 1 experiment: iterations. */
-  g1Steps: number;
-  /** Evaluate curves every this many iterations. */
-  curveEvery: number;
-  /** Bandwidths h of the sensitivity chart (scored on the `bandwidth` run's samples; the claims use `bandwidth`). */
-  bandwidthSweep: number[];
-}
-
-/** Baselines scored in the value-MSE experiment. */
-export const KAE_BASELINES = ["kae", "groupMean", "batchMean", "groupMeanLOO"] as const;
-/** Arms of the G = 1 experiment (groupMean: GRPO's advantage is identically 0 at G = 1). */
-export const KAE_G1_ARMS = ["kae", "none", "batchMean", "groupMean"] as const;
-
-const COMMON = {
-  baseSeed: 2604,
-  options: 4,
-  numProblems: 16,
-  batchSize: 4,
-  revisit: 4,
-  initCorrectBias: 1,
-  initScale: 1,
-  kernel: "triangular" as KaeKernel,
-  bandwidth: 4,
-  lr: 0.05,
-  groupSize: 8,
-};
 
 function checkConfig(c: KaeConfig): void {
   validateKaeLm(c.lm);
@@ -303,39 +242,10 @@ export const kae: Reproduction<KaeConfig> = {
   title: "KAE: kernelized per-prompt baselines",
   paper: "2604.28005",
   usesTensors: true,
-  presets: {
-    smoke: {
-      ...COMMON,
-      seeds: 2,
-      lengths: [3],
-      mseSteps: 40,
-      g1Steps: 40,
-      curveEvery: 10,
-      bandwidthSweep: [1, 4],
-      lm: KAE_LM_SMOKE,
-    },
-    quick: {
-      ...COMMON,
-      seeds: 10,
-      lengths: [3, 5],
-      mseSteps: 200,
-      g1Steps: 200,
-      curveEvery: 20,
-      bandwidthSweep: [1, 2, 4, 8, 16],
-      lm: KAE_LM_QUICK,
-    },
-    full: {
-      ...COMMON,
-      seeds: 20,
-      lengths: [3, 5, 7],
-      mseSteps: 1000,
-      g1Steps: 1500,
-      curveEvery: 50,
-      bandwidthSweep: [1, 2, 4, 8, 16, 32],
-      lm: { ...KAE_LM_QUICK, ...LM_TIER_FULL, trainSetSize: 256, groupSize: 1 },
-    },
-  },
+  presets: KAE_PRESETS,
+  seedSeconds: KAE_SEED_SECONDS,
   preregistrations: [KAE_LM_PREREGISTRATION],
+  preconditions: [lmBaselinePrecondition("kae.lm.pre1", "reinforce")],
   validate: checkConfig,
   unitsPerSeed: (config) => 2 * config.lengths.length + KAE_LM_ARMS.length,
   runSeed,

@@ -1,6 +1,5 @@
 /** The arms of the NSR / PSR / W-REINFORCE reproduction (arXiv 2506.01347) and the trainer objective of each. */
-import { ConfigError } from "../../lib/core/validate.ts";
-import type { TrainerConfig } from "../../lib/train/config.ts";
+import { ConfigError, type TrainerConfig } from "../../mod.ts";
 
 /** Trained arms (plus "base", the starting policy, in the logs). */
 export const NSR_ARMS = ["psr", "nsr", "w-reinforce", "reinforce", "grpo"] as const;

@@ -1,9 +1,14 @@
 /** NSR / PSR / W-REINFORCE charts: pass@k curves, Δ vs base, training curves, the training path, lr sensitivity. */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { Chart } from "../../lib/viz/chart.ts";
-import { passAtKCurve } from "../../lib/viz/charts.ts";
-import { bandChart, summariseOverSeeds } from "../charts.ts";
-import { type ChartEntry, type Row, selectRows } from "../harness.ts";
+import {
+  bandChart,
+  Chart,
+  type ChartEntry,
+  passAtKCurve,
+  type Row,
+  type RunLog,
+  selectRows,
+  summariseOverSeeds,
+} from "../../mod.ts";
 
 /**
  * Charts: pass@k curves, pass@k − base by k, training curves (exact pass@1 / pass@256, entropy), the pass@1 /

@@ -27,64 +27,39 @@
  * differ only through which samples carry it (sampling noise at a finite learning rate) and, under Adam, through
  * the per-coordinate step sizes that this noise sets. W-REINFORCE's expected gradient is 1.1·∇J, REINFORCE's 2·∇J.
  *
- * Disclosure (previous engine, SGD): before the preset was fixed, four exploratory settings were run over 4 seeds
- * (exact pass@k only): o = d (realizable: every arm learns the teacher, pass@256 → 1, no arm differs); o = 4 of 8
- * with SGD lr 1 (the preset then; every arm lowers pass@256, PSR least: −0.050 vs NSR −0.096); the same with lr 0.3
- * for twice the steps (PSR ≈ NSR ≈ W-REINFORCE); and with Adam lr 0.05 (PSR lowered pass@256 most: −0.145 vs NSR
- * −0.109). An Adam comparison chart at lr 0.05 and a learning-rate sweep chart were added after the first quick run.
- * Robustness runs after that quick run (SGD; 10 seeds, 128 held-out problems, exact pass@256 after 200 steps):
- * initSignal 2 → PSR 0.641, NSR 0.608, W 0.606, REINFORCE 0.589, GRPO 0.609 (start 0.676); maxLength 2 (start
- * pass@1 0.34, pass@256 0.975) → PSR 0.921, NSR 0.914, W 0.910, REINFORCE 0.874, GRPO 0.879.
- *
- * Changes from the previous engine: the arms were trained by a private sampler and a hand-written SGD step
- * (lr 1) on a Float64 copy of the policy; they now train through `RLVRTrainer` with the library objective and
- * Adam at lr 0.05 — the learning rate of the previous engine's Adam comparison, chosen before this run (the trainer
- * has no SGD option on this branch, so the SGD-vs-Adam chart is gone). The lr sweep chart now sweeps Adam learning
- * rates (the preset's and 2× in quick; the preset's point is the claims' runs). The task's pools and the initial
- * W are drawn by the lib FeatureChain (different random draws than before). Quick preset, previous → this engine (IQM of paired per-seed differences,
- * 95% CI, 10 seeds): one verdict changed — "NSR beats PSR at pass@256": −0.051 [−0.077, −0.028] (not reproduced)
- * → +0.046 [+0.025, +0.074] (reproduced), as the previous engine's exploratory Adam run suggested. Same verdicts,
- * other numbers: PSR − base at pass@256 −0.031 → −0.127; NSR − GRPO at pass@256 +0.015 → +0.043; the rest
- * within ±0.01 (NSR keeps pass@256: −0.084 → −0.084, not reproduced; W-REINFORCE across k: −0.087 → −0.094, not
- * reproduced).
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
-import type { FeatureChainSetup } from "../../lib/policies/linear_softmax.ts";
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import { sampledPassAtK } from "../../lib/estimators/pass_at_k.ts";
-import { LinearSoftmaxPolicy } from "../../lib/policies/linear_softmax.ts";
-import { FeatureChain } from "../../lib/tasks/feature_chain.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import { RLVRTrainer } from "../../lib/train/trainer.ts";
 import {
-  type BaseConfig,
+  assertFiniteNumber,
+  assertInteger,
+  ConfigError,
+  FeatureChain,
+  LinearSoftmaxPolicy,
   logConfig,
+  type Problem,
   type Reproduction,
+  RLVRTrainer,
   type Row,
   runsTier,
+  sampledPassAtK,
   type SeedContext,
-} from "../harness.ts";
+} from "../../mod.ts";
+import { NSR_PRESETS, NSR_SEED_SECONDS, type NsrConfig } from "./config.ts";
+
+export * from "./config.ts";
 import { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
 import { checkNsrClaims } from "./claims.ts";
 import { nsrCharts } from "./charts.ts";
-import {
-  checkNsrLmClaims,
-  NSR_LM_ARMS,
-  NSR_LM_FULL,
-  NSR_LM_QUICK,
-  NSR_LM_SMOKE,
-  type NsrLmConfig,
-  runNsrLmTier,
-  validateNsrLm,
-} from "./lm.ts";
+import { checkNsrLmClaims, NSR_LM_ARMS, runNsrLmTier, validateNsrLm } from "./lm.ts";
 import { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 export { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
-export { checkNsrClaims, minPassDiffs, pairedPassDiffs } from "./claims.ts";
+export { checkNsrClaims, pairedPassDiffs, passDiffsByK } from "./claims.ts";
 export { nsrCharts } from "./charts.ts";
 export {
   checkNsrLmClaims,
-  lmMinPassDiffs,
   lmPassDiffs,
+  lmPassDiffsByK,
   NSR_LM_ARMS,
   NSR_LM_FULL,
   NSR_LM_QUICK,
@@ -94,38 +69,6 @@ export {
   validateNsrLm,
 } from "./lm.ts";
 export { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
-
-/** NSR reproduction config. */
-export interface NsrConfig extends BaseConfig, FeatureChainSetup {
-  /** The LM tier (reproductions/nsr/lm.ts): TinyTransformer on 3-digit addition; its own schedule and claims. */
-  lm: NsrLmConfig;
-  /** Features the policy observes, o ≤ d (o < d: no policy solves everything); W starts at initSignal·M_{:,1:o}. */
-  observed: number;
-  /** Problems per batch B. */
-  batchSize: number;
-  /** Samples per problem G. */
-  groupSize: number;
-  /** RL steps per arm. */
-  steps: number;
-  /** Adam learning rate (the same in every arm). */
-  lr: number;
-  /** W-REINFORCE weight λ on positive samples. */
-  lambda: number;
-  /** Samples n per held-out problem for the unbiased pass@k estimator (≥ max k). */
-  evalSamples: number;
-  /** The k of the pass@k curves. */
-  ks: number[];
-  /** Record the training curves every this many steps. */
-  curveEvery: number;
-  /** Non-inferiority margin δ of the "keeps pass@k" claims (absolute pass@k). */
-  margin: number;
-  /**
-   * Sensitivity sweep (chart only, not the claims): PSR and NSR retrained at each learning rate with steps scaled so
-   * lr·steps stays at the preset's; exact held-out pass@1 / pass@256; the preset's own lr is always a point (the
-   * claims' runs). Empty = no sweep.
-   */
-  lrSweep: number[];
-}
 
 /** Exact pass@k = mean over problems of 1 − (1 − p)^k. */
 function exactPassAtK(ps: readonly number[], k: number): number {
@@ -236,24 +179,6 @@ async function runSeed(c: NsrConfig, ctx: SeedContext): Promise<Row[]> {
   return rows;
 }
 
-const POW2_TO_256 = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-
-const COMMON = {
-  baseSeed: 250601347,
-  dim: 8,
-  observed: 4,
-  options: 4,
-  minLength: 1,
-  maxLength: 6,
-  initSignal: 1,
-  initNoise: 0.5,
-  batchSize: 16,
-  groupSize: 8,
-  lr: 0.05,
-  lambda: 0.1,
-  margin: 0.01,
-};
-
 function checkConfig(c: NsrConfig): void {
   if (!c.lm || typeof c.lm !== "object") {
     throw new ConfigError("nsr.lm", "must be an LM-tier config object", c.lm);
@@ -293,44 +218,8 @@ export const nsr: Reproduction<NsrConfig> = {
   title: "NSR / PSR / W-REINFORCE: pass@k after positive- or negative-only reinforcement",
   paper: "2506.01347",
   usesTensors: true,
-  presets: {
-    smoke: {
-      ...COMMON,
-      seeds: 2,
-      trainProblems: 128,
-      heldoutProblems: 24,
-      steps: 20,
-      evalSamples: 256,
-      ks: [1, 4, 16, 64, 256],
-      curveEvery: 10,
-      lrSweep: [0.025, 0.1],
-      lm: NSR_LM_SMOKE,
-    },
-    quick: {
-      ...COMMON,
-      seeds: 10,
-      trainProblems: 1024,
-      heldoutProblems: 256,
-      steps: 200,
-      evalSamples: 256,
-      ks: POW2_TO_256,
-      curveEvery: 20,
-      lrSweep: [0.1],
-      lm: NSR_LM_QUICK,
-    },
-    full: {
-      ...COMMON,
-      seeds: 10,
-      trainProblems: 4096,
-      heldoutProblems: 1024,
-      steps: 300,
-      evalSamples: 256,
-      ks: POW2_TO_256,
-      curveEvery: 20,
-      lrSweep: [],
-      lm: NSR_LM_FULL,
-    },
-  },
+  presets: NSR_PRESETS,
+  seedSeconds: NSR_SEED_SECONDS,
   validate: checkConfig,
   unitsPerSeed: (config) =>
     (runsTier(config, "exact") ? NSR_ARMS.length + 1 + (config.lrSweep.length ? 1 : 0) : 0) +

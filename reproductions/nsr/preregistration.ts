@@ -1,7 +1,7 @@
 /**
  * Pre-registration of the LM tier of the NSR / PSR / W-REINFORCE reproduction (Zhu et al., arXiv 2506.01347),
  * committed before its first run at these presets. Changing any registered value un-registers the claims (see
- * reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ * lib/experiment/preregistration.ts); a change after a run goes into `amendments`.
  *
  * Plan notes. (1) With ±1 rewards and NO baseline, PSR and NSR have the same expected gradient on a tabular
  * policy (E[1(r = +1)∇log π] = ∇J = E[−1(r = −1)∇log π] per prompt); on the transformer the parameters are shared
@@ -13,7 +13,7 @@
  * so the start's per-problem success is low but nonzero and pass@k still rises up to k = 64 (module doc of
  * reproductions/nsr/lm.ts).
  */
-import type { Preregistration } from "../preregistration.ts";
+import { type Preregistration } from "../../mod.ts";
 
 const RULE =
   "per-seed paired difference of held-out TEST pass@k (unbiased estimator, n = 64 samples per problem, the same " +
@@ -100,6 +100,18 @@ export const NSR_LM_PREREGISTRATION: Preregistration = {
     },
   },
   amendments: [
+    {
+      date: "2026-12-07",
+      change:
+        "nsr.lm.3 and nsr.lm.5 (keeps pass@k across k): one non-inferiority test per k with Holm over k (reproduced iff every k survives, not reproduced iff some k's opposite test survives) instead of the per-seed minimum over k of the pass@k differences",
+      reason:
+        "a minimum over k of noisy sampled differences is biased downward: two identical policies fail a −0.01 margin on it in simulation",
+      before: {
+        "nsr.lm.3": "not reproduced",
+        "nsr.lm.5": "inconclusive",
+      },
+      after: {},
+    },
     {
       date: "2026-11-29",
       change:

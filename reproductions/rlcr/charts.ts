@@ -1,10 +1,16 @@
 /** RLCR charts: reliability diagrams, per-arm held-out metrics, stated confidence and accuracy over RL steps. */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { learningCurve, reliabilityChart } from "../../lib/viz/charts.ts";
-import { whiskerChart } from "../charts.ts";
-import { type ChartEntry, iqmWithCI, type Row, selectRows } from "../harness.ts";
+import {
+  type ChartEntry,
+  iqmWithCI,
+  learningCurve,
+  reliabilityChart,
+  type Row,
+  type RunLog,
+  selectRows,
+  whiskerChart,
+} from "../../mod.ts";
 import { rlcrMetric } from "./claims.ts";
-import { RLCR_ARMS } from "./mod.ts";
+import { RLCR_ARMS } from "./config.ts";
 import { RLCR_LM_STARTS, rlcrLmMetric } from "./lm.ts";
 
 /** Per-sample records (confidence, correct, arm[, digits]) expanded from the logged reliability cells. */

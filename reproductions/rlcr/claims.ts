@@ -1,8 +1,14 @@
 /** RLCR claims (arXiv 2507.16806): per-seed paired differences between arms, every rule fixed before the first run. */
-import type { CalibrationSummary } from "../../lib/estimators/calibration.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { bySeed, type ClaimRow, directionalClaim, logConfig, pairedBySeed } from "../harness.ts";
-import type { RlcrArm, RlcrConfig } from "./mod.ts";
+import {
+  bySeed,
+  type CalibrationSummary,
+  type ClaimRow,
+  directionalClaim,
+  logConfig,
+  pairedBySeed,
+  type RunLog,
+} from "../../mod.ts";
+import type { RlcrArm, RlcrConfig } from "./config.ts";
 import { checkRlcrLmClaims } from "./lm.ts";
 import { RLCR_LM_PREREGISTRATION } from "./preregistration.ts";
 
@@ -14,9 +20,43 @@ export function rlcrMetric(log: RunLog, arm: RlcrArm, field: RlcrMetric): Map<nu
   return bySeed(log, { kind: "eval", arm }, field);
 }
 
-/** Paired per-seed differences a − b of a metric (seeds where both are finite, ascending seed). */
+/**
+ * The value an arm's seed scores on a metric it could not compute (no parsable response): a failure — ECE and
+ * Brier 1 (their maximum), accuracy, parse rate and AUROC 0; mean confidence has no failure value (NaN: the
+ * claim is then inconclusive with the count stated).
+ */
+export const RLCR_FAILURE: Readonly<Record<RlcrMetric, number>> = {
+  ece: 1,
+  brier: 1,
+  accuracy: 0,
+  parseRate: 0,
+  auroc: 0,
+  meanConfidence: NaN,
+};
+
+/** Each registered seed's value of `values`, a missing or non-finite one replaced by `RLCR_FAILURE[field]`. */
+export function withFailures(
+  values: ReadonlyMap<number, number>,
+  seeds: number,
+  field: RlcrMetric,
+): Map<number, number> {
+  return new Map(Array.from({ length: seeds }, (_, s) => {
+    const v = values.get(s);
+    return [s, v !== undefined && Number.isFinite(v) ? v : RLCR_FAILURE[field]];
+  }));
+}
+
+/**
+ * Paired per-seed differences a − b of a metric, one per registered seed (ascending): an arm without a value on a
+ * seed scores the metric's failure value (`RLCR_FAILURE`), so no seed is dropped.
+ */
 export function rlcrPairedDifferences(log: RunLog, a: RlcrArm, b: RlcrArm, field: RlcrMetric): number[] {
-  return pairedBySeed(rlcrMetric(log, a, field), rlcrMetric(log, b, field));
+  const seeds = logConfig<RlcrConfig>(log).seeds;
+  if (rlcrMetric(log, a, field).size === 0 && rlcrMetric(log, b, field).size === 0) return [];
+  return pairedBySeed(
+    withFailures(rlcrMetric(log, a, field), seeds, field),
+    withFailures(rlcrMetric(log, b, field), seeds, field),
+  );
 }
 
 /**
@@ -40,14 +80,14 @@ export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
   const stat = (what: string) => `per-seed paired difference of held-out ${what}`;
   const d = (a: RlcrArm, b: RlcrArm, f: RlcrMetric) => [rlcrPairedDifferences(log, a, b, f)];
   const m = c.accuracyMargin;
-  const ece = stat("ECE (10 bins, parsable samples)");
+  const ece = stat("ECE (10 bins, parsable samples; an arm with no parsable sample on a seed scores ECE 1)");
   const nonInferior = (arm: RlcrArm, label: string, seed: number): ClaimRow =>
     directionalClaim(
       `${label} loses no accuracy vs binary RL (non-inferiority: ${arm} − binary > −${m})`,
       "equal accuracy (HotpotQA 62.1 vs 63.0)",
       d(arm, "binary", "accuracy"),
       "greater",
-      { threshold: -m, statistic: stat("accuracy (all samples)"), seed },
+      { threshold: -m, statistic: stat("accuracy (all samples)"), seed, unit: "accuracy difference" },
     );
   return [
     directionalClaim(
@@ -55,14 +95,14 @@ export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
       "HotpotQA ECE 0.37 → 0.03; math 0.26 → 0.10",
       d("rlcr", "binary", "ece"),
       "less",
-      { statistic: ece, seed: 31 },
+      { statistic: ece, seed: 31, unit: "ECE difference" },
     ),
     directionalClaim(
       "RLCR lowers ECE relative to the SFT start (RLCR − start < 0)",
       "calibration improves sharply",
       d("rlcr", "start", "ece"),
       "less",
-      { statistic: ece, seed: 32 },
+      { statistic: ece, seed: 32, unit: "ECE difference" },
     ),
     nonInferior("rlcr", "RLCR", 33),
     directionalClaim(
@@ -70,28 +110,28 @@ export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
       "RLVR degrades calibration",
       d("binary", "start", "ece"),
       "greater",
-      { statistic: ece, seed: 34 },
+      { statistic: ece, seed: 34, unit: "ECE difference" },
     ),
     directionalClaim(
       "RLCR's Brier score is lower than binary RL's (RLCR − binary < 0)",
       "Brier improves (reported metric)",
       d("rlcr", "binary", "brier"),
       "less",
-      { statistic: stat("Brier score (parsable samples)"), seed: 35 },
+      { statistic: stat("Brier score (parsable samples)"), seed: 35, unit: "Brier difference" },
     ),
     directionalClaim(
       "RLCR's confidence separates right from wrong answers better than binary RL's (AUROC RLCR − binary > 0)",
       "AUROC improves (reported metric)",
       d("rlcr", "binary", "auroc"),
       "greater",
-      { statistic: stat("AUROC (parsable samples)"), seed: 36 },
+      { statistic: stat("AUROC (parsable samples)"), seed: 36, unit: "AUROC difference" },
     ),
     directionalClaim(
       "RLCR with the paper's unparsable → 0 rule has lower ECE than binary RL (rlcr-paper − binary < 0)",
       "HotpotQA ECE 0.37 → 0.03; math 0.26 → 0.10",
       d("rlcr-paper", "binary", "ece"),
       "less",
-      { statistic: ece, seed: 37 },
+      { statistic: ece, seed: 37, unit: "ECE difference" },
     ),
     nonInferior("rlcr-paper", "RLCR with the paper's unparsable → 0 rule", 38),
   ];

@@ -34,28 +34,37 @@
  * starts are instruction-tuned models with whatever calibration they have) with a 10% uniform label floor that
  * costs the calibrated start some ECE; a few dozen RL steps.
  */
-import { type CalibrationSummary, calibrationSummary } from "../../lib/estimators/calibration.ts";
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import { rlcrTaskReward } from "../../lib/rewards/rlcr.ts";
-import { carryCount } from "../../lib/tasks/addition.ts";
-import type { AdditionOptions } from "../../lib/tasks/addition.ts";
-import { ConfidenceAdditionTask, withReferenceLevels } from "../../lib/tasks/confidence.ts";
-import { makeDataset } from "../../lib/tasks/dataset.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import { type Arm, bestLearningRates, trainArms } from "../../lib/train/arms.ts";
-import type { RewardFn, SequencePolicy } from "../../lib/train/rollouts.ts";
-import { sft } from "../../lib/train/sft.ts";
-import type { Rng } from "../../lib/core/rng.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import type { RegisteredClaim } from "../preregistration.ts";
 import {
+  type AdditionOptions,
+  type Arm,
+  assertFiniteNumber,
+  assertInteger,
+  type BaseConfig,
+  bestLearningRates,
   bySeed,
+  type CalibrationSummary,
+  calibrationSummary,
+  carryCount,
   type ClaimRow,
+  ConfidenceAdditionTask,
+  ConfigError,
   directionalClaim,
+  logConfig,
+  makeDataset,
   pairedBySeed,
+  type Problem,
+  type RegisteredClaim,
+  type RewardFn,
+  rlcrTaskReward,
+  type Rng,
   type Row,
+  type RunLog,
   type SeedContext,
-} from "../harness.ts";
+  type SequencePolicy,
+  sft,
+  trainArms,
+  withReferenceLevels,
+} from "../../mod.ts";
 
 /**
  * LM-tier settings. The task (digits, levels) and the base warm start are the reproduction's (`RlcrConfig`):
@@ -366,18 +375,39 @@ export function rlcrLmMetric(
   return bySeed(log, { kind: "lm-best", start, arm }, field);
 }
 
+/**
+ * The value an arm's seed scores on a metric it could not compute (no parsable response): ECE and Brier 1 (their
+ * maximum), accuracy, parse rate and AUROC 0 — a failure, never a dropped seed.
+ */
+export const RLCR_LM_FAILURE: Readonly<Record<RlcrLmMetric, number>> = {
+  ece: 1,
+  brier: 1,
+  accuracy: 0,
+  parseRate: 0,
+  auroc: 0,
+  meanConfidence: NaN,
+};
+
 /** The pre-registered LM-tier claims (ids and texts from the plan) evaluated on a run log. */
 export function checkRlcrLmClaims(
   log: RunLog,
   plan: { claims: readonly RegisteredClaim[] },
   margin: number,
 ): ClaimRow[] {
+  const seeds = logConfig<BaseConfig>(log).seeds;
+  const fill = (m: Map<number, number>, f: RlcrLmMetric) =>
+    m.size === 0 ? m : new Map(Array.from({ length: seeds }, (_, i) => {
+      const v = m.get(i);
+      return [i, v !== undefined && Number.isFinite(v) ? v : RLCR_LM_FAILURE[f]];
+    }));
   const d = (s: RlcrLmStart, a: RlcrLmArm, b: RlcrLmArm, f: RlcrLmMetric) => [
-    pairedBySeed(rlcrLmMetric(log, s, a, f), rlcrLmMetric(log, s, b, f)),
+    pairedBySeed(fill(rlcrLmMetric(log, s, a, f), f), fill(rlcrLmMetric(log, s, b, f), f)),
   ];
   const stat = (what: string) =>
     `per-seed paired difference of held-out ${what}, each RL arm at its validation-selected rate`;
-  const ece = stat("ECE (10 bins, parsable sampled responses)");
+  const ece = stat(
+    "ECE (10 bins, parsable sampled responses; an arm with no parsable response on a seed scores ECE 1)",
+  );
   const acc = stat("accuracy (all sampled responses)");
   const specs: Record<
     string,
@@ -401,7 +431,9 @@ export function checkRlcrLmClaims(
       scores: d("calibrated", "binary", "start", "ece"),
       direction: "greater",
       threshold: 0,
-      statistic: stat("ECE (10 bins, parsable sampled responses), binary arm − its start"),
+      statistic: stat(
+        "ECE (10 bins, parsable sampled responses; no parsable response scores ECE 1), binary arm − its start",
+      ),
       paper: "RLVR degrades calibration",
     },
     "rlcr.lm.12": {
@@ -422,7 +454,9 @@ export function checkRlcrLmClaims(
       scores: d("overconfident", "rlcr", "start", "ece"),
       direction: "less",
       threshold: 0,
-      statistic: stat("ECE (10 bins, parsable sampled responses), RLCR arm − its start"),
+      statistic: stat(
+        "ECE (10 bins, parsable sampled responses; no parsable response scores ECE 1), RLCR arm − its start",
+      ),
       paper: "calibration improves sharply",
     },
   };
@@ -432,6 +466,7 @@ export function checkRlcrLmClaims(
     const row = directionalClaim(reg.claim, s.paper, s.scores, s.direction, {
       threshold: s.threshold,
       statistic: s.statistic,
+      unit: s.statistic.includes("ECE") ? "ECE difference" : "accuracy difference",
       seed: 90 + i,
     });
     return { ...row, id: reg.id, tier: "lm" };

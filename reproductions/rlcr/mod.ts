@@ -23,92 +23,36 @@
  * token no signal, only sampling noise. Any change in binary-RL calibration comes from accuracy moving under a
  * fixed confidence distribution, or from drift.
  *
- * Disclosure (development runs of 1–3 seeds at the quick scale, before the 10-seed run): (1) the first preset
- * (SFT 150 steps, lr 3e-3) started at ≈ 5% accuracy, so SFT became 250 steps at lr 1e-2 (30–40% start); (2)
- * with levels {0.1, 0.3, …, 0.9} a wrong answer's best parsable reward is −0.01 < 0 = the paper's unparsable
- * reward, and RLCR runs dropped the answer format ("|" and the confidence token) — parse rate → 0, accuracy → 0.
- * The levels became {0, 0.25, …, 1} (so q = 0 is available, as in the paper's q ∈ [0, 1]); format dropping
- * still occurred in one of three seeds, so the main "rlcr" arm scores an unparsable response −1 (the worst
- * parsable outcome, a format penalty the paper does not use), and the paper's rule is kept as the
- * "rlcr-paper" arm with its own claim rows. One dev run used RL lr 5e-4; the preset keeps the original 1e-3.
- * Rerun e.g. with `config: {levels: [0.1, 0.3, 0.5, 0.7, 0.9]}` to see the original setting.
- *
- * Changes for the chosen-start LM tier (quick preset): the warm start now also excludes the LM tier's held-out
- * problems, SFT became 400 steps (the LM tier's pilots: 250 steps left ≈ 20% sampled accuracy, where RLCR
- * collapses to q = 0) and rlSteps 80 → 50 (CPU budget of both parts); the fixed-start claims rlcr.lm.1–8 were
- * rerun at these settings (the report lists old and new numbers).
- *
- * Changes from the previous engine: the warm start is the shared `warmStartTransformer` (weights from the seed's
- * stream split(1).split(0), SFT problems from split(1).split(1); before: split(1) and split(2)), so every seed's
- * start differs from the previous version's; the rewards, trainer and evaluation are unchanged. The training
- * curves' mean confidence now skips steps without a parsable confidence (before: counted as 0). Quick preset,
- * 10 seeds, old → new: the six rlcr / binary rows keep their verdicts (e.g. ECE rlcr − binary −0.32
- * [−0.42, −0.23] → −0.38 [−0.53, −0.28]); two rlcr-paper rows change — ECE vs binary inconclusive −0.22
- * [−0.35, 0.08] (6 seeds with a parsable sample) → reproduced −0.25 [−0.28, −0.23] (3 seeds), accuracy
- * non-inferiority inconclusive −0.094 [−0.218, −0.043] → not reproduced −0.130 [−0.243, −0.062] (format lost in
- * 7 of 10 seeds instead of 5).
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
-import { calibrationSummary } from "../../lib/estimators/calibration.ts";
-import { GroupStatistics } from "../../lib/curricula/observe.ts";
-import type { RolloutGroup } from "../../lib/curricula/types.ts";
-import { rlcrTaskReward } from "../../lib/rewards/rlcr.ts";
-import { ConfidenceAdditionTask } from "../../lib/tasks/confidence.ts";
-import { makeDataset } from "../../lib/tasks/dataset.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import type { RewardFn, SequencePolicy } from "../../lib/train/rollouts.ts";
-import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import { UniformSampling } from "../../lib/train/uniform.ts";
 import {
-  type TransformerSetup,
+  assertFiniteNumber,
+  assertInteger,
+  calibrationSummary,
+  ConfidenceAdditionTask,
+  ConfigError,
+  GroupStatistics,
+  makeDataset,
+  type Problem,
+  type Reproduction,
+  type RewardFn,
+  rlcrTaskReward,
+  RLVRTrainer,
+  type RolloutGroup,
+  type Row,
+  type SeedContext,
+  type SequencePolicy,
+  UniformSampling,
   validateTransformerSetup,
   warmStartTransformer,
-} from "../../lib/train/warm_start.ts";
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import type { BaseConfig, Reproduction, Row, SeedContext } from "../harness.ts";
+} from "../../mod.ts";
+import { RLCR_PRESETS, RLCR_REWARDS, RLCR_SEED_SECONDS, type RlcrArm, type RlcrConfig } from "./config.ts";
+
+export * from "./config.ts";
 import { checkRlcrClaims } from "./claims.ts";
-import { RLCR_LM_STARTS, type RlcrLmConfig, rlcrLmDatasets, runRlcrLmTier, validateRlcrLm } from "./lm.ts";
-import { RLCR_BASE_QUICK, RLCR_LM_PREREGISTRATION, RLCR_LM_QUICK, RLCR_LM_SMOKE } from "./preregistration.ts";
+import { RLCR_LM_STARTS, rlcrLmDatasets, runRlcrLmTier, validateRlcrLm } from "./lm.ts";
+import { RLCR_LM_PREREGISTRATION } from "./preregistration.ts";
 import { rlcrCharts } from "./charts.ts";
-
-/** RLCR reproduction config (model and SFT warm start: `TransformerSetup`). */
-export interface RlcrConfig extends BaseConfig, TransformerSetup {
-  /** Largest operand digit count (problems mix 1 … maxDigits digits). */
-  maxDigits: number;
-  /** Confidence levels (one token each). */
-  levels: number[];
-  /** Weights of the levels in the SFT reference solutions (the start's stated confidence). */
-  referenceWeights: number[];
-  /** RL steps per arm. */
-  rlSteps: number;
-  /** Problems per RL step. */
-  batchSize: number;
-  /** Rollouts per problem (GRPO group). */
-  groupSize: number;
-  /** RL learning rate. */
-  lr: number;
-  /** Held-out problems per seed. */
-  evalProblems: number;
-  /** Sampled responses per held-out problem (temperature 1). */
-  evalSamples: number;
-  /** Log a training-curve point every this many RL steps. */
-  curveEvery: number;
-  /** Non-inferiority margin δ for "no loss of accuracy" (absolute accuracy). */
-  accuracyMargin: number;
-  /** RLCR reward of a response without a parsable confidence in the "rlcr" arm ("rlcr-paper" uses 0). */
-  unparsableReward: number;
-  /** The chosen-start LM tier (lm.ts), run from the same warm start. */
-  lm: RlcrLmConfig;
-}
-
-/** Evaluated policies: the SFT start and the three RL arms. */
-export const RLCR_ARMS = ["start", "binary", "rlcr", "rlcr-paper"] as const;
-/** One evaluated policy. */
-export type RlcrArm = typeof RLCR_ARMS[number];
-/**
- * The RL arms (rewards): binary 1[correct]; rlcr = RLCR with an unparsable confidence scored
- * `unparsableReward` (−1: the worst parsable outcome); rlcr-paper = RLCR with the paper's unparsable → 0.
- */
-export const RLCR_REWARDS = ["binary", "rlcr", "rlcr-paper"] as const;
 
 /** The task of a config. */
 export function rlcrTask(
@@ -291,75 +235,14 @@ function validate(c: RlcrConfig): void {
   validateRlcrLm(c.lm, "rlcr.lm");
 }
 
-const COMMON = {
-  baseSeed: 2507,
-  maxDigits: RLCR_BASE_QUICK.maxDigits,
-  levels: RLCR_BASE_QUICK.levels,
-  referenceWeights: RLCR_BASE_QUICK.referenceWeights,
-  nHeads: RLCR_BASE_QUICK.nHeads,
-  sftBatchSize: RLCR_BASE_QUICK.sftBatchSize,
-  sftLr: RLCR_BASE_QUICK.sftLr,
-  groupSize: 8,
-  lr: 1e-3,
-  evalSamples: 4,
-  accuracyMargin: 0.05,
-  unparsableReward: -1,
-};
-
 /** The RLCR reproduction (arXiv 2507.16806): binary vs Brier-augmented reward on confidence addition. */
 export const rlcr: Reproduction<RlcrConfig> = {
   name: "rlcr",
   title: "RLCR: calibration rewards",
   paper: "2507.16806",
   usesTensors: true,
-  presets: {
-    smoke: {
-      ...COMMON,
-      seeds: 2,
-      dModel: 16,
-      nLayers: 1,
-      sftSteps: 20,
-      rlSteps: 4,
-      batchSize: 4,
-      evalProblems: 16,
-      curveEvery: 2,
-      lm: RLCR_LM_SMOKE,
-    },
-    quick: {
-      ...COMMON,
-      ...RLCR_BASE_QUICK,
-      seeds: 10,
-      rlSteps: 50,
-      batchSize: 8,
-      curveEvery: 10,
-      lm: RLCR_LM_QUICK,
-    },
-    full: {
-      ...COMMON,
-      seeds: 20,
-      dModel: 64,
-      nLayers: 2,
-      nHeads: 4,
-      sftSteps: 600,
-      sftLr: 3e-3,
-      rlSteps: 300,
-      batchSize: 16,
-      evalProblems: 256,
-      evalSamples: 8,
-      curveEvery: 20,
-      lm: {
-        ...RLCR_LM_QUICK,
-        labelSteps: 100,
-        calibrationProblems: 512,
-        validationProblems: 128,
-        testProblems: 256,
-        evalSamples: 8,
-        steps: 200,
-        batchSize: 16,
-        learningRates: [5e-4, 1e-3, 2e-3],
-      },
-    },
-  },
+  presets: RLCR_PRESETS,
+  seedSeconds: RLCR_SEED_SECONDS,
   validate,
   unitsPerSeed: () => 1 + RLCR_REWARDS.length + RLCR_LM_STARTS.length,
   runSeed,

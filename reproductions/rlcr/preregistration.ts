@@ -1,9 +1,9 @@
 /**
  * Pre-registration of the RLCR LM tier with chosen starts (reproductions/rlcr/lm.ts; Damani et al., arXiv
  * 2507.16806), committed before its first run at the quick preset. Changing any registered value un-registers the
- * claims (see reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ * claims (see lib/experiment/preregistration.ts); a change after a run goes into `amendments`.
  */
-import type { Preregistration } from "../preregistration.ts";
+import { type Preregistration } from "../../mod.ts";
 import type { RlcrLmConfig } from "./lm.ts";
 
 /** The base warm start and task of the quick preset (shared with the reproduction's other arms). */
@@ -79,6 +79,7 @@ export const RLCR_LM_PREREGISTRATION: Preregistration = {
   claims: [
     {
       id: "rlcr.lm.9",
+      kind: "manipulation check",
       claim:
         "From the over-confident start, RLCR ends with lower held-out ECE than binary RL (RLCR − binary < 0)",
       rule: RULE("per-seed paired difference of held-out ECE (10 bins, parsable sampled responses)", "< 0"),
@@ -152,6 +153,32 @@ export const RLCR_LM_PREREGISTRATION: Preregistration = {
     },
   },
   amendments: [
+    {
+      date: "2026-12-07",
+      change:
+        "ECE and accuracy pairings count an arm without a parsable response on a seed as a failure (ECE 1, accuracy 0) on every registered seed; rule texts say so",
+      reason:
+        "survivorship: the per-seed pairing dropped seeds with a NaN value, so a claim could be decided on fewer seeds than registered (n = 8 of 10 for the rlcr-paper ECE claim) and an arm that loses the format was graded on an easier subset",
+      before: {
+        "rlcr.lm.10": "reproduced",
+        "rlcr.lm.11": "inconclusive",
+        "rlcr.lm.12": "inconclusive",
+        "rlcr.lm.13": "reproduced",
+        "rlcr.lm.14": "reproduced",
+      },
+      after: {},
+    },
+    {
+      date: "2026-12-07",
+      change:
+        "rlcr.lm.9 reclassified from a reproduction to a manipulation check (reported apart, outside the Holm family and the verdict counts)",
+      reason:
+        "from the over-confident start the binary arm cannot contest the ECE gain: its expected gradient on the confidence token is zero, so RLCR − binary ECE < 0 holds by construction of the start",
+      before: {
+        "rlcr.lm.9": "reproduced",
+      },
+      after: {},
+    },
     {
       date: "2026-11-29",
       change: "rule text only: the registered rule says 'IQM over seeds', but the harness aggregates " +

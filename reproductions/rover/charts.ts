@@ -1,8 +1,16 @@
 /** Charts of the ROVER reproduction (arXiv 2509.24981): training curves, pass@k, the ρ trade-off, the theorem check. */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { bandChart, scatterChart, summariseOverSeeds, whiskerChart } from "../charts.ts";
-import { type ChartEntry, logConfig, type Row, selectRows } from "../harness.ts";
-import type { RoverConfig } from "./mod.ts";
+import {
+  bandChart,
+  type ChartEntry,
+  logConfig,
+  type Row,
+  type RunLog,
+  scatterChart,
+  selectRows,
+  summariseOverSeeds,
+  whiskerChart,
+} from "../../mod.ts";
+import type { RoverConfig } from "./config.ts";
 import { roverLmKs } from "./lm.ts";
 
 /** Per-(seed, depth, method) means over trees of a final-row metric. */

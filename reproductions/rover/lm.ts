@@ -29,29 +29,32 @@
  * paper: a tiny model (thousands of parameters) instead of a billion-parameter LM, and tens of RL steps. The
  * registered plan's amendments (./preregistration.ts) record the change of objective.
  */
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import { passAtK } from "../../lib/estimators/pass_at_k.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { roverLoss } from "../../lib/objectives/rover.ts";
-import { makeDataset } from "../../lib/tasks/dataset.ts";
-import { type PermutationOptions, PermutationTask } from "../../lib/tasks/permutation.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import { type Arm, bestLearningRates, trainArms } from "../../lib/train/arms.ts";
-import type { SequencePolicy } from "../../lib/train/rollouts.ts";
 import {
+  type Arm,
+  assertFiniteNumber,
+  assertInteger,
+  bestLearningRates,
+  bySeed,
+  type ClaimRow,
+  ConfigError,
+  directionalClaim,
+  makeDataset,
+  pairedBySeed,
+  passAtK,
+  type PermutationOptions,
+  PermutationTask,
+  type Problem,
+  type RegisteredClaim,
+  roverLoss,
+  type Row,
+  type RunLog,
+  type SeedContext,
+  type SequencePolicy,
+  trainArms,
   type TransformerSetup,
   validateTransformerSetup,
   warmStartTransformer,
-} from "../../lib/train/warm_start.ts";
-import {
-  bySeed,
-  type ClaimRow,
-  directionalClaim,
-  pairedBySeed,
-  type Row,
-  type SeedContext,
-} from "../harness.ts";
-import type { RegisteredClaim } from "../preregistration.ts";
+} from "../../mod.ts";
 
 /** LM-tier settings of the ROVER reproduction (model + SFT from `TransformerSetup`, then bed and RL). */
 export interface RoverLmConfig extends TransformerSetup {

@@ -15,96 +15,37 @@
  * (exact from the policies' leaf distributions: pass@k = 1 − (1 − p)^k). Theorem 3.1 (greedy on Q^u is optimal with
  * rewards in {0, R}) is exact algebra: tests check it by exact enumeration; runs still log and chart it on random
  * trees, with a graded-reward control.
+ *
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
-import { ConfigError } from "../../lib/core/validate.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { RevisitSchedule } from "../../lib/curricula/revisit.ts";
-import { roverLoss } from "../../lib/objectives/rover.ts";
-import { TabularSoftmaxPolicy } from "../../lib/policies/tabular.ts";
 import {
+  type ChartEntry,
+  ConfigError,
   evaluateTreePolicy,
   greedyWorstCaseValue,
+  type ObjectiveFn,
   optimalValues,
+  type Reproduction,
+  RevisitSchedule,
+  RLVRTrainer,
+  roverLoss,
+  type Row,
+  type RunLog,
   sampleTreeMDP,
+  type SeedContext,
   softmaxPolicy,
+  TabularSoftmaxPolicy,
   type TreeMDPOptions,
   TreeMDPTask,
   uniformPolicyValues,
-} from "../../lib/tasks/tree_mdp.ts";
-import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import type { ObjectiveFn } from "../../lib/train/trainer.ts";
-import {
-  type BaseConfig,
-  type ChartEntry,
-  type Reproduction,
-  type Row,
-  type SeedContext,
-} from "../harness.ts";
+} from "../../mod.ts";
+import { ROVER_METHODS, ROVER_PRESETS, ROVER_SEED_SECONDS, type RoverConfig } from "./config.ts";
+
+export * from "./config.ts";
 import { roverCharts } from "./charts.ts";
-import { checkRoverClaims, pairedDifferences } from "./claims.ts";
-import { type RoverLmConfig, runRoverLmTier, validateRoverLm } from "./lm.ts";
-import {
-  ROVER_LM_FULL,
-  ROVER_LM_PREREGISTRATION,
-  ROVER_LM_QUICK,
-  ROVER_LM_SMOKE,
-} from "./preregistration.ts";
-
-/** ROVER reproduction config (one preset per `PresetName`). */
-export interface RoverConfig extends BaseConfig {
-  /** Tree depths (the strata of the stratified bootstrap). */
-  depths: number[];
-  /** Smallest number of actions per node. */
-  minBranch: number;
-  /** Largest number of actions per node. */
-  maxBranch: number;
-  /** Probability that a leaf is a solution (≥ 1 solution forced). */
-  solutionRate: number;
-  /** Random trees per depth per seed for the theorem check (claim 1 and its control). */
-  theoremTrees: number;
-  /** Trees per depth per seed on which GRPO and ROVER are trained (claims 2–4). */
-  trainTrees: number;
-  /** Training iterations per tree. */
-  steps: number;
-  /** Rollouts per iteration (G). */
-  groupSize: number;
-  /** Adam learning rate of the GRPO arm. */
-  grpoLr: number;
-  /** Adam learning rate of the ROVER arm. */
-  roverLr: number;
-  /** ρ of the trained ROVER arm's `roverLoss` (the official `rover_t`, default 1). */
-  rho: number;
-  /** Optimizer steps per rollout batch, both trained arms (`TrainerConfig.miniBatches`). */
-  miniBatches: number;
-  /** Temperature ρ of the exact softmax(Q^u/ρ) policy `rover-exact` (rewards in {0, 1}). */
-  temperature: number;
-  /** Samples N for pass@N and distinct solutions (the paper's pass@256). */
-  samples: number;
-  /** Evaluate the training curves every this many iterations. */
-  curveEvery: number;
-  /** Temperatures of the exact softmax(Q^u/ρ) sweep chart. */
-  rhoSweep: number[];
-  /** LM tier: ROVER vs GRPO on a warm-started TinyTransformer over digit permutations (./lm.ts). */
-  lm: RoverLmConfig;
-}
-
-const COMMON = {
-  baseSeed: 2509,
-  minBranch: 2,
-  maxBranch: 4,
-  solutionRate: 0.05,
-  groupSize: 8,
-  grpoLr: 0.1,
-  roverLr: 0.1,
-  rho: 1,
-  miniBatches: 4,
-  temperature: 0.1,
-  samples: 256,
-  rhoSweep: [0.01, 0.03, 0.1, 0.3, 1],
-};
-
-/** Methods evaluated after training (uniform = the initial policy of both learners). */
-export const ROVER_METHODS = ["uniform", "grpo", "rover", "rover-exact"] as const;
+import { checkRoverClaims, pairedDifferences, ROVER_PRECONDITIONS } from "./claims.ts";
+import { runRoverLmTier, validateRoverLm } from "./lm.ts";
+import { ROVER_LM_PREREGISTRATION } from "./preregistration.ts";
 
 function checkConfig(c: RoverConfig): void {
   if (
@@ -300,44 +241,15 @@ export const rover: Reproduction<RoverConfig> = {
   name: "rover",
   title: "ROVER: random policy valuation on tree MDPs",
   paper: "2509.24981",
-  presets: {
-    smoke: {
-      ...COMMON,
-      seeds: 2,
-      depths: [3, 4],
-      theoremTrees: 20,
-      trainTrees: 2,
-      steps: 40,
-      curveEvery: 10,
-      lm: ROVER_LM_SMOKE,
-    },
-    quick: {
-      ...COMMON,
-      seeds: 10,
-      depths: [3, 5, 7],
-      theoremTrees: 200,
-      trainTrees: 10,
-      steps: 200,
-      curveEvery: 10,
-      lm: ROVER_LM_QUICK,
-    },
-    full: {
-      ...COMMON,
-      seeds: 20,
-      depths: [3, 5, 7, 8],
-      theoremTrees: 1000,
-      trainTrees: 30,
-      steps: 500,
-      curveEvery: 25,
-      lm: ROVER_LM_FULL,
-    },
-  },
+  presets: ROVER_PRESETS,
+  seedSeconds: ROVER_SEED_SECONDS,
   validate: checkConfig,
   usesTensors: true,
   unitsPerSeed: (config) => config.depths.length * 2 + 2,
   runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkRoverClaims,
   preregistrations: [ROVER_LM_PREREGISTRATION],
+  preconditions: ROVER_PRECONDITIONS,
   charts(log: RunLog): ChartEntry[] {
     return roverCharts(log);
   },

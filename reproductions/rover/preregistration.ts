@@ -1,9 +1,9 @@
 /**
  * Pre-registration of the LM tier of the ROVER reproduction (arXiv 2509.24981), committed before its first run at
- * these presets. Changing any registered value un-registers the claims (reproductions/preregistration.ts); a
+ * these presets. Changing any registered value un-registers the claims (lib/experiment/preregistration.ts); a
  * change after a run goes into `amendments`.
  */
-import type { Preregistration } from "../preregistration.ts";
+import { type Preregistration } from "../../mod.ts";
 import type { RoverLmConfig } from "./lm.ts";
 
 /** LM-tier settings of the quick preset (2 CPU cores): digit permutations of 3–4 digits, 64 samples per prompt. */

@@ -1,10 +1,18 @@
 /** SATURN charts: held-out pass@1 vs rollouts, ladder level vs rollouts, all-zero-group fraction, final pass@1. */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { type ChartEntry, iqmWithCI, logConfig, type Row, selectRows } from "../harness.ts";
-import { bandChart, whiskerChart, type WhiskerRow } from "../charts.ts";
-import { lmTierCharts } from "../lm_tier.ts";
+import {
+  bandChart,
+  type ChartEntry,
+  iqmWithCI,
+  lmTierCharts,
+  logConfig,
+  type Row,
+  type RunLog,
+  selectRows,
+  whiskerChart,
+  type WhiskerRow,
+} from "../../mod.ts";
 import { finals } from "./claims.ts";
-import { levelName, SATURN_ARMS, type SaturnArm, type SaturnConfig } from "./mod.ts";
+import { levelName, SATURN_ARMS, type SaturnArm, type SaturnConfig } from "./config.ts";
 
 /** SATURN charts: held-out pass@1 vs rollouts, ladder level vs rollouts, all-zero-group fraction, final pass@1. */
 export function saturnCharts(log: RunLog): ChartEntry[] {

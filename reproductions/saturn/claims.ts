@@ -1,8 +1,14 @@
 /** SATURN claims (arXiv 2505.16368): ladder vs direct at the target, the direct arm's signal, ladder progress. */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { stratifiedBootstrapCI } from "../../lib/stats/bootstrap.ts";
-import { type ClaimRow, directionalClaim, directionalVerdict, logConfig, selectRows } from "../harness.ts";
-import { levelName, type SaturnArm, type SaturnConfig } from "./mod.ts";
+import {
+  aggregateInterval,
+  type ClaimRow,
+  directionalClaim,
+  directionalVerdict,
+  logConfig,
+  type RunLog,
+  selectRows,
+} from "../../mod.ts";
+import { levelName, type SaturnArm, type SaturnConfig } from "./config.ts";
 import { checkSaturnLmClaims } from "./lm.ts";
 import { SATURN_LM_PREREGISTRATION } from "./preregistration.ts";
 
@@ -30,9 +36,7 @@ export function checkSaturnClaims(log: RunLog): ClaimRow[] {
   const reached = finals(log, "ladder", "finalLevel").map((
     lv,
   ): number => (lv === c.levels.length - 1 ? 1 : 0));
-  const reach = stratifiedBootstrapCI([reached], (m) => m[0].reduce((a, b) => a + b, 0) / m[0].length, {
-    seed: 33,
-  });
+  const reach = aggregateInterval([reached], { aggregate: "mean", seed: 33 });
   const window = c.signalWindow === 1 ? "its whole run" : `the first ${Math.round(c.signalWindow * 100)}%`;
   return [
     directionalClaim(

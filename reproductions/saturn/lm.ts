@@ -30,22 +30,32 @@
  * a ladder over l only, and tens of RL steps. "The ladder reaches the target" holds by construction of the
  * ladder and is not a claim; the claims are about held-out target accuracy.
  */
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import { SatLadder, type SatLevel } from "../../lib/curricula/ladder.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { type SatConfig, SatTask } from "../../lib/tasks/sat.ts";
-import { idSet, makeDataset, sampleExcluding } from "../../lib/tasks/dataset.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import { type Arm, trainArms } from "../../lib/train/arms.ts";
-import { evaluate } from "../../lib/train/rollouts.ts";
 import {
+  type Arm,
+  assertFiniteNumber,
+  assertInteger,
+  type ClaimRow,
+  ConfigError,
+  evaluate,
+  idSet,
+  lmArmClaim,
+  lmTierRows,
+  makeDataset,
+  type Problem,
+  type RegisteredClaim,
+  type Row,
+  type RunLog,
+  sampleExcluding,
+  type SatConfig,
+  SatLadder,
+  type SatLevel,
+  SatTask,
+  type SeedContext,
+  trainArms,
   type TransformerSetup,
   validateTransformerSetup,
   warmStartTransformer,
-} from "../../lib/train/warm_start.ts";
-import type { ClaimRow, Row, SeedContext } from "../harness.ts";
-import { lmArmClaim, lmTierRows } from "../lm_tier.ts";
-import type { RegisteredClaim } from "../preregistration.ts";
+} from "../../mod.ts";
 
 /** SATURN LM-tier settings (model + SFT from `TransformerSetup`, then the ladder, the sets and the RL schedule). */
 export interface SaturnLmConfig extends TransformerSetup {

@@ -16,94 +16,44 @@
  * random numbers) at fixed rollout checkpoints. The quick target (3,16,64) was chosen before any training run of
  * the first engine from pass rates of the untrained policy (≈ 0.1%) and of a hand-set weight vector.
  *
- * Disclosures (first engine): after its first quick run, (a) claim 3's CI was switched from a bootstrap of the IQM
- * to a bootstrap of the mean, and (b) the full preset's ladder was extended by (3,18,72) and (3,20,80). Claim 2's
- * window (the whole direct run, `signalWindow: 1`) was fixed before running.
- *
- * Changes from the previous engine: the policy was a private free-order sampler (it chose WHICH variable to set
- * next, so it could propagate unit clauses) with its own SGD update (lr 0.5). It is now a `SequencePolicy` over the
- * SAT task's tokens, so it assigns variables in the answer's order a, b, c, … (a weaker policy class: a hand-set w
- * reaches ≈ 0.2 at (3,16,64) instead of 0.3–0.5), trained by `RLVRTrainer` (token-mean PPO-clip objective, Adam
- * lr 0.05 picked before the run — the value used by the NSR Adam check —, grad-norm clip 1). The SAT prompt now
- * names the k variables (`…:abcd=`), so a policy reads k from its tokens. Quick preset, previous → this engine
- * (10 seeds, 95% bootstrap CIs): claim 1 (ladder − direct held-out pass@1) +0.065 [+0.036, +0.179] reproduced →
- * −0.059 [−0.067, −0.038] not reproduced; claim 2 (direct arm's all-zero-group fraction > 0.9) 0.423 → 0.600, not
- * reproduced both times; claim 3 (ladder reaches the target in > 50% of seeds) 1.000 reproduced → 0.600
- * [0.300, 0.900] inconclusive. With bits written in order the best this policy class reaches at the upper levels is
- * below the 0.5 advance threshold more often, so the ladder spends its budget below the target while the direct arm
- * trains there (the threshold was kept as pre-stated).
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import { SatLadder, type SatLevel } from "../../lib/curricula/ladder.ts";
-import { sampledPassAtK } from "../../lib/estimators/pass_at_k.ts";
-import { SAT_FEATURE_NAMES, SatAssignmentPolicy } from "../../lib/policies/sat_assignment.ts";
-import { satDifficulty, SatTask } from "../../lib/tasks/sat.ts";
-import type { Problem } from "../../lib/tasks/types.ts";
-import type { TrainerConfig } from "../../lib/train/config.ts";
-import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
-import { runSaturnLmTier, SATURN_LM_UNITS, type SaturnLmConfig, validateSaturnLm } from "./lm.ts";
-import { SATURN_LM_PREREGISTRATION, SATURN_LM_QUICK, SATURN_LM_SMOKE } from "./preregistration.ts";
+import {
+  assertFiniteNumber,
+  assertInteger,
+  ConfigError,
+  type Problem,
+  type Reproduction,
+  RLVRTrainer,
+  type Row,
+  runsTier,
+  sampledPassAtK,
+  SAT_FEATURE_NAMES,
+  SatAssignmentPolicy,
+  satDifficulty,
+  SatLadder,
+  type SatLevel,
+  SatTask,
+  type SeedContext,
+  type TrainerConfig,
+} from "../../mod.ts";
+import {
+  SATURN_ARMS,
+  SATURN_PRESETS,
+  SATURN_SEED_SECONDS,
+  type SaturnArm,
+  type SaturnConfig,
+} from "./config.ts";
 
-/**
- * LM-tier settings of the `full` preset (a GPU or a many-core CPU): a wider model, longer SFT and RL, more
- * held-out problems. Not run at this size yet; a test exercises it at a tiny step count.
- */
-const SATURN_LM_FULL: SaturnLmConfig = {
-  ...SATURN_LM_QUICK,
-  dModel: 64,
-  nLayers: 2,
-  nHeads: 4,
-  sftSteps: 600,
-  sftBatchSize: 64,
-  validation: 128,
-  test: 256,
-  steps: 300,
-  evalEvery: 25,
-};
+export * from "./config.ts";
+import { runSaturnLmTier, SATURN_LM_UNITS, validateSaturnLm } from "./lm.ts";
+import { SATURN_LM_PREREGISTRATION } from "./preregistration.ts";
+
 import { checkSaturnClaims } from "./claims.ts";
 import { saturnCharts } from "./charts.ts";
 
 export { checkSaturnClaims } from "./claims.ts";
 export { saturnCharts } from "./charts.ts";
-
-/** SATURN reproduction config. */
-export interface SaturnConfig extends BaseConfig {
-  /** LM tier: SAT as tokens, a warm-started TinyTransformer, ladder vs direct (reproductions/saturn/lm.ts). */
-  lm: SaturnLmConfig;
-  /** Ladder levels (n, k, l), easiest first; the last one is the target difficulty. */
-  levels: SatLevel[];
-  /** Problems per step. */
-  batchSize: number;
-  /** Rollouts per problem G. */
-  groupSize: number;
-  /** Direct-arm steps; the rollout budget of each arm is steps · batchSize · groupSize. */
-  steps: number;
-  /** Adam learning rate on the shared weights. */
-  lr: number;
-  /** Ladder: advance when validation pass@1 > threshold (SATURN: 0.5). */
-  threshold: number;
-  /** Ladder: validate every this many ladder steps. */
-  evalEvery: number;
-  /** Ladder: fresh validation problems per validation (one sample each; charged to the budget). */
-  valProblems: number;
-  /** Held-out target problems per seed. */
-  testProblems: number;
-  /** Sampled assignments per held-out problem (pass@1 = mean reward). */
-  testSamples: number;
-  /** Number of equally spaced rollout checkpoints where both arms are scored on the held-out target set. */
-  checkpoints: number;
-  /** Fraction of the direct run (from its start) over which the all-zero-group fraction of claim 2 is taken. */
-  signalWindow: number;
-}
-
-/** The two arms. */
-export const SATURN_ARMS = ["ladder", "direct"] as const;
-/** An arm. */
-export type SaturnArm = typeof SATURN_ARMS[number];
-
-/** "(n,k,l)". */
-export const levelName = (lv: SatLevel): string => `(${lv.n},${lv.k},${lv.l})`;
 
 /** Trainer config of both arms: GRPO advantages, Adam at `lr`, on-policy (library defaults otherwise). */
 export function saturnTrainerConfig(c: SaturnConfig, seed: number): Partial<TrainerConfig> {
@@ -225,29 +175,6 @@ async function runSeed(c: SaturnConfig, ctx: SeedContext): Promise<Row[]> {
   return rows;
 }
 
-const LEVELS: SatLevel[] = [
-  { n: 3, k: 5, l: 5 },
-  { n: 3, k: 6, l: 10 },
-  { n: 3, k: 8, l: 16 },
-  { n: 3, k: 10, l: 24 },
-  { n: 3, k: 12, l: 32 },
-  { n: 3, k: 14, l: 48 },
-  { n: 3, k: 16, l: 64 },
-];
-
-const COMMON = {
-  baseSeed: 2505,
-  levels: LEVELS,
-  batchSize: 8,
-  groupSize: 8,
-  lr: 0.05,
-  threshold: 0.5,
-  evalEvery: 4,
-  valProblems: 16,
-  testSamples: 2,
-  signalWindow: 1,
-};
-
 function checkConfig(c: SaturnConfig): void {
   validateSaturnLm(c.lm, "saturn.lm");
   if (!Array.isArray(c.levels) || c.levels.length === 0) {
@@ -283,29 +210,8 @@ export const saturn: Reproduction<SaturnConfig> = {
   title: "SATURN: SAT difficulty ladder vs direct training",
   paper: "2505.16368",
   usesTensors: true,
-  presets: {
-    smoke: {
-      ...COMMON,
-      seeds: 2,
-      levels: [LEVELS[0], LEVELS[2], LEVELS[4]],
-      steps: 20,
-      testProblems: 32,
-      checkpoints: 4,
-      valProblems: 8,
-      lm: SATURN_LM_SMOKE,
-    },
-    quick: { ...COMMON, seeds: 10, steps: 150, testProblems: 200, checkpoints: 10, lm: SATURN_LM_QUICK },
-    full: {
-      ...COMMON,
-      seeds: 20,
-      levels: [...LEVELS, { n: 3, k: 18, l: 72 }, { n: 3, k: 20, l: 80 }],
-      steps: 400,
-      testProblems: 500,
-      checkpoints: 20,
-      testSamples: 4,
-      lm: SATURN_LM_FULL,
-    },
-  },
+  presets: SATURN_PRESETS,
+  seedSeconds: SATURN_SEED_SECONDS,
   preregistrations: [SATURN_LM_PREREGISTRATION],
   validate: checkConfig,
   unitsPerSeed: () => SATURN_ARMS.length + SATURN_LM_UNITS,

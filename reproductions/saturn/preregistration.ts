@@ -1,9 +1,9 @@
 /**
  * Pre-registration of the LM tier of the SATURN reproduction (arXiv 2505.16368; reproductions/saturn/lm.ts),
  * committed before its first run at these presets. Changing any registered value un-registers the claims (see
- * reproductions/preregistration.ts); a change after a run goes into `amendments`.
+ * lib/experiment/preregistration.ts); a change after a run goes into `amendments`.
  */
-import type { Preregistration } from "../preregistration.ts";
+import { type Preregistration } from "../../mod.ts";
 import type { SaturnLmConfig } from "./lm.ts";
 
 /** LM-tier settings of the quick preset (2 CPU cores, tfjs-wasm). */

@@ -1,10 +1,15 @@
 /** Charts of the SEELE reproduction: unhinted held-out accuracy vs rollouts, hint rates, loss descent vs accuracy. */
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { bandChart } from "../charts.ts";
-import { type ChartEntry, logConfig, type Row, selectRows } from "../harness.ts";
-import { lmTierCharts } from "../lm_tier.ts";
+import {
+  bandChart,
+  type ChartEntry,
+  lmTierCharts,
+  logConfig,
+  type Row,
+  type RunLog,
+  selectRows,
+} from "../../mod.ts";
 import { descentBins } from "./claims.ts";
-import type { SeeleConfig } from "./mod.ts";
+import type { SeeleConfig } from "./config.ts";
 
 /** Charts: unhinted held-out accuracy vs rollouts per arm; mean hint rate per arm; loss descent vs accuracy. */
 export function seeleCharts(log: RunLog): ChartEntry[] {

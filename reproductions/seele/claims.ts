@@ -2,20 +2,20 @@
  * Claims of the SEELE reproduction (arXiv 2509.06923): paired final held-out accuracies of the arms, the binned
  * loss-descent curve and its peak, and the claim table (rules fixed in code before any run).
  */
-import { ConfigError } from "../../lib/core/validate.ts";
-import type { RunLog } from "../../lib/log/runlog.ts";
-import { stratifiedBootstrapCI } from "../../lib/stats/bootstrap.ts";
 import {
   bySeed,
   type ClaimRow,
+  ConfigError,
   directionalClaim,
+  lmArmClaim,
   logConfig,
   pairedBySeed,
+  type RunLog,
   selectRows,
+  stratifiedBootstrapCI,
   type Verdict,
-} from "../harness.ts";
-import type { SeeleConfig } from "./mod.ts";
-import { lmArmClaim } from "../lm_tier.ts";
+} from "../../mod.ts";
+import type { SeeleConfig } from "./config.ts";
 import { SEELE_LM_ARM, SEELE_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** Final unhinted held-out accuracy per seed (index = seed) of an arm. */

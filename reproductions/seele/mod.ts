@@ -16,75 +16,34 @@
  * groups) and the exact decrease of the KL-regularised loss −a + β·KL(π_new ‖ π_old) on that (problem, hint) —
  * theory (SEELE): ≤ (1/2β)·a(1 − a), peaking at a = 0.5.
  *
- * Disclosure: the probe's step size lr/B was fixed after a 2-seed development run of the previous engine that used
- * a full-size step (lr on one group), which put the peak near a = 0.28.
- *
- * Changes from the previous engine (a private SGD loop, lr 2, with its own imitation term → `RLVRTrainer`, the library
- * objective with `imitationCoef` (a token mean over hint tokens instead of a sum over the batch's rollouts), Adam,
- * no gradient clipping; responses end with eos, so |y| = L + 1 and h = round(p·(L + 1)); the hint-rate chart reports
- * h/|y|). Adam's learning rate was set by a rule that looks only at the baseline arm: on the 1-2-5 grid
- * {0.02, 0.05, 0.1}, the rate whose no-hint GRPO final held-out accuracy (seeds 0–2 of the quick preset, GRPO arm
- * only) is closest to the previous engine's on the same seeds (0.371): 0.05 (0.377; 0.02 gave 0.246, 0.1 gave
- * 0.480). The descent probe's one-step updates are now first Adam steps (≈ (lr/B)·sign(g) per weight). Quick-preset
- * verdicts before → after: SEELE − GRPO reproduced 0.039 [0.024, 0.057] → NOT REPRODUCED −0.017 [−0.026, −0.007];
- * SEELE − fixed reproduced 0.023 → 0.013; a* 0.5 − 0.25 not reproduced −0.005 → −0.011; a* 0.5 − 0.75 reproduced
- * 0.022 → 0.009; descent peak reproduced 0.480 → 0.531 [0.464, 0.563]. A diagnostic with plain SGD steps through the
- * same trainer (lr 50 = 2 × L_max) gives the previous engine's accuracies on seeds 0–2 (GRPO 0.374, fixed 0.385,
- * SEELE 0.411), so the change is the optimiser's (notebooks/02_seele.ipynb).
+ * Changes made after runs are recorded as amendments in preregistration.ts and in docs/history.md.
  */
-import { assertFiniteNumber, assertInteger, ConfigError } from "../../lib/core/validate.ts";
-import { FixedHintRate, SeeleScaffold } from "../../lib/curricula/seele.ts";
-import type { Curriculum } from "../../lib/curricula/types.ts";
 import {
+  assertFiniteNumber,
+  assertInteger,
   buildFeatureChain,
   checkFeatureChainSetup,
-  type FeatureChainSetup,
-} from "../../lib/policies/linear_softmax.ts";
-import type { TrainerConfig } from "../../lib/train/config.ts";
-import { RLVRTrainer } from "../../lib/train/trainer.ts";
-import { UniformSampling } from "../../lib/train/uniform.ts";
-import { type BaseConfig, type Reproduction, type Row, runsTier, type SeedContext } from "../harness.ts";
-import { LM_TIER_FULL, type LmTierConfig, runLmTier, validateLmTier } from "../lm_tier.ts";
-import { seeleCharts } from "./charts.ts";
-import { SEELE_LM_ARM, SEELE_LM_PREREGISTRATION, SEELE_LM_QUICK, SEELE_LM_SMOKE } from "./preregistration.ts";
-import { checkSeeleClaims } from "./claims.ts";
+  ConfigError,
+  type Curriculum,
+  FixedHintRate,
+  lmBaselinePrecondition,
+  type Reproduction,
+  RLVRTrainer,
+  type Row,
+  runLmTier,
+  runsTier,
+  type SeedContext,
+  SeeleScaffold,
+  type TrainerConfig,
+  UniformSampling,
+  validateLmTier,
+} from "../../mod.ts";
+import { SEELE_PRESETS, SEELE_SEED_SECONDS, type SeeleConfig } from "./config.ts";
 
-/** SEELE reproduction config (the training pool is revisited, so carried hint rates matter; held-out is unhinted). */
-export interface SeeleConfig extends BaseConfig, FeatureChainSetup {
-  /** Problems per step B. */
-  batchSize: number;
-  /** SEELE rounds m. */
-  rounds: number;
-  /** Rollouts per round n (every arm uses m·n rollouts per problem). */
-  rolloutsPerRound: number;
-  /** Training steps per arm. */
-  steps: number;
-  /** Adam learning rate. */
-  lr: number;
-  /** Imitation coefficient γ on hint tokens (paper: γ = 0.001). */
-  imitationWeight: number;
-  /** Target accuracies a* of the SEELE arms. */
-  targets: number[];
-  /** Hint rate of the fixed-ratio arm. */
-  fixedHintRate: number;
-  /** SEELE's first-visit hint rate. */
-  initialHintRate: number;
-  /** 3PL fit: LM starts and iterations (fewer than the library default, for speed). */
-  fitStarts: number;
-  fitIterations: number;
-  /** Evaluate held-out accuracy every this many steps. */
-  evalEvery: number;
-  /** Loss-descent experiment: held-out problems used, sampled steps per (problem, hint), KL weight β. */
-  descentProblems: number;
-  descentRepeats: number;
-  descentBeta: number;
-  /** Loss-descent experiment: number of equal-width accuracy bins on [0, 1]. */
-  descentBins: number;
-  /** LM tier: TinyTransformer warm start and RL schedule on multi-digit addition (reproductions/lm_tier.ts). */
-  lm: LmTierConfig;
-  /** LM tier: SEELE's rounds m, target a*, first-visit hint rate and imitation weight γ (both arms Dr.GRPO). */
-  lmSeele: { rounds: number; targetAccuracy: number; initialHintRate: number; imitationCoef: number };
-}
+export * from "./config.ts";
+import { seeleCharts } from "./charts.ts";
+import { SEELE_LM_PREREGISTRATION } from "./preregistration.ts";
+import { checkSeeleClaims } from "./claims.ts";
 
 /** Arm names of a config: grpo, fixed, seele-<a*> per target. */
 export function seeleArms(c: Pick<SeeleConfig, "targets">): string[] {
@@ -268,63 +227,15 @@ function validate(c: SeeleConfig): void {
   assertFiniteNumber("seele.lmSeele.imitationCoef", c.lmSeele.imitationCoef, { min: 0 });
 }
 
-const COMMON = {
-  baseSeed: 250906923,
-  dim: 8,
-  options: 4,
-  minLength: 2,
-  maxLength: 12,
-  initSignal: 0.6,
-  initNoise: 0.5,
-  trainProblems: 512,
-  heldoutProblems: 256,
-  batchSize: 8,
-  rounds: 4,
-  rolloutsPerRound: 8,
-  lr: 0.05,
-  imitationWeight: 0.001,
-  targets: [0.25, 0.5, 0.75],
-  fixedHintRate: 0.5,
-  initialHintRate: 0.5,
-  fitStarts: 2,
-  fitIterations: 40,
-  descentRepeats: 4,
-  descentBeta: 0.001,
-  descentBins: 10,
-  lmSeele: SEELE_LM_ARM,
-};
-
 /** The SEELE reproduction (arXiv 2509.06923) on FeatureChain. */
 export const seele: Reproduction<SeeleConfig> = {
   name: "seele",
   title: "SEELE: hint rates aiming at accuracy a* vs no hints vs fixed-ratio hints",
   paper: "2509.06923",
-  presets: {
-    smoke: {
-      ...COMMON,
-      seeds: 2,
-      steps: 6,
-      batchSize: 4,
-      trainProblems: 64,
-      heldoutProblems: 64,
-      evalEvery: 3,
-      descentProblems: 6,
-      descentRepeats: 1,
-      lm: SEELE_LM_SMOKE,
-    },
-    quick: { ...COMMON, seeds: 10, steps: 80, evalEvery: 8, descentProblems: 48, lm: SEELE_LM_QUICK },
-    full: {
-      ...COMMON,
-      seeds: 20,
-      steps: 300,
-      evalEvery: 10,
-      descentProblems: 128,
-      fitStarts: 4,
-      fitIterations: 100,
-      lm: { ...LM_TIER_FULL, trainSetSize: 1024 },
-    },
-  },
+  presets: SEELE_PRESETS,
+  seedSeconds: SEELE_SEED_SECONDS,
   preregistrations: [SEELE_LM_PREREGISTRATION],
+  preconditions: [lmBaselinePrecondition("seele.lm.pre1", "grpo")],
   usesTensors: true,
   validate,
   unitsPerSeed: (config) => seeleArms(config).length + 1 + 2,

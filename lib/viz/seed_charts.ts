@@ -1,12 +1,12 @@
 /**
- * Chart specs shared by the reproductions (vega-lite v5 via lib/viz `Chart`): lines with a 95% band over
- * seeds (optionally log-x), faceted by a stratum; dot-and-whisker plots; scatters. Each takes long-format rows
- * already reduced to one value per (seed, x, series, facet) and aggregates over seeds (mean ± Student-t 95%)
- * through lib/viz `aggregateCurve`, the one implementation of the across-seed aggregation.
+ * Seed-level chart builders of the reproductions (vega-lite v5 via `Chart`): lines with a 95% band over seeds
+ * (optionally log-x), faceted by a stratum; dot-and-whisker plots; scatters. Each takes long-format rows
+ * already reduced to one value per (seed, x, series, facet) and aggregates over seeds through `aggregateCurve`,
+ * whose band is lib/stats `aggregateInterval` — the interval the claims use.
  */
-import { Chart } from "../lib/viz/chart.ts";
-import { aggregateCurve, type ChartData, DEFAULT_WIDTH, learningCurve } from "../lib/viz/charts.ts";
-import type { Row } from "./harness.ts";
+import { Chart } from "./chart.ts";
+import { aggregateCurve, type ChartData, DEFAULT_WIDTH, learningCurve } from "./charts.ts";
+import type { Row } from "../log/runlog.ts";
 
 /** Field names of a band chart. */
 export interface BandFields {
@@ -33,8 +33,8 @@ export interface BandOptions {
 }
 
 /**
- * Group rows by the given fields and summarise `y` over the remaining rows (seeds) as mean and Student-t 95%
- * interval — lib/viz `aggregateCurve` does the aggregation (rows without a finite `y` are skipped).
+ * Group rows by the given fields and summarise `y` over the remaining rows (seeds) as the mean and its 95%
+ * interval (lib/stats `aggregateInterval`) — lib/viz `aggregateCurve` does the aggregation (rows without a finite `y` are skipped).
  */
 export function summariseOverSeeds(rows: readonly Row[], keys: readonly string[], y: string): Row[] {
   const seed = rows.some((r) => "seed" in r) ? "seed" : undefined;

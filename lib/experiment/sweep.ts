@@ -13,20 +13,21 @@
 import { join, resolve } from "node:path";
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
-import { ConfigError } from "../lib/core/validate.ts";
-import type { BackendName } from "../lib/core/backend.ts";
-import { type Grid, type GridPoint, gridPoints, pointKey } from "../lib/jobs/grid.ts";
-import type { SlurmOptions } from "../lib/jobs/slurm.ts";
-import { Chart } from "../lib/viz/chart.ts";
-import { saveChart } from "../lib/viz/chart.ts";
-import type { ChartEntry, PresetName, Row } from "./harness.ts";
-import { getReproduction } from "./mod.ts";
+import { ConfigError } from "../core/validate.ts";
+import type { BackendName } from "../core/backend.ts";
+import { type Grid, type GridPoint, gridPoints, pointKey } from "../jobs/grid.ts";
+import type { SlurmOptions } from "../jobs/slurm.ts";
+import type { Row } from "../log/runlog.ts";
+import { Chart, saveChart } from "../viz/chart.ts";
+import type { ChartEntry, PresetName, ReproductionResolver } from "./types.ts";
 import { executeJobs, type ExecutorName, gatherRun, type JobList, missingSeeds, planJobs } from "./jobs.ts";
 
 /** Options of `sweep`. */
 export interface SweepOptions {
-  /** Registered reproduction name. */
+  /** Reproduction name (found by `resolver`). */
   reproduction: string;
+  /** How the sweep and its workers find the reproduction by name. */
+  resolver: ReproductionResolver;
   /** Config field → values; every combination is one point. */
   grid: Grid;
   /** Preset (default "quick"). */
@@ -119,13 +120,17 @@ function claimChart(rows: Record<string, unknown>[], fields: string[], title: st
 }
 
 /** Gather a finished sweep's points into tables and charts and save them (see module doc). */
-export async function collectSweep(list: JobList, jobsDir: string): Promise<SweepResult> {
+export async function collectSweep(
+  list: JobList,
+  jobsDir: string,
+  resolveName: ReproductionResolver["resolve"],
+): Promise<SweepResult> {
   const dir = String(list.command.dir);
   const failures = missingSeeds(list, jobsDir);
   if (failures.length) throw new Error(`sweep incomplete:\n${failures.join("\n")}`);
   const name = String(list.command.name);
   const fields = Object.keys(list.command.grid as Grid);
-  const rep = getReproduction(String(list.command.reproduction));
+  const rep = resolveName(String(list.command.reproduction));
   const claimRows: Record<string, unknown>[] = [];
   const seedRows: Record<string, unknown>[] = [];
   const points: GridPoint[] = [];
@@ -135,7 +140,7 @@ export async function collectSweep(list: JobList, jobsDir: string): Promise<Swee
     const cols: Record<string, unknown> = {};
     for (const f of fields) cols[f] = cellValue(point[f]);
     cols.point = pointKey(point);
-    const log = await gatherRun(spec);
+    const log = await gatherRun(spec, resolveName);
     rep.checkClaims(log).forEach((c, i) =>
       claimRows.push({
         ...cols,
@@ -223,7 +228,7 @@ export async function sweepRunRows(dir: string, where: RowFilter = {}): Promise<
 
 /** Run a grid sweep of a reproduction (see module doc); resolves when every point is gathered and saved. */
 export async function sweep(options: SweepOptions): Promise<SweepResult> {
-  const rep = getReproduction(options.reproduction);
+  const rep = options.resolver.resolve(options.reproduction);
   if (options.slurm?.wait === false) {
     throw new ConfigError(
       "slurm.wait",
@@ -233,7 +238,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   }
   const fields = Object.keys(options.grid ?? {});
   if (fields.length === 0) throw new ConfigError("grid", "must name at least one config field", options.grid);
-  // `tiers` is a harness field (BaseConfig.tiers): `tiers=["exact"]` sweeps without the TinyTransformer runs.
+  // `tiers` is a run field (BaseConfig.tiers): `tiers=["exact"]` sweeps without the TinyTransformer runs.
   const allowed = [...Object.keys(rep.presets[options.preset ?? "quick"] ?? {}), "tiers"];
   for (const f of fields) {
     if (!allowed.includes(f)) {
@@ -256,6 +261,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     })),
     {
       kind: "sweep",
+      resolver: options.resolver,
       fresh: options.fresh,
       command: {
         name,
@@ -278,5 +284,5 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   if (res.failures.length) {
     throw new Error(`sweep ${name}: ${res.failures.length} jobs failed:\n${res.failures.join("\n")}`);
   }
-  return collectSweep(list, jobsDir);
+  return collectSweep(list, jobsDir, options.resolver.resolve);
 }

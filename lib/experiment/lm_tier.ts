@@ -6,35 +6,30 @@
  * reported on a disjoint test set, at equal steps and at equal rollouts. One config fragment, one run function,
  * one claim builder; the papers differ only in their arms.
  */
-import { assertInteger, ConfigError } from "../lib/core/validate.ts";
-import { AdditionTask } from "../lib/tasks/addition.ts";
-import { makeDataset } from "../lib/tasks/dataset.ts";
-import type { Problem } from "../lib/tasks/types.ts";
-import {
-  type Arm,
-  type ArmEvalRow,
-  atRolloutBudget,
-  bestLearningRates,
-  trainArms,
-} from "../lib/train/arms.ts";
+import { assertInteger, ConfigError } from "../core/validate.ts";
+import { AdditionTask } from "../tasks/addition.ts";
+import { makeDataset } from "../tasks/dataset.ts";
+import type { Problem } from "../tasks/types.ts";
+import { type Arm, type ArmEvalRow, atRolloutBudget, bestLearningRates, trainArms } from "../train/arms.ts";
 import {
   type TransformerSetup,
   validateTransformerSetup,
   warmStartTransformer,
-} from "../lib/train/warm_start.ts";
-import type { AdditionOptions } from "../lib/tasks/addition.ts";
-import type { RunLog } from "../lib/log/runlog.ts";
-import type { RegisteredClaim } from "./preregistration.ts";
-import { learningCurve } from "../lib/viz/charts.ts";
-import {
-  bySeed,
-  type ChartEntry,
-  type ClaimRow,
-  directionalClaim,
-  pairedBySeed,
-  type Row,
-  type SeedContext,
-} from "./harness.ts";
+} from "../train/warm_start.ts";
+import type { AdditionOptions } from "../tasks/addition.ts";
+import type { RunLog } from "../log/runlog.ts";
+import type { Row } from "../log/runlog.ts";
+import { learningCurve } from "../viz/charts.ts";
+import type {
+  BaseConfig,
+  ChartEntry,
+  ClaimRow,
+  PreconditionSpec,
+  RegisteredClaim,
+  SeedContext,
+} from "./types.ts";
+import { bySeed, pairedBySeed, rowsBySeed } from "./rows.ts";
+import { directionalClaim } from "./claims.ts";
 
 /** LM-tier settings (model + SFT from `TransformerSetup`, then the bed and the RL schedule). */
 export interface LmTierConfig extends TransformerSetup {
@@ -223,7 +218,9 @@ export function lmTierRows(evals: readonly ArmEvalRow[], arms: readonly string[]
 /**
  * The registered claim "arm `a` beats arm `b`" on the LM tier: per-seed paired difference of `field`
  * (`testAccuracy` at equal steps or `testAtEqualRollouts`) between the arms at their selected learning rates,
- * mean over seeds with a 95% bootstrap CI (`directionalClaim`), tagged with the claim's id and tier `lm`.
+ * mean over seeds with a 95% bootstrap CI (`directionalClaim`), tagged with the claim's id and tier `lm`. Every
+ * registered seed (the log's config.seeds) counts: a seed without a value in either arm makes the claim
+ * inconclusive with the count stated, never a dropped seed.
  */
 export function lmArmClaim(
   log: RunLog,
@@ -235,8 +232,11 @@ export function lmArmClaim(
   const diffs = pairedBySeed(
     bySeed(log, { kind: "lm-best", arm: a }, field),
     bySeed(log, { kind: "lm-best", arm: b }, field),
+    undefined,
+    { seeds: (log.meta as { config?: BaseConfig })?.config?.seeds },
   );
   const row = directionalClaim(registered.claim, paper, [diffs], "greater", {
+    unit: "test-accuracy difference",
     statistic: `per-seed paired difference of held-out test accuracy (${a} − ${b}, ${
       field === "testAccuracy" ? "equal steps" : "equal rollouts"
     }, each arm at its validation-selected learning rate)`,
@@ -294,4 +294,36 @@ export function lmTierCharts(log: RunLog, title: string): ChartEntry[] {
       }),
     },
   ];
+}
+
+/**
+ * Mean over seeds of arm `arm`'s held-out test-accuracy gain at its validation-selected rate: final test accuracy
+ * (`lm-best`) minus the same run's test accuracy at step 0 (`lm-eval`); NaN when the log has no LM-tier rows.
+ */
+export function lmArmGain(log: RunLog, arm: string): number {
+  const gains: number[] = [];
+  for (const rows of rowsBySeed(log.rows.filter((r) => r.arm === arm) as Row[]).values()) {
+    const best = rows.find((r) => r.kind === "lm-best");
+    const start = best && rows.find((r) => r.kind === "lm-eval" && r.lr === best.lr && Number(r.step) === 0);
+    if (!best || !start) continue;
+    gains.push(Number(best.testAccuracy) - Number(start.testAccuracy));
+  }
+  return gains.length ? gains.reduce((a, b) => a + b, 0) / gains.length : NaN;
+}
+
+/**
+ * The LM tier's precondition "the baseline arm learns": `lmArmGain(log, arm)` ≥ `threshold` (default 0.02 held-out
+ * accuracy) on the run's own seeds. Arm comparisons between policies the grid barely trained (or that collapsed)
+ * do not test a paper's mechanism, so claims naming this precondition are not testable here when it fails.
+ */
+export function lmBaselinePrecondition(id: string, arm: string, threshold = 0.02): PreconditionSpec {
+  return {
+    id,
+    tier: "lm",
+    quantity: `mean over seeds of the ${arm} arm's held-out test-accuracy gain from step 0 to its final ` +
+      "evaluation at its validation-selected rate (accuracy points)",
+    comparison: ">=",
+    threshold,
+    measure: (log) => lmArmGain(log, arm),
+  };
 }

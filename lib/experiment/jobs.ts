@@ -3,15 +3,16 @@
  * job per unfinished seed; a job list (jobs.json) runs on a local pool of worker subprocesses (lib/jobs
  * `runPool`) or as a SLURM job array (`slurmArrayScript`), each job writing its seed's checkpoint
  * `<checkpointDir>/seeds/<i>.jsonl`. Gathering then reads every run through `runReproduction`'s normal
- * checkpoint-resume path, so rows and claims equal a sequential run's. This file is also the worker:
- * `deno run … reproductions/jobs.ts <jobs.json> [--index K]`.
+ * checkpoint-resume path, so rows and claims equal a sequential run's. Reproductions are found by name through a
+ * `ReproductionResolver`; its `worker` module is what a job subprocess runs (`deno run … <worker> <jobs.json>
+ * [--index K]`), serving the jobs with `serveSeedJobs` and the same resolver.
  */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BackendName, useBackend } from "../lib/core/backend.ts";
-import { tf } from "../lib/core/tf.ts";
-import { assertInteger, assertOneOf, ConfigError } from "../lib/core/validate.ts";
-import type { RunLog } from "../lib/log/runlog.ts";
+import { type BackendName, useBackend } from "../core/backend.ts";
+import { tf } from "../core/tf.ts";
+import { assertInteger, assertOneOf, ConfigError } from "../core/validate.ts";
+import type { RunLog } from "../log/runlog.ts";
 import {
   JOB_MARKER,
   type JobAnswer,
@@ -19,20 +20,12 @@ import {
   type PoolEvent,
   runPool,
   type WorkerCommand,
-} from "../lib/jobs/pool.ts";
-import { KILL_JOB_ENV, serveJobs } from "../lib/jobs/worker.ts";
-import { slurmArrayScript, type SlurmOptions, submitSlurmArray } from "../lib/jobs/slurm.ts";
-import type { GridPoint } from "../lib/jobs/grid.ts";
-import {
-  type BaseConfig,
-  prepareCheckpoints,
-  type PresetName,
-  type Reproduction,
-  resolveRunConfig,
-  type RunOptions,
-  runReproduction,
-} from "./harness.ts";
-import { getReproduction } from "./mod.ts";
+} from "../jobs/pool.ts";
+import { KILL_JOB_ENV, serveJobs } from "../jobs/worker.ts";
+import { slurmArrayScript, type SlurmOptions, submitSlurmArray } from "../jobs/slurm.ts";
+import type { GridPoint } from "../jobs/grid.ts";
+import { prepareCheckpoints, resolveRunConfig, runReproductionInProcess } from "./runner.ts";
+import type { BaseConfig, PresetName, Reproduction, ReproductionResolver, RunOptions } from "./types.ts";
 
 /** Where a job list runs: `local` (worker subprocesses on this machine) or `slurm` (an sbatch job array). */
 export const EXECUTORS = ["local", "slurm"] as const;
@@ -41,7 +34,7 @@ export type ExecutorName = typeof EXECUTORS[number];
 
 /** One run whose seeds become jobs. */
 export interface RunSpec {
-  /** Registered reproduction name. */
+  /** Reproduction name (found by the resolver). */
   reproduction: string;
   /** Preset. */
   preset: PresetName;
@@ -81,34 +74,21 @@ export interface JobList {
   resumed: number[];
   /** The options of the command that made the list (for `--collect`). */
   command: Record<string, unknown>;
+  /** The worker module a job subprocess runs (the resolver's `worker`). */
+  worker: string;
 }
 
-/**
- * Seconds per seed of each reproduction at the `quick` preset on one core of the 2-core development machine
- * (README table ÷ 10 seeds): the longest-first schedule's cost estimate (other presets scale roughly alike).
- */
-export const SEED_SECONDS: Readonly<Record<string, number>> = {
-  filtering: 2.8,
-  seele: 2.7,
-  rlcr: 10.6,
-  "grpo-ablation": 19.4,
-  nsr: 7.5,
-  kae: 1.5,
-  saturn: 4.7,
-  rover: 0.4,
-};
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Environment variables a worker may read: only the fault-injection hook. */
 export const WORKER_ENV = [KILL_JOB_ENV] as const;
 
 /**
- * The worker command for a job list: this Deno running reproductions/jobs.ts with the repository's deno.json
+ * The worker command for a job list: this Deno running the `worker` module with the repository's deno.json
  * and narrow permissions: read anywhere, write only `writeDirs`, env `WORKER_ENV`, ffi (native matmul of the
  * transformer); no run, net or sys.
  */
-export function workerCommand(listPath: string, writeDirs: readonly string[]): WorkerCommand {
+export function workerCommand(listPath: string, writeDirs: readonly string[], worker: string): WorkerCommand {
   return {
     args: [
       "run",
@@ -118,7 +98,7 @@ export function workerCommand(listPath: string, writeDirs: readonly string[]): W
       `--allow-write=${writeDirs.join(",")}`,
       `--allow-env=${WORKER_ENV.join(",")}`,
       "--allow-ffi",
-      join(ROOT, "reproductions", "jobs.ts"),
+      resolve(worker),
       listPath,
     ],
     cwd: ROOT,
@@ -135,15 +115,21 @@ function activeBackend(): BackendName {
  * Plan jobs for runs: resolve and validate each config, prepare its checkpoint folder (`prepareCheckpoints`:
  * stale or `fresh` checkpoints are cleared once, here) and list one job per missing seed. Tensor runs without a
  * backend get the one `runReproduction` would pick in this process (the active non-cpu backend, else wasm).
+ * A job's cost estimate is the reproduction's `seedSeconds` (else its progress units per seed).
  */
 export function planJobs(
   runs: RunSpec[],
-  options: { kind: JobList["kind"]; fresh?: boolean; command?: Record<string, unknown> },
+  options: {
+    kind: JobList["kind"];
+    resolver: ReproductionResolver;
+    fresh?: boolean;
+    command?: Record<string, unknown>;
+  },
 ): JobList {
   const jobs: SeedJob[] = [];
   const resumed: number[] = [];
   runs.forEach((spec, r) => {
-    const rep = getReproduction(spec.reproduction);
+    const rep = options.resolver.resolve(spec.reproduction);
     const { preset, config } = resolveRunConfig(rep, {
       preset: spec.preset,
       config: spec.config as Partial<BaseConfig>,
@@ -161,19 +147,30 @@ export function planJobs(
         run: r,
         seed,
         name: `seed ${seed} of ${rep.name}${where}`,
-        cost: SEED_SECONDS[rep.name] ?? rep.unitsPerSeed(config),
+        cost: rep.seedSeconds ?? rep.unitsPerSeed(config),
       });
     }
   });
-  return { kind: options.kind, runs, jobs, resumed, command: options.command ?? {} };
+  return {
+    kind: options.kind,
+    runs,
+    jobs,
+    resumed,
+    command: options.command ?? {},
+    worker: resolve(options.resolver.worker),
+  };
 }
 
 /** Run job `index` of a list in this process (what a worker does): one seed, written to its checkpoint. */
-export async function runSeedJob(list: JobList, index: number): Promise<void> {
+export async function runSeedJob(
+  list: JobList,
+  index: number,
+  resolveName: ReproductionResolver["resolve"],
+): Promise<void> {
   const job = list.jobs[index];
   if (!job) throw new ConfigError("index", `must be a job index 0…${list.jobs.length - 1}`, index);
   const spec = list.runs[job.run];
-  await runReproduction(getReproduction(spec.reproduction), {
+  await runReproductionInProcess(resolveName(spec.reproduction), {
     preset: spec.preset,
     config: spec.config as Partial<BaseConfig>,
     seeds: spec.seeds,
@@ -238,7 +235,7 @@ export async function executeJobs(
       comma,
     );
   }
-  const cmd = workerCommand(listPath, writeDirs);
+  const cmd = workerCommand(listPath, writeDirs, list.worker);
   if (options.env) cmd.env = { ...cmd.env, ...options.env };
   const t0 = performance.now();
   if (list.jobs.length === 0) return { results: [], failures: [], seconds: 0 };
@@ -317,9 +314,12 @@ export function jobTimesFromLogs(dir: string): Record<number, { s: number; cpu: 
   return out;
 }
 
-/** Read a run back from its checkpoints (every seed must be present) through `runReproduction`. */
-export async function gatherRun(spec: RunSpec): Promise<RunLog> {
-  const rep = getReproduction(spec.reproduction);
+/** Read a run back from its checkpoints (every seed must be present) through the runner's resume path. */
+export async function gatherRun(
+  spec: RunSpec,
+  resolveName: ReproductionResolver["resolve"],
+): Promise<RunLog> {
+  const rep = resolveName(spec.reproduction);
   const { config } = resolveRunConfig(rep, {
     preset: spec.preset,
     config: spec.config as Partial<BaseConfig>,
@@ -337,7 +337,7 @@ export async function gatherRun(spec: RunSpec): Promise<RunLog> {
     throw new Error(`${rep.name}: seeds ${missing.join(", ")} of ${config.seeds} have no checkpoint`);
   }
   if (spec.backend) await useBackend(spec.backend);
-  return runReproduction(rep, {
+  return runReproductionInProcess(rep, {
     preset: spec.preset,
     config: spec.config as Partial<BaseConfig>,
     seeds: spec.seeds,
@@ -358,27 +358,30 @@ export function readJobList(dir: string): JobList {
 }
 
 /**
- * `runReproduction` with `jobs` > 1: the seeds run on a pool of worker subprocesses (registered reproductions
- * only), then the log is gathered from the checkpoints (a temporary folder when `checkpointDir` is absent).
- * meta.resumedSeeds counts seeds found before the pool ran; meta.jobs is the pool size.
+ * A run with `jobs` > 1: the seeds run on a pool of worker subprocesses (the reproduction must be the one
+ * `options.resolver` finds by its name), then the log is gathered from the checkpoints (a temporary folder when
+ * `checkpointDir` is absent). meta.resumedSeeds counts seeds found before the pool ran; meta.jobs is the pool size.
  */
 export async function runReproductionPooled<C extends BaseConfig>(
   rep: Reproduction<C>,
   options: RunOptions<C>,
 ): Promise<RunLog> {
   if (options.seedIndices) throw new ConfigError("seedIndices", "cannot be combined with jobs > 1");
-  let registered: Reproduction<BaseConfig>;
-  try {
-    registered = getReproduction(rep.name);
-  } catch {
+  const resolver = options.resolver;
+  if (!resolver) {
     throw new ConfigError(
-      "jobs",
-      "> 1 needs a registered reproduction (workers look it up by name)",
-      rep.name,
+      "resolver",
+      "must be given with jobs > 1 (workers look the reproduction up by name)",
     );
   }
+  let registered: Reproduction<BaseConfig>;
+  try {
+    registered = resolver.resolve(rep.name);
+  } catch {
+    throw new ConfigError("jobs", "> 1 needs a reproduction the resolver knows by name", rep.name);
+  }
   if (registered !== (rep as unknown as Reproduction<BaseConfig>)) {
-    throw new ConfigError("jobs", "> 1 needs the registered reproduction object itself", rep.name);
+    throw new ConfigError("jobs", "> 1 needs the resolver's reproduction object itself", rep.name);
   }
   const tmp = options.checkpointDir ? null : await Deno.makeTempDir({ prefix: "sweetspot-jobs-" });
   const checkpointDir = resolve(options.checkpointDir ?? tmp!);
@@ -391,13 +394,13 @@ export async function runReproductionPooled<C extends BaseConfig>(
       seeds: options.seeds,
       backend: options.backend,
       checkpointDir,
-    }], { kind: "reproduce", fresh: options.fresh });
+    }], { kind: "reproduce", resolver, fresh: options.fresh });
     const res = await executeJobs(list, join(checkpointDir, "jobs"), {
       jobs: options.jobs,
       status: options.progress === false ? false : undefined,
     });
     if (res.failures.length) throw new Error(res.failures.join("\n"));
-    const log = await gatherRun(list.runs[0]);
+    const log = await gatherRun(list.runs[0], resolver.resolve);
     log.meta.resumedSeeds = list.resumed[0];
     log.meta.jobs = options.jobs;
     return log;
@@ -406,8 +409,14 @@ export async function runReproductionPooled<C extends BaseConfig>(
   }
 }
 
-if (import.meta.main) {
-  const listPath = Deno.args[0];
-  const list = JSON.parse(await Deno.readTextFile(listPath)) as JobList;
-  await serveJobs((k) => runSeedJob(list, k), Deno.args.slice(1));
+/**
+ * The body of a worker module: read the job list named by the first argument and serve its jobs
+ * (`serveJobs`: `--index K` runs one job, else jobs arrive on stdin) with `resolveName`.
+ */
+export async function serveSeedJobs(
+  resolveName: ReproductionResolver["resolve"],
+  args: readonly string[] = Deno.args,
+): Promise<void> {
+  const list = JSON.parse(await Deno.readTextFile(args[0])) as JobList;
+  await serveJobs((k) => runSeedJob(list, k, resolveName), args.slice(1));
 }
