@@ -21,7 +21,8 @@ import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
 import { embed, layerNorm, matMulBT, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
-import { nativeKernelsActive, sgemm } from "../core/blas.ts";
+import { nativeBlasAvailable, sgemm } from "../core/blas.ts";
+import { type NativeDims, nativeBackward, nativeForward, type NativeTape, newTape } from "./transformer_native.ts";
 
 registerFastGradients();
 
@@ -119,6 +120,7 @@ export class TinyTransformer {
   private readonly headW: Variable;
   private readonly headB: Variable;
   private disposed = false;
+  private readonly tapes = new Map<string, NativeTape[]>();
 
   /** Build a model with weights initialised from `config.seed`; throws ConfigError on bad fields. */
   constructor(config: TinyTransformerConfig) {
@@ -216,6 +218,59 @@ export class TinyTransformer {
     return { logits, kv };
   }
 
+  /** Model shapes for the native path. */
+  private dims(): NativeDims {
+    const { vocabSize: V, dModel: d, nLayers: L, nHeads: H, dFF: F } = this.config;
+    return { V, d, L, H, F };
+  }
+
+  /** A free activation tape for B rows of T tokens (reused across passes). */
+  private takeTape(B: number, T: number): NativeTape {
+    const free = this.tapes.get(`${B}x${T}`);
+    return free?.pop() ?? newTape(this.dims(), B, T);
+  }
+
+  /** Return a tape to the pool (at most two kept per shape). */
+  private giveTape(tape: NativeTape): void {
+    const key = `${tape.B}x${tape.T}`;
+    const free = this.tapes.get(key) ?? [];
+    if (free.length < 2) free.push(tape);
+    this.tapes.set(key, free);
+  }
+
+  /**
+   * Logits [B, T, V] by the native path (lib/policies/transformer_native.ts) as one `tf.customGrad` op of
+   * all weights, whose gradient is the hand-written backward pass.
+   */
+  private nativeLogits(tokens: Tensor, validF: Tensor): Tensor {
+    const [B, T] = tokens.shape;
+    const V = this.config.vocabSize;
+    const dims = this.dims();
+    const tok = tokens.dataSync(), val = validF.dataSync();
+    const recording = tf.engine().state.gradientDepth > 0;
+    const f = (...args: unknown[]) => {
+      const save = args.pop() as (ts: Tensor[]) => void;
+      const ws = args as Tensor[];
+      const tape = this.takeTape(B, T);
+      nativeForward(dims, ws.map(hostView), tok, val, tape);
+      const value = tf.tensor3d(tf.getBackend() === "cpu" ? tape.logits.slice() : tape.logits, [B, T, V]);
+      if (!recording) {
+        this.giveTape(tape);
+        return { value, gradFunc: () => ws.map((w) => tf.zerosLike(w)) };
+      }
+      save(ws);
+      const gradFunc = (dy: Tensor, saved: Tensor[]) => {
+        const g = dy.dataSync() as Float32Array;
+        const grads = nativeBackward(dims, saved.map(hostView), tape, g);
+        this.giveTape(tape);
+        return grads.map((a, i) => tf.tensor(a, saved[i].shape, "float32"));
+      };
+      return { value, gradFunc };
+    };
+    const op = tf.customGrad(f as Parameters<typeof tf.customGrad>[0]) as (...ws: Tensor[]) => Tensor;
+    return op(...this.variables);
+  }
+
   /** valid as float32 [B, T] (derived as tokens ≠ padToken when omitted); checks shapes. */
   private validOf(tokens: Tensor, valid?: Tensor): Tensor {
     if (tokens.rank !== 2) {
@@ -242,6 +297,7 @@ export class TinyTransformer {
     const validF = this.validOf(tokens, valid);
     const [B, T] = tokens.shape;
     const ids = tokens.dtype === "int32" ? tokens : tf.cast(tokens, "int32");
+    if (nativeModelPathActive()) return { logits: this.nativeLogits(ids, validF), kv: [] };
     // positions p_t = max(cumsum(valid)_t − 1, 0), cumsum as valid·U with U upper-triangular ones.
     const upper = tf.tensor2d(triangle(T, (i, j) => i <= j), [T, T]);
     const cum = tf.matMul(validF, upper);
@@ -422,7 +478,7 @@ export class TinyTransformer {
     let host: HostDecoder | null = null;
     let logits: Tensor;
     let kv: KV[];
-    if (nativeKernelsActive() && tf.getBackend() === "wasm") {
+    if (nativeModelPathActive()) {
       host = new HostDecoder(this, B, P + maxTokens);
       // positions p_t = max(cumsum(valid)_t − 1, 0), as in `full`
       const pos = new Int32Array(B * P);
@@ -617,6 +673,32 @@ export class TinyTransformer {
   private assertAlive(): void {
     if (this.disposed) throw new ConfigError("model", "has been disposed");
   }
+}
+
+let nativeModelPath = true;
+
+/**
+ * Turn the native model path on (default) or off: with it on and OpenBLAS loadable, the cpu and wasm
+ * backends run the forward/backward pass of lib/policies/transformer_native.ts as one op and decode on
+ * host buffers; off, every backend runs the tfjs-op network (the reference the native path is tested against).
+ */
+export function useNativeModelPath(enabled: boolean): void {
+  nativeModelPath = enabled;
+}
+
+/** Whether the TinyTransformer runs the native model path now (enabled, cpu/wasm backend, OpenBLAS loaded). */
+export function nativeModelPathActive(): boolean {
+  const b = tf.getBackend();
+  return nativeModelPath && (b === "cpu" || b === "wasm") && nativeBlasAvailable().available;
+}
+
+/** The float32 values of a tensor on a host backend without a copy where the backend allows it. */
+function hostView(t: Tensor): Float32Array {
+  // deno-lint-ignore no-explicit-any
+  const backend = tf.backend() as any;
+  if (tf.getBackend() === "wasm") return backend.typedArrayFromHeap(t) as Float32Array;
+  const values = tf.getBackend() === "cpu" ? backend.data.get(t.dataId)?.values : undefined;
+  return values instanceof Float32Array ? values : t.dataSync() as Float32Array;
 }
 
 /** Fill defaults and validate a TinyTransformerConfig; each bad field throws a ConfigError naming it. */
