@@ -134,6 +134,11 @@ export function sgemm(
   lib!.sgemm_host(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1, A, K, B, N, beta, C, N);
 }
 
+/** A zeroed Float32Array of n elements on its own ArrayBuffer (never a movable on-heap array): pass these to `sgemmStrided`. */
+export function hostBuffer(n: number): Float32Array {
+  return new Float32Array(new ArrayBuffer(Math.max(n, 16) * 4), 0, n);
+}
+
 const addresses = new WeakMap<Float32Array, number>();
 /** Byte address of a Float32Array's first element (cached per array; `Deno.UnsafePointer.of` costs ~1 µs). */
 function addressOf(x: Float32Array): number {

@@ -21,8 +21,17 @@ import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
 import { embed, layerNorm, matMulBT, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
-import { nativeBlasAvailable, sgemm } from "../core/blas.ts";
-import { type NativeDims, nativeBackward, nativeForward, type NativeTape, newTape } from "./transformer_native.ts";
+import { hostBuffer, nativeBlasAvailable, sgemm } from "../core/blas.ts";
+import { geluForward } from "../core/simd.ts";
+import {
+  expFast,
+  nativeBackward,
+  type NativeDims,
+  nativeForward,
+  type NativeTape,
+  newGradients,
+  newTape,
+} from "./transformer_native.ts";
 
 registerFastGradients();
 
@@ -121,6 +130,7 @@ export class TinyTransformer {
   private readonly headB: Variable;
   private disposed = false;
   private readonly tapes = new Map<string, NativeTape[]>();
+  private gradBuffers?: Float32Array[];
 
   /** Build a model with weights initialised from `config.seed`; throws ConfigError on bad fields. */
   constructor(config: TinyTransformerConfig) {
@@ -261,7 +271,10 @@ export class TinyTransformer {
       save(ws);
       const gradFunc = (dy: Tensor, saved: Tensor[]) => {
         const g = dy.dataSync() as Float32Array;
-        const grads = nativeBackward(dims, saved.map(hostView), tape, g);
+        const ws = saved.map(hostView);
+        // the wasm backend copies tensor values in, so its gradient buffers are reused; cpu adopts them
+        const grads = tf.getBackend() === "wasm" ? (this.gradBuffers ??= newGradients(ws)) : newGradients(ws);
+        nativeBackward(dims, ws, tape, g, grads);
         this.giveTape(tape);
         return grads.map((a, i) => tf.tensor(a, saved[i].shape, "float32"));
       };
@@ -753,6 +766,7 @@ class HostDecoder {
     qkv: Float32Array;
     merged: Float32Array;
     f: Float32Array;
+    sg: Float32Array;
   };
 
   /** Empty cache of `tMax` positions for `B` rows; copies the model's current weights. */
@@ -762,8 +776,8 @@ class HostDecoder {
     model.variables.forEach((x, i) => (this.w[model.variableNames[i]] = x.dataSync() as Float32Array));
     this.valid = new Uint8Array(B * tMax);
     for (let l = 0; l < L; l++) {
-      this.k.push(new Float32Array(B * tMax * d));
-      this.v.push(new Float32Array(B * tMax * d));
+      this.k.push(hostBuffer(B * tMax * d));
+      this.v.push(hostBuffer(B * tMax * d));
     }
     this.logits = new Float32Array(B * V);
     this.p = new Float64Array(tMax);
@@ -801,14 +815,15 @@ class HostDecoder {
     if (this.buf?.T !== T) {
       this.buf = {
         T,
-        h: new Float32Array(R * d),
-        a: new Float32Array(R * d),
-        qkv: new Float32Array(R * 3 * d),
-        merged: new Float32Array(R * d),
-        f: new Float32Array(R * F),
+        h: hostBuffer(R * d),
+        a: hostBuffer(R * d),
+        qkv: hostBuffer(R * 3 * d),
+        merged: hostBuffer(R * d),
+        f: hostBuffer(R * F),
+        sg: hostBuffer(R * F),
       };
     }
-    const { h, a, qkv, merged, f } = this.buf;
+    const { h, a, qkv, merged, f, sg } = this.buf;
     const keys = this.keys, qs = new Float64Array(dh), acc = new Float64Array(dh);
     const tok = w["tok_emb"], pe = w["pos_emb"];
     for (let r = 0; r < R; r++) {
@@ -870,7 +885,7 @@ class HostDecoder {
       HostDecoder.layerNorm(h, w[pre + "ln2.g"], w[pre + "ln2.b"], a);
       HostDecoder.fillRows(f, w[pre + "mlp.b1"]);
       sgemm(R, F, d, a, w[pre + "mlp.w1"], 1, f);
-      for (let o = 0; o < f.length; o++) f[o] = f[o] / (1 + Math.exp(-1.702 * f[o]));
+      geluForward(f, sg, f, f.length);
       for (let o = 0; o < h.length; o++) h[o] += b2[o % d];
       sgemm(R, d, F, f, w[pre + "mlp.w2"], 1, h);
     }

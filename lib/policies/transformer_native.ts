@@ -8,7 +8,8 @@
  * ∂loss/∂logits to the gradient of every weight (hand-derived chain rule, no autodiff). Single-threaded
  * BLAS and fixed loop orders make results identical run to run.
  */
-import { sgemmStrided } from "../core/blas.ts";
+import { hostBuffer, sgemmStrided } from "../core/blas.ts";
+import { geluBackward, geluForward } from "../core/simd.ts";
 
 /** Shapes of the model: vocabulary V, width d, blocks L, heads H, MLP width F. */
 export interface NativeDims {
@@ -78,11 +79,15 @@ export interface NativeTape {
   outf: Float32Array;
   /** Logits [B·T, V]. */
   logits: Float32Array;
-}
-
-/** A Float32Array on its own ArrayBuffer (never a small on-heap array, so its address is stable for FFI). */
-function f32(n: number): Float32Array {
-  return new Float32Array(new ArrayBuffer(Math.max(n, 16) * 4), 0, n);
+  /** Backward work buffers (allocated on the first backward pass). */
+  work?: {
+    dh: Float32Array;
+    dtmp: Float32Array;
+    dqkv: Float32Array;
+    df: Float32Array;
+    dP: Float32Array;
+    ones: Float32Array;
+  };
 }
 
 const POW2 = new Float64Array(256);
@@ -189,18 +194,18 @@ export function newTape(dims: NativeDims, B: number, T: number): NativeTape {
   const blocks: BlockTape[] = [];
   for (let l = 0; l < L; l++) {
     blocks.push({
-      xh1: f32(R * d),
-      rs1: f32(R),
-      a1: f32(R * d),
-      qkv: f32(R * 3 * d),
-      p: f32(B * H * T * T),
-      att: f32(R * d),
-      xh2: f32(R * d),
-      rs2: f32(R),
-      m: f32(R * d),
-      u: f32(R * F),
-      s: f32(R * F),
-      f: f32(R * F),
+      xh1: hostBuffer(R * d),
+      rs1: hostBuffer(R),
+      a1: hostBuffer(R * d),
+      qkv: hostBuffer(R * 3 * d),
+      p: hostBuffer(B * H * T * T),
+      att: hostBuffer(R * d),
+      xh2: hostBuffer(R * d),
+      rs2: hostBuffer(R),
+      m: hostBuffer(R * d),
+      u: hostBuffer(R * F),
+      s: hostBuffer(R * F),
+      f: hostBuffer(R * F),
     });
   }
   return {
@@ -210,11 +215,11 @@ export function newTape(dims: NativeDims, B: number, T: number): NativeTape {
     pos: new Int32Array(R),
     valid: new Uint8Array(R),
     blocks,
-    h: f32(R * d),
-    xhf: f32(R * d),
-    rsf: f32(R),
-    outf: f32(R * d),
-    logits: f32(R * V),
+    h: hostBuffer(R * d),
+    xhf: hostBuffer(R * d),
+    rsf: hostBuffer(R),
+    outf: hostBuffer(R * d),
+    logits: hostBuffer(R * V),
   };
 }
 
@@ -294,39 +299,48 @@ export function nativeForward(
     layerNormRows(h, w.ln2g, w.ln2b, bt.xh2, bt.rs2, bt.m, R, d);
     fillRows(bt.u, w.b1, R);
     sgemmStrided(false, false, R, F, d, 1, bt.m, 0, d, w.w1, 0, F, 1, bt.u, 0, F);
-    const { u, s, f } = bt;
-    for (let o = 0; o < R * F; o++) {
-      const x = u[o];
-      const sg = 1 / (1 + expFast(-1.702 * x));
-      s[o] = sg;
-      f[o] = x * sg;
-    }
+    geluForward(bt.u, bt.s, bt.f, R * F);
     for (let r = 0; r < R; r++) for (let j = 0; j < d; j++) h[r * d + j] += w.b2[j];
-    sgemmStrided(false, false, R, d, F, 1, f, 0, F, w.w2, 0, d, 1, h, 0, d);
+    sgemmStrided(false, false, R, d, F, 1, bt.f, 0, F, w.w2, 0, d, 1, h, 0, d);
   }
   layerNormRows(h, W.lnfg, W.lnfb, tape.xhf, tape.rsf, tape.outf, R, d);
   fillRows(tape.logits, W.headb, R);
   sgemmStrided(false, false, R, V, d, 1, tape.outf, 0, d, W.headw, 0, V, 1, tape.logits, 0, V);
 }
 
+/** Gradient buffers shaped like `weights` (for `nativeBackward`). */
+export function newGradients(weights: Float32Array[]): Float32Array[] {
+  return weights.map((w) => hostBuffer(w.length));
+}
+
 /**
- * Backward pass of `nativeForward`: given dLogits [B·T, V] = ∂loss/∂logits, returns ∂loss/∂w for every
- * weight (new arrays, in TinyTransformer.variables order).
+ * Backward pass of `nativeForward`: given dLogits [B·T, V] = ∂loss/∂logits, writes ∂loss/∂w for every
+ * weight into `grads` (from `newGradients`, TinyTransformer.variables order; fully overwritten).
  */
 export function nativeBackward(
   dims: NativeDims,
   weights: Float32Array[],
   tape: NativeTape,
   dLogits: Float32Array,
-): Float32Array[] {
+  grads: Float32Array[],
+): void {
   const { d, H, F, V } = dims;
   const { B, T } = tape;
   const R = B * T, dh = d / H, d3 = 3 * d, scale = 1 / Math.sqrt(dh);
   const W = unpack(dims, weights);
-  const grads = weights.map((w) => f32(w.length));
   const G = unpack(dims, grads);
-  const ones = f32(R).fill(1);
-  const dh1 = f32(R * d), dtmp = f32(R * d), dqkv = f32(R * d3), df = f32(R * F), dP = f32(T * T);
+  tape.work ??= {
+    dh: hostBuffer(R * d),
+    dtmp: hostBuffer(R * d),
+    dqkv: hostBuffer(R * d3),
+    df: hostBuffer(R * F),
+    dP: hostBuffer(T * T),
+    ones: hostBuffer(R).fill(1),
+  };
+  const { dh: dh1, dtmp, dqkv, df, dP, ones } = tape.work;
+  dh1.fill(0);
+  G.tok.fill(0);
+  G.pos.fill(0);
   const acc = new Float64Array(Math.max(F, d3, V)), acc2 = new Float64Array(d);
   const store = (dst: Float32Array, a: Float64Array) => {
     for (let j = 0; j < dst.length; j++) dst[j] = a[j];
@@ -346,11 +360,7 @@ export function nativeBackward(
     sgemmStrided(true, false, F, d, R, 1, bt.f, 0, F, dh1, 0, d, 0, g.w2, 0, d);
     sgemmStrided(false, false, 1, d, R, 1, ones, 0, R, dh1, 0, d, 0, g.b2, 0, d);
     sgemmStrided(false, true, R, F, d, 1, dh1, 0, d, w.w2, 0, d, 0, df, 0, F);
-    const { u, s } = bt;
-    for (let o = 0; o < R * F; o++) {
-      const sg = s[o];
-      df[o] *= sg + 1.702 * u[o] * sg * (1 - sg);
-    }
+    geluBackward(df, bt.u, bt.s, R * F);
     sgemmStrided(true, false, d, F, R, 1, bt.m, 0, d, df, 0, F, 0, g.w1, 0, F);
     sgemmStrided(false, false, 1, F, R, 1, ones, 0, R, df, 0, F, 0, g.b1, 0, F);
     sgemmStrided(false, true, R, d, F, 1, df, 0, F, w.w1, 0, F, 0, dtmp, 0, d);
@@ -401,5 +411,4 @@ export function nativeBackward(
       G.pos[po + j] += dh1[o + j];
     }
   }
-  return grads;
 }
