@@ -20,7 +20,14 @@ import { tf } from "../core/tf.ts";
 import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
-import { embed, layerNorm, matMulBT, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
+import {
+  embed,
+  hostValues,
+  layerNorm,
+  matMulBT,
+  registerFastGradients,
+  selectLastAxis,
+} from "../core/fastops.ts";
 import { hostBuffer, nativeBlasAvailable, sgemm } from "../core/blas.ts";
 import { geluForward } from "../core/simd.ts";
 import {
@@ -262,7 +269,7 @@ export class TinyTransformer {
       const save = args.pop() as (ts: Tensor[]) => void;
       const ws = args as Tensor[];
       const tape = this.takeTape(B, T);
-      nativeForward(dims, ws.map(hostView), tok, val, tape);
+      nativeForward(dims, ws.map(hostValues), tok, val, tape);
       const value = tf.tensor3d(tf.getBackend() === "cpu" ? tape.logits.slice() : tape.logits, [B, T, V]);
       if (!recording) {
         this.giveTape(tape);
@@ -271,7 +278,7 @@ export class TinyTransformer {
       save(ws);
       const gradFunc = (dy: Tensor, saved: Tensor[]) => {
         const g = dy.dataSync() as Float32Array;
-        const ws = saved.map(hostView);
+        const ws = saved.map(hostValues);
         // the wasm backend copies tensor values in, so its gradient buffers are reused; cpu adopts them
         const grads = tf.getBackend() === "wasm" ? (this.gradBuffers ??= newGradients(ws)) : newGradients(ws);
         nativeBackward(dims, ws, tape, g, grads);
@@ -703,15 +710,6 @@ export function useNativeModelPath(enabled: boolean): void {
 export function nativeModelPathActive(): boolean {
   const b = tf.getBackend();
   return nativeModelPath && (b === "cpu" || b === "wasm") && nativeBlasAvailable().available;
-}
-
-/** The float32 values of a tensor on a host backend without a copy where the backend allows it. */
-function hostView(t: Tensor): Float32Array {
-  // deno-lint-ignore no-explicit-any
-  const backend = tf.backend() as any;
-  if (tf.getBackend() === "wasm") return backend.typedArrayFromHeap(t) as Float32Array;
-  const values = tf.getBackend() === "cpu" ? backend.data.get(t.dataId)?.values : undefined;
-  return values instanceof Float32Array ? values : t.dataSync() as Float32Array;
 }
 
 /** Fill defaults and validate a TinyTransformerConfig; each bad field throws a ConfigError naming it. */
