@@ -90,8 +90,8 @@ export interface NativeTape {
   };
 }
 
-const POW2 = new Float64Array(256);
-for (let i = 0; i < 256; i++) POW2[i] = Math.pow(2, i - 128);
+const POW2 = new Float64Array(300);
+for (let i = 0; i < 300; i++) POW2[i] = Math.pow(2, i - 160);
 const LOG2E = Math.LOG2E;
 const LN2 = Math.LN2;
 
@@ -104,7 +104,7 @@ export function expFast(x: number): number {
   if (x > 88) x = 88;
   const n = Math.round(x * LOG2E);
   const r = x - n * LN2;
-  return POW2[n + 128] *
+  return POW2[n + 160] *
     (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040))))))));
 }
 
