@@ -778,7 +778,7 @@ class HostDecoder {
       this.v.push(hostBuffer(B * tMax * d));
     }
     this.logits = new Float32Array(B * V);
-    this.p = new Float64Array(tMax);
+    this.p = new Float64Array(tMax * this.cfg.nHeads);
     this.keys = new Int32Array(tMax);
   }
 
@@ -822,7 +822,7 @@ class HostDecoder {
       };
     }
     const { h, a, qkv, merged, f, sg } = this.buf;
-    const keys = this.keys, qs = new Float64Array(dh), acc = new Float64Array(dh);
+    const keys = this.keys, acc = new Float64Array(d), iz = new Float64Array(H), d3 = 3 * d;
     const tok = w["tok_emb"], pe = w["pos_emb"];
     for (let r = 0; r < R; r++) {
       const tk = tokens[r];
@@ -849,31 +849,43 @@ class HostDecoder {
         let nk = 0;
         for (let j = 0; j < t0 + T; j++) if (this.valid[vb + j]) keys[nk++] = j;
         for (let i = 0, n = 0; i < T; i++) {
-          const q = (b * T + i) * 3 * d, last = t0 + i;
+          const q = (b * T + i) * d3, last = t0 + i, o = (b * T + i) * d;
           while (n < nk && keys[n] <= last) n++;
-          for (let hh = 0; hh < H; hh++) {
-            const qo = q + hh * dh, ko = hh * dh, o = (b * T + i) * d + ko;
-            if (n === 0) { // a padding query with no valid key: its output is never used
-              merged.fill(0, o, o + dh);
-              continue;
-            }
-            for (let e = 0; e < dh; e++) qs[e] = Math.fround(qkv[qo + e] * scale);
-            let mx = -Infinity;
-            for (let m = 0; m < n; m++) {
-              const kr = (vb + keys[m]) * d + ko;
+          if (n === 0) { // a padding query with no valid key: its output is never used
+            merged.fill(0, o, o + d);
+            continue;
+          }
+          // scores p[hh·tMax + m] = scale·q_hh·k_m,hh, all heads in one pass over each key row
+          for (let m = 0; m < n; m++) {
+            const kr = (vb + keys[m]) * d;
+            for (let hh = 0, e0 = 0; hh < H; hh++, e0 += dh) {
               let sc = 0;
-              for (let e = 0; e < dh; e++) sc += qs[e] * kc[kr + e];
-              p[m] = sc;
-              if (sc > mx) mx = sc;
+              for (let e = e0; e < e0 + dh; e++) sc += qkv[q + e] * kc[kr + e];
+              p[hh * tMax + m] = sc * scale;
             }
+          }
+          for (let hh = 0; hh < H; hh++) {
+            const po = hh * tMax;
+            let mx = -Infinity;
+            for (let m = 0; m < n; m++) if (p[po + m] > mx) mx = p[po + m];
             let z = 0;
-            acc.fill(0);
             for (let m = 0; m < n; m++) {
-              const pm = Math.exp(p[m] - mx), vr = (vb + keys[m]) * d + ko;
-              z += pm;
-              for (let e = 0; e < dh; e++) acc[e] += pm * vc[vr + e];
+              const e = expFast(p[po + m] - mx);
+              p[po + m] = e;
+              z += e;
             }
-            for (let e = 0; e < dh; e++) merged[o + e] = acc[e] / z;
+            iz[hh] = 1 / z;
+          }
+          acc.fill(0);
+          for (let m = 0; m < n; m++) {
+            const vr = (vb + keys[m]) * d;
+            for (let hh = 0, e0 = 0; hh < H; hh++, e0 += dh) {
+              const pm = p[hh * tMax + m];
+              for (let e = e0; e < e0 + dh; e++) acc[e] += pm * vc[vr + e];
+            }
+          }
+          for (let hh = 0, e0 = 0; hh < H; hh++, e0 += dh) {
+            for (let e = e0; e < e0 + dh; e++) merged[o + e] = acc[e] * iz[hh];
           }
         }
       }
