@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import { useBackend } from "../lib/core/backend.ts";
 import { hostBuffer, nativeBlasAvailable, sgemmStrided } from "../lib/core/blas.ts";
-import { geluBackward, geluForward, simdAvailable } from "../lib/core/simd.ts";
+import { GeluArena, geluBackward, geluForward, simdAvailable } from "../lib/core/simd.ts";
 import { Rng } from "../lib/core/rng.ts";
 import {
   nativeModelPathActive,
@@ -249,27 +249,43 @@ Deno.test({
   },
 });
 
-Deno.test("GELU kernels: σ(1.702u) and u·σ(1.702u) to float32 accuracy; derivative equals the closed form and FD", () => {
+/** s = σ(1.702u), f = u·s within float32 accuracy (1.702·u rounded to float32 moves e^{−1.702u} by |1.702u|·6e-8). */
+function checkGelu(u: Float32Array, s: Float32Array, f: Float32Array): void {
+  for (let i = 0; i < u.length; i++) {
+    const sg = 1 / (1 + Math.exp(-1.702 * u[i]));
+    const tol = 3e-7 * (1 + Math.abs(1.702 * u[i]));
+    assert.ok(Math.abs(s[i] - sg) <= tol * sg, `σ at ${u[i]}: ${s[i]} vs ${sg}`);
+    assert.ok(Math.abs(f[i] - u[i] * sg) <= tol * Math.abs(u[i] * sg) + 1e-30, `GELU at ${u[i]}`);
+  }
+}
+
+/** g = 2·GELU′(u) against central differences of the float64 GELU. */
+function checkGeluGrad(u: Float32Array, g: Float32Array): void {
+  const gelu = (x: number) => x / (1 + Math.exp(-1.702 * x));
+  for (let i = 0; i < u.length; i += 7) {
+    const x = u[i], h = 1e-4;
+    const fd = (gelu(x + h) - gelu(x - h)) / (2 * h);
+    assert.ok(Math.abs(g[i] / 2 - fd) < 1e-5, `GELU′ at ${x}: ${g[i] / 2} vs ${fd}`);
+  }
+}
+
+Deno.test("GELU kernels: σ(1.702u) and u·σ(1.702u) to float32 accuracy; derivative equals FD (chunked and arena)", () => {
   assert.ok(simdAvailable(), "WebAssembly SIMD is available in Deno");
   const n = 1003; // not a multiple of 4: the tail is padded
   const u = Float32Array.from({ length: n }, (_, i) => (i - 501) / 25);
   const s = new Float32Array(n), f = new Float32Array(n);
   geluForward(u, s, f, n);
-  for (let i = 0; i < n; i++) {
-    const sg = 1 / (1 + Math.exp(-1.702 * u[i]));
-    // float32 rounding of 1.702·u alone moves e^{−1.702u} by |1.702u|·6e-8 relative
-    const tol = 3e-7 * (1 + Math.abs(1.702 * u[i]));
-    assert.ok(Math.abs(s[i] - sg) <= tol * sg, `σ at ${u[i]}: ${s[i]} vs ${sg}`);
-    assert.ok(Math.abs(f[i] - u[i] * sg) <= tol * Math.abs(u[i] * sg) + 1e-30, `GELU at ${u[i]}`);
-  }
+  checkGelu(u, s, f);
   const g = new Float32Array(n).fill(2);
   geluBackward(g, u, s, n);
-  const gelu = (x: number) => x / (1 + Math.exp(-1.702 * x));
-  for (let i = 0; i < n; i += 7) {
-    const x = u[i], h = 1e-4;
-    const fd = (gelu(x + h) - gelu(x - h)) / (2 * h);
-    assert.ok(Math.abs(g[i] / 2 - fd) < 1e-5, `GELU′ at ${x}: ${g[i] / 2} vs ${fd}`);
-  }
+  checkGeluGrad(u, g);
+  const arena = new GeluArena(n);
+  arena.u.set(u);
+  arena.forward();
+  checkGelu(arena.u, arena.s, arena.f);
+  arena.g.fill(2);
+  arena.backward();
+  checkGeluGrad(arena.u, arena.g);
   // saturation: σ → 0 and 1 without NaN or Inf
   const big = Float32Array.from([-200, 200, -1e30, 1e30]), bs = new Float32Array(4), bf = new Float32Array(4);
   geluForward(big, bs, bf, 4);

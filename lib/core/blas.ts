@@ -192,6 +192,29 @@ export function sgemmStrided(
   );
 }
 
+/**
+ * y[j] ← Σ_r A[r, j] over the R rows of a row-major R × N matrix (column sums: bias gradients) by
+ * cblas_sgemv with Aᵀ and a ones vector, streaming A once. Requires `nativeBlasAvailable()`.
+ */
+export function columnSums(R: number, N: number, A: Float32Array, y: Float32Array): void {
+  if (!load()) throw new Error(`cannot open ${OPENBLAS_LIBRARY}: ${loadError}`);
+  if (ones.length < R) ones = new Float32Array(R).fill(1);
+  (lib!.cblas_sgemv as unknown as Call)(
+    ROW_MAJOR,
+    TRANS,
+    R,
+    N,
+    1,
+    addressOf(A),
+    N,
+    ones,
+    1,
+    0,
+    addressOf(y),
+    1,
+  );
+}
+
 /** Whether the OpenBLAS kernels are registered for the wasm backend. */
 export function nativeKernelsActive(): boolean {
   return active;

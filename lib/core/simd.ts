@@ -4,8 +4,9 @@
  * costs ~10–20 ns per element, which at d = 256 made the activation a fifth of a transformer train step.
  * The module is assembled here from its instructions (no binary blob): eˣ is Cephes' `expf` (range
  * reduction x = n·ln2 + r in two parts, a degree-7 polynomial for eʳ, 2ⁿ from the exponent bits), accurate to
- * about 1 ulp of float32 on the clamped range [−87.3, 88.3] (σ saturates outside it). Inputs are copied
- * through the module's own fixed memory in chunks, so its views never detach.
+ * about 1 ulp of float32 on the clamped range [−87.3, 88.3] (σ saturates outside it). `GeluArena` keeps a
+ * layer's buffers inside the kernels' memory (no copies); `geluForward`/`geluBackward` copy other arrays
+ * through a fixed chunk memory.
  */
 
 const CHUNK = 16384; // elements per buffer; three buffers of 64 KiB in four pages
@@ -211,30 +212,105 @@ function moduleBytes(): Uint8Array {
     0,
     0,
     ...section(1, [1, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 0]), // type 0: (i32 ×4) → ()
+    ...section(2, [1, ...name("env"), ...name("mem"), 2, 0, 1]), // import env.mem: memory, min 1 page
     ...section(3, [2, 0, 0]), // two functions of type 0
-    ...section(5, [1, 0, PAGES]), // memory: min PAGES
-    ...section(7, [3, ...name("mem"), 2, 0, ...name("gelu"), 0, 0, ...name("dgelu"), 0, 1]),
+    ...section(7, [2, ...name("gelu"), 0, 0, ...name("dgelu"), 0, 1]),
     ...section(10, [2, ...geluBody(), ...dgeluBody()]),
   ];
   return new Uint8Array(bytes);
 }
 
-interface Kernels {
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernels (null without WebAssembly SIMD). */
+function compiledModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(moduleBytes() as BufferSource);
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+type Exports = {
   gelu: (u: number, s: number, f: number, n: number) => void;
   dgelu: (g: number, u: number, s: number, n: number) => void;
+};
+
+/** Instantiate the kernels on a memory of `pages` 64 KiB pages (null without WebAssembly SIMD). */
+function instantiate(pages: number): { exports: Exports; memory: WebAssembly.Memory } | null {
+  const mod = compiledModule();
+  if (!mod) return null;
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const inst = new WebAssembly.Instance(mod, { env: { mem: memory } });
+  return { exports: inst.exports as unknown as Exports, memory };
+}
+
+/**
+ * Four float32 buffers of n elements — pre-activations u, σ(1.702u) s, GELU values f and a gradient g —
+ * in a WebAssembly memory of their own (never grown, so the views and their addresses are stable and can
+ * go to BLAS): `forward` and `backward` then run the SIMD kernels in place, with no copies.
+ */
+export class GeluArena {
+  /** Pre-activations u. */
+  readonly u: Float32Array;
+  /** s = σ(1.702u) after `forward`. */
+  readonly s: Float32Array;
+  /** f = u·s = GELU(u) after `forward`. */
+  readonly f: Float32Array;
+  /** Gradient buffer g (∂/∂f before `backward`, ∂/∂u after). */
+  readonly g: Float32Array;
+  private readonly kernels: Exports | null;
+  private readonly n4: number;
+
+  /** Buffers of n elements each. */
+  constructor(readonly n: number) {
+    this.n4 = (n + 3) & ~3;
+    const bytes = 16 * this.n4;
+    const inst = instantiate(Math.max(1, Math.ceil(bytes / 65536)));
+    const buffer = inst ? inst.memory.buffer : new ArrayBuffer(Math.max(bytes, 64));
+    this.kernels = inst ? inst.exports : null;
+    [this.u, this.s, this.f, this.g] = [0, 1, 2, 3].map((i) => new Float32Array(buffer, 4 * i * this.n4, n));
+  }
+
+  /** s = σ(1.702u), f = u·s. */
+  forward(): void {
+    if (this.kernels) this.kernels.gelu(0, 4 * this.n4, 8 * this.n4, 4 * this.n4);
+    else geluScalar(this.u, this.s, this.f, this.n);
+  }
+
+  /** g ← g·GELU′(u) = g·(s + 1.702·u·s·(1 − s)). */
+  backward(): void {
+    if (this.kernels) this.kernels.dgelu(12 * this.n4, 0, 4 * this.n4, 4 * this.n4);
+    else dgeluScalar(this.g, this.u, this.s, this.n);
+  }
+}
+
+function geluScalar(u: Float32Array, s: Float32Array, f: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const sg = 1 / (1 + Math.exp(-1.702 * u[i]));
+    s[i] = sg;
+    f[i] = u[i] * sg;
+  }
+}
+
+function dgeluScalar(g: Float32Array, u: Float32Array, s: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) g[i] *= s[i] + 1.702 * u[i] * s[i] * (1 - s[i]);
+}
+
+interface Kernels extends Exports {
   mem: Float32Array;
 }
 
 let kernels: Kernels | null | undefined;
 
+/** Kernels on a fixed chunk memory (for arrays outside an arena). */
 function load(): Kernels | null {
-  if (kernels !== undefined) return kernels;
-  try {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes() as BufferSource), {});
-    const e = inst.exports as unknown as Kernels & { mem: WebAssembly.Memory };
-    kernels = { gelu: e.gelu, dgelu: e.dgelu, mem: new Float32Array(e.mem.buffer) };
-  } catch {
-    kernels = null; // no WebAssembly SIMD: the scalar loops below
+  if (kernels === undefined) {
+    const inst = instantiate(PAGES);
+    kernels = inst ? { ...inst.exports, mem: new Float32Array(inst.memory.buffer) } : null;
   }
   return kernels;
 }
@@ -247,14 +323,7 @@ export function simdAvailable(): boolean {
 /** s[i] = σ(1.702·u[i]) and f[i] = u[i]·s[i] = GELU(u[i]) for i < n. */
 export function geluForward(u: Float32Array, s: Float32Array, f: Float32Array, n: number): void {
   const k = load();
-  if (!k) {
-    for (let i = 0; i < n; i++) {
-      const sg = 1 / (1 + Math.exp(-1.702 * u[i]));
-      s[i] = sg;
-      f[i] = u[i] * sg;
-    }
-    return;
-  }
+  if (!k) return geluScalar(u, s, f, n);
   const m = k.mem;
   for (let o = 0; o < n; o += CHUNK) {
     const c = Math.min(CHUNK, n - o), c4 = (c + 3) & ~3;
@@ -269,10 +338,7 @@ export function geluForward(u: Float32Array, s: Float32Array, f: Float32Array, n
 /** g[i] ← g[i]·GELU′(u[i]) with GELU′(u) = s + 1.702·u·s·(1 − s), s = σ(1.702u) (from `geluForward`). */
 export function geluBackward(g: Float32Array, u: Float32Array, s: Float32Array, n: number): void {
   const k = load();
-  if (!k) {
-    for (let i = 0; i < n; i++) g[i] *= s[i] + 1.702 * u[i] * s[i] * (1 - s[i]);
-    return;
-  }
+  if (!k) return dgeluScalar(g, u, s, n);
   const m = k.mem;
   for (let o = 0; o < n; o += CHUNK) {
     const c = Math.min(CHUNK, n - o), c4 = (c + 3) & ~3;

@@ -8,8 +8,8 @@
  * ∂loss/∂logits to the gradient of every weight (hand-derived chain rule, no autodiff). Single-threaded
  * BLAS and fixed loop orders make results identical run to run.
  */
-import { hostBuffer, sgemmStrided } from "../core/blas.ts";
-import { geluBackward, geluForward } from "../core/simd.ts";
+import { columnSums, hostBuffer, sgemmStrided } from "../core/blas.ts";
+import { GeluArena } from "../core/simd.ts";
 
 /** Shapes of the model: vocabulary V, width d, blocks L, heads H, MLP width F. */
 export interface NativeDims {
@@ -52,9 +52,8 @@ interface BlockTape {
   xh2: Float32Array;
   rs2: Float32Array;
   m: Float32Array;
-  u: Float32Array;
-  s: Float32Array;
-  f: Float32Array;
+  /** u = m·W1 + b1, σ(1.702u), GELU(u) and the backward's ∂/∂u, in one SIMD arena. */
+  gelu: GeluArena;
 }
 
 /** Activations of one forward pass over B rows of T tokens; `logits` [B·T, V] is its output. */
@@ -84,9 +83,7 @@ export interface NativeTape {
     dh: Float32Array;
     dtmp: Float32Array;
     dqkv: Float32Array;
-    df: Float32Array;
     dP: Float32Array;
-    ones: Float32Array;
   };
 }
 
@@ -203,9 +200,7 @@ export function newTape(dims: NativeDims, B: number, T: number): NativeTape {
       xh2: hostBuffer(R * d),
       rs2: hostBuffer(R),
       m: hostBuffer(R * d),
-      u: hostBuffer(R * F),
-      s: hostBuffer(R * F),
-      f: hostBuffer(R * F),
+      gelu: new GeluArena(R * F),
     });
   }
   return {
@@ -297,11 +292,12 @@ export function nativeForward(
     for (let r = 0; r < R; r++) for (let j = 0; j < d; j++) h[r * d + j] += w.bo[j];
     sgemmStrided(false, false, R, d, d, 1, att, 0, d, w.wo, 0, d, 1, h, 0, d);
     layerNormRows(h, w.ln2g, w.ln2b, bt.xh2, bt.rs2, bt.m, R, d);
-    fillRows(bt.u, w.b1, R);
-    sgemmStrided(false, false, R, F, d, 1, bt.m, 0, d, w.w1, 0, F, 1, bt.u, 0, F);
-    geluForward(bt.u, bt.s, bt.f, R * F);
+    const ga = bt.gelu;
+    fillRows(ga.u, w.b1, R);
+    sgemmStrided(false, false, R, F, d, 1, bt.m, 0, d, w.w1, 0, F, 1, ga.u, 0, F);
+    ga.forward();
     for (let r = 0; r < R; r++) for (let j = 0; j < d; j++) h[r * d + j] += w.b2[j];
-    sgemmStrided(false, false, R, d, F, 1, bt.f, 0, F, w.w2, 0, d, 1, h, 0, d);
+    sgemmStrided(false, false, R, d, F, 1, ga.f, 0, F, w.w2, 0, d, 1, h, 0, d);
   }
   layerNormRows(h, W.lnfg, W.lnfb, tape.xhf, tape.rsf, tape.outf, R, d);
   fillRows(tape.logits, W.headb, R);
@@ -333,11 +329,9 @@ export function nativeBackward(
     dh: hostBuffer(R * d),
     dtmp: hostBuffer(R * d),
     dqkv: hostBuffer(R * d3),
-    df: hostBuffer(R * F),
     dP: hostBuffer(T * T),
-    ones: hostBuffer(R).fill(1),
   };
-  const { dh: dh1, dtmp, dqkv, df, dP, ones } = tape.work;
+  const { dh: dh1, dtmp, dqkv, dP } = tape.work;
   dh1.fill(0);
   G.tok.fill(0);
   G.pos.fill(0);
@@ -347,7 +341,7 @@ export function nativeBackward(
   };
   // head: logits = outf·Wh + bh
   sgemmStrided(true, false, d, V, R, 1, tape.outf, 0, d, dLogits, 0, V, 0, G.headw, 0, V);
-  sgemmStrided(false, false, 1, V, R, 1, ones, 0, R, dLogits, 0, V, 0, G.headb, 0, V);
+  columnSums(R, V, dLogits, G.headb);
   sgemmStrided(false, true, R, d, V, 1, dLogits, 0, V, W.headw, 0, V, 0, dtmp, 0, d);
   acc.fill(0, 0, d);
   acc2.fill(0);
@@ -357,12 +351,13 @@ export function nativeBackward(
   for (let l = dims.L - 1; l >= 0; l--) {
     const w = W.blocks[l], g = G.blocks[l], bt = tape.blocks[l];
     // MLP: h ← h + f·W2 + b2, f = u·σ(1.702u), u = m·W1 + b1
-    sgemmStrided(true, false, F, d, R, 1, bt.f, 0, F, dh1, 0, d, 0, g.w2, 0, d);
-    sgemmStrided(false, false, 1, d, R, 1, ones, 0, R, dh1, 0, d, 0, g.b2, 0, d);
+    const ga = bt.gelu, df = ga.g;
+    sgemmStrided(true, false, F, d, R, 1, ga.f, 0, F, dh1, 0, d, 0, g.w2, 0, d);
+    columnSums(R, d, dh1, g.b2);
     sgemmStrided(false, true, R, F, d, 1, dh1, 0, d, w.w2, 0, d, 0, df, 0, F);
-    geluBackward(df, bt.u, bt.s, R * F);
+    ga.backward();
     sgemmStrided(true, false, d, F, R, 1, bt.m, 0, d, df, 0, F, 0, g.w1, 0, F);
-    sgemmStrided(false, false, 1, F, R, 1, ones, 0, R, df, 0, F, 0, g.b1, 0, F);
+    columnSums(R, F, df, g.b1);
     sgemmStrided(false, true, R, d, F, 1, df, 0, F, w.w1, 0, F, 0, dtmp, 0, d);
     acc.fill(0, 0, d);
     acc2.fill(0);
@@ -371,7 +366,7 @@ export function nativeBackward(
     store(g.ln2b, acc2);
     // attention output: h ← h + att·Wo + bo
     sgemmStrided(true, false, d, d, R, 1, bt.att, 0, d, dh1, 0, d, 0, g.wo, 0, d);
-    sgemmStrided(false, false, 1, d, R, 1, ones, 0, R, dh1, 0, d, 0, g.bo, 0, d);
+    columnSums(R, d, dh1, g.bo);
     sgemmStrided(false, true, R, d, d, 1, dh1, 0, d, w.wo, 0, d, 0, dtmp, 0, d); // d(att)
     const { qkv, p } = bt;
     for (let b = 0; b < B; b++) {
@@ -395,7 +390,7 @@ export function nativeBackward(
     }
     // qkv = a1·Wqkv + bqkv
     sgemmStrided(true, false, d, d3, R, 1, bt.a1, 0, d, dqkv, 0, d3, 0, g.wqkv, 0, d3);
-    sgemmStrided(false, false, 1, d3, R, 1, ones, 0, R, dqkv, 0, d3, 0, g.bqkv, 0, d3);
+    columnSums(R, d3, dqkv, g.bqkv);
     sgemmStrided(false, true, R, d, d3, 1, dqkv, 0, d3, w.wqkv, 0, d3, 0, dtmp, 0, d);
     acc.fill(0, 0, d);
     acc2.fill(0);
