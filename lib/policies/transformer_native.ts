@@ -68,6 +68,8 @@ export interface NativeTape {
   pos: Int32Array;
   /** Valid flags [B·T] (0: left padding, never attended to). */
   valid: Uint8Array;
+  /** Per row, the first valid position (T when none). */
+  first: Int32Array;
   /** Per-block activations. */
   blocks: BlockTape[];
   /** Residual stream work buffer [B·T, d]. */
@@ -209,6 +211,7 @@ export function newTape(dims: NativeDims, B: number, T: number): NativeTape {
     tok: new Int32Array(R),
     pos: new Int32Array(R),
     valid: new Uint8Array(R),
+    first: new Int32Array(B),
     blocks,
     h: hostBuffer(R * d),
     xhf: hostBuffer(R * d),
@@ -235,19 +238,21 @@ export function nativeForward(
   const W = unpack(dims, weights);
   for (let b = 0; b < B; b++) {
     let c = 0;
+    tape.first[b] = T;
     for (let t = 0; t < T; t++) {
       const r = b * T + t;
       tok[r] = tokens[r];
       tape.valid[r] = valid[r] ? 1 : 0;
       c += tape.valid[r];
       pos[r] = Math.max(c - 1, 0);
+      if (c === 1 && tape.valid[r]) tape.first[b] = t;
     }
   }
   for (let r = 0; r < R; r++) {
     const to = tok[r] * d, po = pos[r] * d, o = r * d;
     for (let j = 0; j < d; j++) h[o + j] = W.tok[to + j] + W.pos[po + j];
   }
-  const okRow = new Uint8Array(T);
+  const ok = tape.valid;
   for (let l = 0; l < dims.L; l++) {
     const w = W.blocks[l], bt = tape.blocks[l];
     layerNormRows(h, w.ln1g, w.ln1b, bt.xh1, bt.rs1, bt.a1, R, d);
@@ -255,29 +260,34 @@ export function nativeForward(
     sgemmStrided(false, false, R, d3, d, 1, bt.a1, 0, d, w.wqkv, 0, d3, 1, bt.qkv, 0, d3);
     const { qkv, p, att } = bt;
     for (let b = 0; b < B; b++) {
-      const vb = b * T;
+      const vb = b * T, fv = tape.first[b];
       for (let hh = 0; hh < H; hh++) {
         const qo = vb * d3 + hh * dh, po = (b * H + hh) * T * T;
         // S = scale·Q·Kᵀ (T × T) straight from the fused qkv rows
         sgemmStrided(false, true, T, T, dh, scale, qkv, qo, d3, qkv, qo + d, d3, 0, p, po, T);
+        // row i attends to keys j ≤ i with valid[b, j] (any exists iff first[b] ≤ i); a row with none is
+        // uniform over all T keys (each score − 1e9, equal in float32)
         for (let i = 0; i < T; i++) {
           const ro = po + i * T;
-          // allowed keys: j ≤ i with valid[b, j]; a row with none is uniform over all T (score − 1e9 each)
-          let any = false, mx = -Infinity;
-          for (let j = 0; j <= i; j++) {
-            okRow[j] = tape.valid[vb + j];
-            if (okRow[j]) {
-              any = true;
-              if (p[ro + j] > mx) mx = p[ro + j];
-            }
-          }
-          if (!any) {
+          if (i < fv) {
             p.fill(1 / T, ro, ro + T);
             continue;
           }
+          let mx = -Infinity;
+          for (let j = fv; j <= i; j++) if (ok[vb + j] && p[ro + j] > mx) mx = p[ro + j];
           let z = 0;
           for (let j = 0; j <= i; j++) {
-            const e = okRow[j] ? expFast(p[ro + j] - mx) : 0;
+            let e = 0;
+            const x = p[ro + j] - mx;
+            if (ok[vb + j] && x >= -104) { // eˣ as in expFast, inlined (a call would box its result)
+              const n = Math.round(x * LOG2E), r = x - n * LN2;
+              e = POW2[n + 160] *
+                (1 +
+                  r *
+                    (1 +
+                      r *
+                        (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040))))))));
+            }
             p[ro + j] = e;
             z += e;
           }
@@ -370,7 +380,7 @@ export function nativeBackward(
     sgemmStrided(false, true, R, d, d, 1, dh1, 0, d, w.wo, 0, d, 0, dtmp, 0, d); // d(att)
     const { qkv, p } = bt;
     for (let b = 0; b < B; b++) {
-      const vb = b * T;
+      const vb = b * T, fv = tape.first[b];
       for (let hh = 0; hh < H; hh++) {
         const qo = vb * d3 + hh * dh, po = (b * H + hh) * T * T, oo = vb * d + hh * dh;
         // O = P·V: dP = dO·Vᵀ, dV = Pᵀ·dO
@@ -378,10 +388,11 @@ export function nativeBackward(
         sgemmStrided(true, false, T, dh, T, 1, p, po, T, dtmp, oo, d, 0, dqkv, qo + 2 * d, d3);
         // softmax: dS = P ⊙ (dP − Σ_j P dP)
         for (let i = 0; i < T; i++) {
-          const ro = po + i * T, rd = i * T;
+          const ro = po + i * T, rd = i * T, end = i < fv ? T : i + 1; // P is 0 beyond i unless uniform
           let sum = 0;
-          for (let j = 0; j < T; j++) sum += p[ro + j] * dP[rd + j];
-          for (let j = 0; j < T; j++) dP[rd + j] = p[ro + j] * (dP[rd + j] - sum);
+          for (let j = 0; j < end; j++) sum += p[ro + j] * dP[rd + j];
+          for (let j = 0; j < end; j++) dP[rd + j] = p[ro + j] * (dP[rd + j] - sum);
+          if (end < T) dP.fill(0, rd + end, rd + T);
         }
         // S = scale·Q·Kᵀ: dQ = scale·dS·K, dK = scale·dSᵀ·Q
         sgemmStrided(false, false, T, dh, T, scale, dP, 0, T, qkv, qo + d, d3, 0, dqkv, qo, d3);
