@@ -10,11 +10,15 @@
  * `Rng(config.seed)` (N(0, 0.02²); residual output projections N(0, (0.02/√(2·nLayers))²); biases 0, LN
  * gains 1), so initialisation is identical on every backend.
  *
- * Speed notes: token/position lookups are one-hot matmuls (`embed`, no `tf.gather`, whose gradient is
+ * Speed notes: on the cpu and wasm backends with OpenBLAS loadable (`nativeModelPathActive`), the whole
+ * network runs as one `tf.customGrad` op whose forward and hand-written backward work on host Float32Arrays
+ * with strided sgemm calls (lib/policies/transformer_native.ts), so objectives written in tfjs ops on the
+ * logits or log-probs still get gradients; KV-cache sampling then decodes on host buffers (`HostDecoder`, no
+ * tfjs kernel per token). Elsewhere (webgpu, tensorflow, or `useNativeModelPath(false)`) the network below
+ * runs as tfjs ops: token/position lookups are one-hot matmuls (`embed`, no `tf.gather`, whose gradient is
  * missing on wasm), matmuls use transpose flags only where they are free (OpenBLAS kernels, `matMulBT`),
- * LayerNorm (ε = 1e-5) has a closed-form gradient
- * (one host kernel each way on wasm), and importing this module installs the fast BatchMatMul gradient
- * (`registerFastGradients`, lib/core/fastops.ts).
+ * LayerNorm (ε = 1e-5) has a closed-form gradient, and importing this module installs the fast BatchMatMul
+ * gradient (`registerFastGradients`, lib/core/fastops.ts).
  */
 import { tf } from "../core/tf.ts";
 import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
@@ -456,7 +460,7 @@ export class TinyTransformer {
     return { tok, val, B, L };
   }
 
-  /** KV-cache decoding of `prompts` (forced tokens first), sampled or greedy; host-side when native BLAS is active. */
+  /** KV-cache decoding of `prompts` (forced tokens first), sampled or greedy; host-side on the native model path. */
   private async decode(
     prompts: number[][],
     maxTokens: number,
@@ -494,7 +498,7 @@ export class TinyTransformer {
     }
 
     const keyValid = prompts.map((_, i) => Array.from(val.subarray(i * P, (i + 1) * P)));
-    // wasm with OpenBLAS: prompt pass and decoding on the host (no tfjs kernels per token).
+    // native model path: prompt pass and decoding on the host (no tfjs kernels per token).
     let host: HostDecoder | null = null;
     let logits: Tensor;
     let kv: KV[];
@@ -740,10 +744,11 @@ export function resolveTransformerConfig(config: TinyTransformerConfig): Require
 }
 
 /**
- * KV-cache decoding on the host, used on the wasm backend with the OpenBLAS kernels: the network of
- * `TinyTransformer.core` with the weight matmuls as cblas_sgemm on Float32Arrays and embedding, LayerNorm,
- * causal attention, softmax and GELU as host loops (float64 accumulation). The prompt pass and every
- * decoded token cost no tfjs kernels and no device sync; weights are read once per `sample`/`greedy` call.
+ * KV-cache decoding on the host, used on the native model path (cpu/wasm with OpenBLAS): the network of
+ * `TinyTransformer.core` with the weight matmuls as cblas_sgemm on Float32Arrays, embedding, LayerNorm,
+ * causal attention and softmax as host loops (float64 accumulation) and GELU in the SIMD kernel
+ * (lib/core/simd.ts). The prompt pass and every decoded token cost no tfjs kernels and no device sync;
+ * weights are read once per `sample`/`greedy` call.
  */
 class HostDecoder {
   /** Next-token logits [B, V] at the last position fed. */
