@@ -1,16 +1,11 @@
 /**
  * The sigmoid-approximated GELU (Hendrycks & Gimpel 2016, arXiv:1606.08415), GELU(u) ≈ u·σ(1.702u), and its
- * derivative over Float32Arrays, four lanes at a time in WebAssembly SIMD (128-bit): a scalar JS `Math.exp`
- * costs ~10–20 ns per element, which at d = 256 made the activation a fifth of a transformer train step.
- * The module is assembled here from its instructions (no binary blob): eˣ is Cephes' `expf` (range
+ * derivative over Float32Arrays, four lanes at a time in WebAssembly SIMD (128-bit), where a scalar JS
+ * `Math.exp` per element would make the activation a large share of a transformer train step. The module is assembled here from its instructions (no binary blob): eˣ is Cephes' `expf` (range
  * reduction x = n·ln2 + r in two parts, a degree-7 polynomial for eʳ, 2ⁿ from the exponent bits), accurate to
  * about 1 ulp of float32 on the clamped range [−87.3, 88.3] (σ saturates outside it). `GeluArena` keeps a
- * layer's buffers inside the kernels' memory (no copies); `geluForward`/`geluBackward` copy other arrays
- * through a fixed chunk memory.
+ * layer's buffers inside the kernels' memory, so the kernels run in place with no copies.
  */
-
-const CHUNK = 16384; // elements per buffer; three buffers of 64 KiB in four pages
-const PAGES = 4;
 
 /** Unsigned LEB128. */
 function uleb(n: number): number[] {
@@ -300,57 +295,7 @@ function dgeluScalar(g: Float32Array, u: Float32Array, s: Float32Array, n: numbe
   for (let i = 0; i < n; i++) g[i] *= s[i] + 1.702 * u[i] * s[i] * (1 - s[i]);
 }
 
-interface Kernels extends Exports {
-  mem: Float32Array;
-}
-
-let kernels: Kernels | null | undefined;
-
-/** Kernels on a fixed chunk memory (for arrays outside an arena). */
-function load(): Kernels | null {
-  if (kernels === undefined) {
-    const inst = instantiate(PAGES);
-    kernels = inst ? { ...inst.exports, mem: new Float32Array(inst.memory.buffer) } : null;
-  }
-  return kernels;
-}
-
-/** Whether the WebAssembly SIMD kernels run here (else the scalar JS loops do). */
+/** Whether the WebAssembly SIMD kernels run here (else `GeluArena` uses scalar JS loops). */
 export function simdAvailable(): boolean {
-  return load() !== null;
-}
-
-/** s[i] = σ(1.702·u[i]) and f[i] = u[i]·s[i] = GELU(u[i]) for i < n. */
-export function geluForward(u: Float32Array, s: Float32Array, f: Float32Array, n: number): void {
-  const k = load();
-  if (!k) return geluScalar(u, s, f, n);
-  const m = k.mem;
-  for (let o = 0; o < n; o += CHUNK) {
-    const c = Math.min(CHUNK, n - o), c4 = (c + 3) & ~3;
-    m.set(u.subarray(o, o + c), 0);
-    if (c4 > c) m.fill(0, c, c4);
-    k.gelu(0, 4 * CHUNK, 8 * CHUNK, 4 * c4);
-    s.set(m.subarray(CHUNK, CHUNK + c), o);
-    f.set(m.subarray(2 * CHUNK, 2 * CHUNK + c), o);
-  }
-}
-
-/** g[i] ← g[i]·GELU′(u[i]) with GELU′(u) = s + 1.702·u·s·(1 − s), s = σ(1.702u) (from `geluForward`). */
-export function geluBackward(g: Float32Array, u: Float32Array, s: Float32Array, n: number): void {
-  const k = load();
-  if (!k) return dgeluScalar(g, u, s, n);
-  const m = k.mem;
-  for (let o = 0; o < n; o += CHUNK) {
-    const c = Math.min(CHUNK, n - o), c4 = (c + 3) & ~3;
-    m.set(g.subarray(o, o + c), 0);
-    m.set(u.subarray(o, o + c), CHUNK);
-    m.set(s.subarray(o, o + c), 2 * CHUNK);
-    if (c4 > c) {
-      m.fill(0, c, c4);
-      m.fill(0, CHUNK + c, CHUNK + c4);
-      m.fill(0, 2 * CHUNK + c, 2 * CHUNK + c4);
-    }
-    k.dgelu(0, 4 * CHUNK, 8 * CHUNK, 4 * c4);
-    g.set(m.subarray(0, c), o);
-  }
+  return compiledModule() !== null;
 }

@@ -33,7 +33,7 @@ import {
   selectLastAxis,
 } from "../core/fastops.ts";
 import { hostBuffer, nativeBlasAvailable, sgemm } from "../core/blas.ts";
-import { geluForward } from "../core/simd.ts";
+import { GeluArena } from "../core/simd.ts";
 import {
   expFast,
   nativeBackward,
@@ -768,8 +768,7 @@ class HostDecoder {
     a: Float32Array;
     qkv: Float32Array;
     merged: Float32Array;
-    f: Float32Array;
-    sg: Float32Array;
+    gelu: GeluArena;
   };
 
   /** Empty cache of `tMax` positions for `B` rows; copies the model's current weights. */
@@ -822,11 +821,10 @@ class HostDecoder {
         a: hostBuffer(R * d),
         qkv: hostBuffer(R * 3 * d),
         merged: hostBuffer(R * d),
-        f: hostBuffer(R * F),
-        sg: hostBuffer(R * F),
+        gelu: new GeluArena(R * F),
       };
     }
-    const { h, a, qkv, merged, f, sg } = this.buf;
+    const { h, a, qkv, merged, gelu } = this.buf;
     const keys = this.keys, acc = new Float64Array(d), iz = new Float64Array(H), d3 = 3 * d;
     const tok = w["tok_emb"], pe = w["pos_emb"];
     for (let r = 0; r < R; r++) {
@@ -898,11 +896,11 @@ class HostDecoder {
       for (let o = 0; o < h.length; o++) h[o] += bo[o % d];
       sgemm(R, d, d, merged, w[pre + "attn.wo"], 1, h);
       HostDecoder.layerNorm(h, w[pre + "ln2.g"], w[pre + "ln2.b"], a);
-      HostDecoder.fillRows(f, w[pre + "mlp.b1"]);
-      sgemm(R, F, d, a, w[pre + "mlp.w1"], 1, f);
-      geluForward(f, sg, f, f.length);
+      HostDecoder.fillRows(gelu.u, w[pre + "mlp.b1"]);
+      sgemm(R, F, d, a, w[pre + "mlp.w1"], 1, gelu.u);
+      gelu.forward();
       for (let o = 0; o < h.length; o++) h[o] += b2[o % d];
-      sgemm(R, d, F, f, w[pre + "mlp.w2"], 1, h);
+      sgemm(R, d, F, gelu.f, w[pre + "mlp.w2"], 1, h);
     }
     const lastRows = new Float32Array(B * d), out = new Float32Array(B * d);
     for (let b = 0; b < B; b++) lastRows.set(h.subarray((b * T + T - 1) * d, (b * T + T) * d), b * d);
