@@ -134,6 +134,87 @@ export function sgemm(
   lib!.sgemm_host(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1, A, K, B, N, beta, C, N);
 }
 
+/** A zeroed Float32Array of n elements on its own ArrayBuffer (never a movable on-heap array): pass these to `sgemmStrided`. */
+export function hostBuffer(n: number): Float32Array {
+  return new Float32Array(new ArrayBuffer(Math.max(n, 16) * 4), 0, n);
+}
+
+const addresses = new WeakMap<Float32Array, number>();
+/** Byte address of a Float32Array's first element (cached per array; `Deno.UnsafePointer.of` costs ~1 µs). */
+function addressOf(x: Float32Array): number {
+  let p = addresses.get(x);
+  if (p === undefined) {
+    p = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(x)));
+    addresses.set(x, p);
+  }
+  return p;
+}
+
+/**
+ * C ← α·op(A)·op(B) + β·C by row-major cblas_sgemm on host Float32Arrays, each matrix given by an element
+ * offset and a leading dimension (strided views: heads of a fused qkv buffer, rows of a batch), op(X) = Xᵀ
+ * when its flag is set. Requires `nativeBlasAvailable()`; the arrays must stay attached during the call.
+ */
+export function sgemmStrided(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float32Array,
+  offA: number,
+  lda: number,
+  B: Float32Array,
+  offB: number,
+  ldb: number,
+  beta: number,
+  C: Float32Array,
+  offC: number,
+  ldc: number,
+): void {
+  if (!load()) throw new Error(`cannot open ${OPENBLAS_LIBRARY}: ${loadError}`);
+  (lib!.cblas_sgemm as unknown as Call)(
+    ROW_MAJOR,
+    transA ? TRANS : NO_TRANS,
+    transB ? TRANS : NO_TRANS,
+    M,
+    N,
+    K,
+    alpha,
+    addressOf(A) + 4 * offA,
+    lda,
+    addressOf(B) + 4 * offB,
+    ldb,
+    beta,
+    addressOf(C) + 4 * offC,
+    ldc,
+  );
+}
+
+/**
+ * y[j] ← Σ_r A[r, j] over the R rows of a row-major R × N matrix (column sums: bias gradients) by
+ * cblas_sgemv with Aᵀ and a ones vector, streaming A once. Requires `nativeBlasAvailable()`.
+ */
+export function columnSums(R: number, N: number, A: Float32Array, y: Float32Array): void {
+  if (!load()) throw new Error(`cannot open ${OPENBLAS_LIBRARY}: ${loadError}`);
+  if (ones.length < R) ones = new Float32Array(R).fill(1);
+  (lib!.cblas_sgemv as unknown as Call)(
+    ROW_MAJOR,
+    TRANS,
+    R,
+    N,
+    1,
+    addressOf(A),
+    N,
+    ones,
+    1,
+    0,
+    addressOf(y),
+    1,
+  );
+}
+
 /** Whether the OpenBLAS kernels are registered for the wasm backend. */
 export function nativeKernelsActive(): boolean {
   return active;

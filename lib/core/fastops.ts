@@ -26,6 +26,20 @@ const BATCH_MATMUL = "BatchMatMul";
 let stockGrad: GradConfig | undefined;
 let fastActive = false;
 
+/**
+ * The float32 values of a tensor on a host backend, without a copy where the backend allows it: a view of
+ * the wasm heap (valid until the next tensor allocation, which may grow the heap), the cpu backend's own
+ * array, else `dataSync()`. Read-only: writing into it would change the tensor.
+ */
+export function hostValues(t: Tensor): Float32Array {
+  // deno-lint-ignore no-explicit-any
+  const backend = tf.backend() as any;
+  const name = tf.getBackend();
+  if (t.dtype === "float32" && name === "wasm") return backend.typedArrayFromHeap(t) as Float32Array;
+  const values = t.dtype === "float32" && name === "cpu" ? backend.data.get(t.dataId)?.values : undefined;
+  return values instanceof Float32Array ? values : t.dataSync() as Float32Array;
+}
+
 /** Swap the last two axes: xᵀ over the matrix dimensions of a rank ≥ 2 tensor. */
 export function transposeLast2(x: Tensor): Tensor {
   const r = x.rank;

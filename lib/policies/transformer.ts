@@ -10,18 +10,39 @@
  * `Rng(config.seed)` (N(0, 0.02²); residual output projections N(0, (0.02/√(2·nLayers))²); biases 0, LN
  * gains 1), so initialisation is identical on every backend.
  *
- * Speed notes: token/position lookups are one-hot matmuls (`embed`, no `tf.gather`, whose gradient is
+ * Speed notes: on the cpu and wasm backends with OpenBLAS loadable (`nativeModelPathActive`), the whole
+ * network runs as one `tf.customGrad` op whose forward and hand-written backward work on host Float32Arrays
+ * with strided sgemm calls (lib/policies/transformer_native.ts), so objectives written in tfjs ops on the
+ * logits or log-probs still get gradients; KV-cache sampling then decodes on host buffers (`HostDecoder`, no
+ * tfjs kernel per token). Elsewhere (webgpu, tensorflow, or `useNativeModelPath(false)`) the network below
+ * runs as tfjs ops: token/position lookups are one-hot matmuls (`embed`, no `tf.gather`, whose gradient is
  * missing on wasm), matmuls use transpose flags only where they are free (OpenBLAS kernels, `matMulBT`),
- * LayerNorm (ε = 1e-5) has a closed-form gradient
- * (one host kernel each way on wasm), and importing this module installs the fast BatchMatMul gradient
- * (`registerFastGradients`, lib/core/fastops.ts).
+ * LayerNorm (ε = 1e-5) has a closed-form gradient, and importing this module installs the fast BatchMatMul
+ * gradient (`registerFastGradients`, lib/core/fastops.ts).
  */
 import { tf } from "../core/tf.ts";
 import type { Tensor, Tensor2D, Tensor3D, Variable } from "../core/tf.ts";
 import { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
-import { embed, layerNorm, matMulBT, registerFastGradients, selectLastAxis } from "../core/fastops.ts";
-import { nativeKernelsActive, sgemm } from "../core/blas.ts";
+import {
+  embed,
+  hostValues,
+  layerNorm,
+  matMulBT,
+  registerFastGradients,
+  selectLastAxis,
+} from "../core/fastops.ts";
+import { hostBuffer, nativeBlasAvailable, sgemm } from "../core/blas.ts";
+import { GeluArena } from "../core/simd.ts";
+import {
+  expFast,
+  nativeBackward,
+  type NativeDims,
+  nativeForward,
+  type NativeTape,
+  newGradients,
+  newTape,
+} from "./transformer_native.ts";
 
 registerFastGradients();
 
@@ -119,6 +140,8 @@ export class TinyTransformer {
   private readonly headW: Variable;
   private readonly headB: Variable;
   private disposed = false;
+  private readonly tapes = new Map<string, NativeTape[]>();
+  private gradBuffers?: Float32Array[];
 
   /** Build a model with weights initialised from `config.seed`; throws ConfigError on bad fields. */
   constructor(config: TinyTransformerConfig) {
@@ -216,6 +239,62 @@ export class TinyTransformer {
     return { logits, kv };
   }
 
+  /** Model shapes for the native path. */
+  private dims(): NativeDims {
+    const { vocabSize: V, dModel: d, nLayers: L, nHeads: H, dFF: F } = this.config;
+    return { V, d, L, H, F };
+  }
+
+  /** A free activation tape for B rows of T tokens (reused across passes). */
+  private takeTape(B: number, T: number): NativeTape {
+    const free = this.tapes.get(`${B}x${T}`);
+    return free?.pop() ?? newTape(this.dims(), B, T);
+  }
+
+  /** Return a tape to the pool (at most two kept per shape). */
+  private giveTape(tape: NativeTape): void {
+    const key = `${tape.B}x${tape.T}`;
+    const free = this.tapes.get(key) ?? [];
+    if (free.length < 2) free.push(tape);
+    this.tapes.set(key, free);
+  }
+
+  /**
+   * Logits [B, T, V] by the native path (lib/policies/transformer_native.ts) as one `tf.customGrad` op of
+   * all weights, whose gradient is the hand-written backward pass.
+   */
+  private nativeLogits(tokens: Tensor, validF: Tensor): Tensor {
+    const [B, T] = tokens.shape;
+    const V = this.config.vocabSize;
+    const dims = this.dims();
+    const tok = tokens.dataSync(), val = validF.dataSync();
+    const recording = tf.engine().state.gradientDepth > 0;
+    const f = (...args: unknown[]) => {
+      const save = args.pop() as (ts: Tensor[]) => void;
+      const ws = args as Tensor[];
+      const tape = this.takeTape(B, T);
+      nativeForward(dims, ws.map(hostValues), tok, val, tape);
+      const value = tf.tensor3d(tf.getBackend() === "cpu" ? tape.logits.slice() : tape.logits, [B, T, V]);
+      if (!recording) {
+        this.giveTape(tape);
+        return { value, gradFunc: () => ws.map((w) => tf.zerosLike(w)) };
+      }
+      save(ws);
+      const gradFunc = (dy: Tensor, saved: Tensor[]) => {
+        const g = dy.dataSync() as Float32Array;
+        const ws = saved.map(hostValues);
+        // the wasm backend copies tensor values in, so its gradient buffers are reused; cpu adopts them
+        const grads = tf.getBackend() === "wasm" ? (this.gradBuffers ??= newGradients(ws)) : newGradients(ws);
+        nativeBackward(dims, ws, tape, g, grads);
+        this.giveTape(tape);
+        return grads.map((a, i) => tf.tensor(a, saved[i].shape, "float32"));
+      };
+      return { value, gradFunc };
+    };
+    const op = tf.customGrad(f as Parameters<typeof tf.customGrad>[0]) as (...ws: Tensor[]) => Tensor;
+    return op(...this.variables);
+  }
+
   /** valid as float32 [B, T] (derived as tokens ≠ padToken when omitted); checks shapes. */
   private validOf(tokens: Tensor, valid?: Tensor): Tensor {
     if (tokens.rank !== 2) {
@@ -242,6 +321,7 @@ export class TinyTransformer {
     const validF = this.validOf(tokens, valid);
     const [B, T] = tokens.shape;
     const ids = tokens.dtype === "int32" ? tokens : tf.cast(tokens, "int32");
+    if (nativeModelPathActive()) return { logits: this.nativeLogits(ids, validF), kv: [] };
     // positions p_t = max(cumsum(valid)_t − 1, 0), cumsum as valid·U with U upper-triangular ones.
     const upper = tf.tensor2d(triangle(T, (i, j) => i <= j), [T, T]);
     const cum = tf.matMul(validF, upper);
@@ -380,7 +460,7 @@ export class TinyTransformer {
     return { tok, val, B, L };
   }
 
-  /** KV-cache decoding of `prompts` (forced tokens first), sampled or greedy; host-side when native BLAS is active. */
+  /** KV-cache decoding of `prompts` (forced tokens first), sampled or greedy; host-side on the native model path. */
   private async decode(
     prompts: number[][],
     maxTokens: number,
@@ -418,11 +498,11 @@ export class TinyTransformer {
     }
 
     const keyValid = prompts.map((_, i) => Array.from(val.subarray(i * P, (i + 1) * P)));
-    // wasm with OpenBLAS: prompt pass and decoding on the host (no tfjs kernels per token).
+    // native model path: prompt pass and decoding on the host (no tfjs kernels per token).
     let host: HostDecoder | null = null;
     let logits: Tensor;
     let kv: KV[];
-    if (nativeKernelsActive() && tf.getBackend() === "wasm") {
+    if (nativeModelPathActive()) {
       host = new HostDecoder(this, B, P + maxTokens);
       // positions p_t = max(cumsum(valid)_t − 1, 0), as in `full`
       const pos = new Int32Array(B * P);
@@ -619,6 +699,23 @@ export class TinyTransformer {
   }
 }
 
+let nativeModelPath = true;
+
+/**
+ * Turn the native model path on (default) or off: with it on and OpenBLAS loadable, the cpu and wasm
+ * backends run the forward/backward pass of lib/policies/transformer_native.ts as one op and decode on
+ * host buffers; off, every backend runs the tfjs-op network (the reference the native path is tested against).
+ */
+export function useNativeModelPath(enabled: boolean): void {
+  nativeModelPath = enabled;
+}
+
+/** Whether the TinyTransformer runs the native model path now (enabled, cpu/wasm backend, OpenBLAS loaded). */
+export function nativeModelPathActive(): boolean {
+  const b = tf.getBackend();
+  return nativeModelPath && (b === "cpu" || b === "wasm") && nativeBlasAvailable().available;
+}
+
 /** Fill defaults and validate a TinyTransformerConfig; each bad field throws a ConfigError naming it. */
 export function resolveTransformerConfig(config: TinyTransformerConfig): Required<TinyTransformerConfig> {
   const c = resolveConfig("config", {
@@ -647,10 +744,11 @@ export function resolveTransformerConfig(config: TinyTransformerConfig): Require
 }
 
 /**
- * KV-cache decoding on the host, used on the wasm backend with the OpenBLAS kernels: the network of
- * `TinyTransformer.core` with the weight matmuls as cblas_sgemm on Float32Arrays and embedding, LayerNorm,
- * causal attention, softmax and GELU as host loops (float64 accumulation). The prompt pass and every
- * decoded token cost no tfjs kernels and no device sync; weights are read once per `sample`/`greedy` call.
+ * KV-cache decoding on the host, used on the native model path (cpu/wasm with OpenBLAS): the network of
+ * `TinyTransformer.core` with the weight matmuls as cblas_sgemm on Float32Arrays, embedding, LayerNorm,
+ * causal attention and softmax as host loops (float64 accumulation) and GELU in the SIMD kernel
+ * (lib/core/simd.ts). The prompt pass and every decoded token cost no tfjs kernels and no device sync;
+ * weights are read once per `sample`/`greedy` call.
  */
 class HostDecoder {
   /** Next-token logits [B, V] at the last position fed. */
@@ -670,7 +768,7 @@ class HostDecoder {
     a: Float32Array;
     qkv: Float32Array;
     merged: Float32Array;
-    f: Float32Array;
+    gelu: GeluArena;
   };
 
   /** Empty cache of `tMax` positions for `B` rows; copies the model's current weights. */
@@ -680,11 +778,11 @@ class HostDecoder {
     model.variables.forEach((x, i) => (this.w[model.variableNames[i]] = x.dataSync() as Float32Array));
     this.valid = new Uint8Array(B * tMax);
     for (let l = 0; l < L; l++) {
-      this.k.push(new Float32Array(B * tMax * d));
-      this.v.push(new Float32Array(B * tMax * d));
+      this.k.push(hostBuffer(B * tMax * d));
+      this.v.push(hostBuffer(B * tMax * d));
     }
     this.logits = new Float32Array(B * V);
-    this.p = new Float64Array(tMax);
+    this.p = new Float64Array(tMax * this.cfg.nHeads);
     this.keys = new Int32Array(tMax);
   }
 
@@ -719,15 +817,15 @@ class HostDecoder {
     if (this.buf?.T !== T) {
       this.buf = {
         T,
-        h: new Float32Array(R * d),
-        a: new Float32Array(R * d),
-        qkv: new Float32Array(R * 3 * d),
-        merged: new Float32Array(R * d),
-        f: new Float32Array(R * F),
+        h: hostBuffer(R * d),
+        a: hostBuffer(R * d),
+        qkv: hostBuffer(R * 3 * d),
+        merged: hostBuffer(R * d),
+        gelu: new GeluArena(R * F),
       };
     }
-    const { h, a, qkv, merged, f } = this.buf;
-    const keys = this.keys, qs = new Float64Array(dh), acc = new Float64Array(dh);
+    const { h, a, qkv, merged, gelu } = this.buf;
+    const keys = this.keys, acc = new Float64Array(d), iz = new Float64Array(H), d3 = 3 * d;
     const tok = w["tok_emb"], pe = w["pos_emb"];
     for (let r = 0; r < R; r++) {
       const tk = tokens[r];
@@ -754,31 +852,43 @@ class HostDecoder {
         let nk = 0;
         for (let j = 0; j < t0 + T; j++) if (this.valid[vb + j]) keys[nk++] = j;
         for (let i = 0, n = 0; i < T; i++) {
-          const q = (b * T + i) * 3 * d, last = t0 + i;
+          const q = (b * T + i) * d3, last = t0 + i, o = (b * T + i) * d;
           while (n < nk && keys[n] <= last) n++;
-          for (let hh = 0; hh < H; hh++) {
-            const qo = q + hh * dh, ko = hh * dh, o = (b * T + i) * d + ko;
-            if (n === 0) { // a padding query with no valid key: its output is never used
-              merged.fill(0, o, o + dh);
-              continue;
-            }
-            for (let e = 0; e < dh; e++) qs[e] = Math.fround(qkv[qo + e] * scale);
-            let mx = -Infinity;
-            for (let m = 0; m < n; m++) {
-              const kr = (vb + keys[m]) * d + ko;
+          if (n === 0) { // a padding query with no valid key: its output is never used
+            merged.fill(0, o, o + d);
+            continue;
+          }
+          // scores p[hh·tMax + m] = scale·q_hh·k_m,hh, all heads in one pass over each key row
+          for (let m = 0; m < n; m++) {
+            const kr = (vb + keys[m]) * d;
+            for (let hh = 0, e0 = 0; hh < H; hh++, e0 += dh) {
               let sc = 0;
-              for (let e = 0; e < dh; e++) sc += qs[e] * kc[kr + e];
-              p[m] = sc;
-              if (sc > mx) mx = sc;
+              for (let e = e0; e < e0 + dh; e++) sc += qkv[q + e] * kc[kr + e];
+              p[hh * tMax + m] = sc * scale;
             }
+          }
+          for (let hh = 0; hh < H; hh++) {
+            const po = hh * tMax;
+            let mx = -Infinity;
+            for (let m = 0; m < n; m++) if (p[po + m] > mx) mx = p[po + m];
             let z = 0;
-            acc.fill(0);
             for (let m = 0; m < n; m++) {
-              const pm = Math.exp(p[m] - mx), vr = (vb + keys[m]) * d + ko;
-              z += pm;
-              for (let e = 0; e < dh; e++) acc[e] += pm * vc[vr + e];
+              const e = expFast(p[po + m] - mx);
+              p[po + m] = e;
+              z += e;
             }
-            for (let e = 0; e < dh; e++) merged[o + e] = acc[e] / z;
+            iz[hh] = 1 / z;
+          }
+          acc.fill(0);
+          for (let m = 0; m < n; m++) {
+            const vr = (vb + keys[m]) * d;
+            for (let hh = 0, e0 = 0; hh < H; hh++, e0 += dh) {
+              const pm = p[hh * tMax + m];
+              for (let e = e0; e < e0 + dh; e++) acc[e] += pm * vc[vr + e];
+            }
+          }
+          for (let hh = 0, e0 = 0; hh < H; hh++, e0 += dh) {
+            for (let e = e0; e < e0 + dh; e++) merged[o + e] = acc[e] * iz[hh];
           }
         }
       }
@@ -786,11 +896,11 @@ class HostDecoder {
       for (let o = 0; o < h.length; o++) h[o] += bo[o % d];
       sgemm(R, d, d, merged, w[pre + "attn.wo"], 1, h);
       HostDecoder.layerNorm(h, w[pre + "ln2.g"], w[pre + "ln2.b"], a);
-      HostDecoder.fillRows(f, w[pre + "mlp.b1"]);
-      sgemm(R, F, d, a, w[pre + "mlp.w1"], 1, f);
-      for (let o = 0; o < f.length; o++) f[o] = f[o] / (1 + Math.exp(-1.702 * f[o]));
+      HostDecoder.fillRows(gelu.u, w[pre + "mlp.b1"]);
+      sgemm(R, F, d, a, w[pre + "mlp.w1"], 1, gelu.u);
+      gelu.forward();
       for (let o = 0; o < h.length; o++) h[o] += b2[o % d];
-      sgemm(R, d, F, f, w[pre + "mlp.w2"], 1, h);
+      sgemm(R, d, F, gelu.f, w[pre + "mlp.w2"], 1, h);
     }
     const lastRows = new Float32Array(B * d), out = new Float32Array(B * d);
     for (let b = 0; b < B; b++) lastRows.set(h.subarray((b * T + T - 1) * d, (b * T + T) * d), b * d);

@@ -13,6 +13,7 @@
 import { tf } from "../core/tf.ts";
 import type { Tensor, Variable } from "../core/tf.ts";
 import { assertFiniteNumber, ConfigError, resolveConfig } from "../core/validate.ts";
+import { hostValues } from "../core/fastops.ts";
 
 /** Adam hyperparameters. */
 export interface AdamConfig {
@@ -173,9 +174,15 @@ export function adamUpdateFused(x: Tensor, m: Tensor, v: Tensor, g: Tensor, h: A
   const f = Math.fround;
   const b1 = f(h.beta1), c1 = f(1 - h.beta1), b2 = f(h.beta2), c2 = f(1 - h.beta2);
   const e = f(h.eps), a = f(h.lrT);
-  const xs = x.dataSync(), ms = m.dataSync(), vs = v.dataSync(), gs = g.dataSync();
+  // inputs read in place (wasm heap views, cpu arrays); on wasm the outputs go through a reused scratch
+  // buffer (tf.tensor copies them into the heap), on cpu they are new arrays the tensors adopt
+  const xs = hostValues(x), ms = hostValues(m), vs = hostValues(v), gs = hostValues(g);
   const n = xs.length;
-  const x2 = new Float32Array(n), m2 = new Float32Array(n), v2 = new Float32Array(n);
+  const reuse = tf.getBackend() === "wasm";
+  if (reuse && scratch.length < 3 * n) scratch = new Float32Array(3 * n);
+  const x2 = reuse ? scratch.subarray(0, n) : new Float32Array(n);
+  const m2 = reuse ? scratch.subarray(n, 2 * n) : new Float32Array(n);
+  const v2 = reuse ? scratch.subarray(2 * n, 3 * n) : new Float32Array(n);
   for (let j = 0; j < n; j++) {
     const gj = gs[j];
     const mj = f(f(ms[j] * b1) + f(gj * c1));
@@ -186,6 +193,8 @@ export function adamUpdateFused(x: Tensor, m: Tensor, v: Tensor, g: Tensor, h: A
   }
   return [tf.tensor(x2, x.shape), tf.tensor(m2, m.shape), tf.tensor(v2, v.shape)];
 }
+
+let scratch = new Float32Array(0);
 
 /** A non-trainable variable of zeros shaped like `x` (the temporary zeros tensor is released). */
 function zeroVariable(x: Tensor): Variable {
