@@ -7,3 +7,5 @@ export * from "./charts.ts";
 export * from "./progress.ts";
 export * from "./prompts.ts";
 export * from "./live.ts";
+export * from "./palette.ts";
+export * from "./forest.ts";
