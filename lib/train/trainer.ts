@@ -202,11 +202,15 @@ interface Rollout {
  * import { AdditionTask, RLVRTrainer, TinyTransformer } from "../../mod.ts";
  *
  * const task = new AdditionTask({ minDigits: 1, maxDigits: 1 });
- * const policy = new TinyTransformer({ vocabSize: task.vocab.size, contextLength: task.maxSequenceLength, seed: 0 });
+ * const policy = new TinyTransformer({
+ *   vocabSize: task.vocab.size,
+ *   contextLength: task.maxSequenceLength,
+ *   seed: 0,
+ * });
  * const trainer = new RLVRTrainer({
  *   policy,
  *   task,
- *   config: { algorithm: "grpo", seed: 1, batchSize: 4, groupSize: 4, maxNewTokens: 3, lr: 1e-3 },
+ *   config: { algorithm: "grpo", seed: 1, batchSize: 4, groupSize: 4, maxNewTokens: 3 },
  * });
  * const log = await trainer.train(2);
  * console.log(log.rows.map((r) => r.accuracy)); // training accuracy per step
