@@ -150,7 +150,7 @@ Deno.test("claimForest: one row per claim with the input's estimate, CI and verd
   assert.deepEqual(spec.vconcat.map((p: Any) => p.transform[0].filter.equal), ["exact", "lm"]);
   // Verdict colours fixed (not the arm palette).
   const ci = spec.vconcat[0].spec.layer[1].encoding.color;
-  assert.deepEqual(ci.scale.domain.slice(0, 3), ["reproduced", "not reproduced", "inconclusive"]);
+  assert.deepEqual(ci.scale.domain, ["reproduced", "not reproduced", "inconclusive"], "the verdicts present");
   assert.equal(ci.scale.range[0], VERDICT_COLORS.reproduced);
   const svg = await chart.toSVG();
   assert.match(svg, /^<svg/);
@@ -161,6 +161,16 @@ Deno.test("claimForest: one row per claim with the input's estimate, CI and verd
   )
     .filter((c) => Object.values(VERDICT_COLORS).includes(c));
   assert.equal(colouredLines.length, 3, "three CI bars coloured by verdict");
+  // A claim whose precondition failed: its verdict gets its own colour and legend entry.
+  const untestable = claimForest([{ ...CLAIMS[3], verdict: "not testable here" }]).spec as Any;
+  assert.deepEqual(untestable.vconcat[0].spec.layer[1].encoding.color.scale, {
+    domain: ["not testable here"],
+    range: [VERDICT_COLORS["not testable here"]],
+  });
+  assert.throws(
+    () => claimForest([{ ...CLAIMS[0], verdict: undefined as Any }]),
+    (e: unknown) => e instanceof ConfigError && /claims\[0\]\.verdict/.test(e.message),
+  );
   assert.throws(
     () => claimForest([{ ...CLAIMS[0], ci: [0.1] as Any }]),
     (e: unknown) => e instanceof ConfigError && /claims\[0\]\.ci/.test(e.message),

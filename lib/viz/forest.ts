@@ -10,12 +10,19 @@ import { stratifiedBootstrapCI } from "../stats/bootstrap.ts";
 import { Chart } from "./chart.ts";
 import { type ChartData, type ChartLayout, chartRecords, type ChartRow, DEFAULT_WIDTH } from "./charts.ts";
 
-/** Verdict colours of the forest plot: reproduced green, not reproduced red, inconclusive grey. */
+/**
+ * Verdict colours of the forest plot: reproduced green, not reproduced red, inconclusive grey, not testable here
+ * (a failed precondition) violet; any other verdict is drawn in `OTHER_VERDICT_COLOR`.
+ */
 export const VERDICT_COLORS: Readonly<Record<string, string>> = {
   "reproduced": "#2e7d32",
   "not reproduced": "#c62828",
   "inconclusive": "#8a8a8a",
+  "not testable here": "#7e57c2",
 };
+
+/** Colour of a verdict not in `VERDICT_COLORS`. */
+export const OTHER_VERDICT_COLOR = "#444444";
 
 /** A decision rule's reference: the threshold the CI is compared with, or the interval it must meet. */
 export type ClaimReference = number | [number, number];
@@ -101,10 +108,10 @@ export function claimForest(claims: readonly ForestClaim[], options: ClaimForest
     if (!Array.isArray(c.ci) || c.ci.length !== 2) {
       throw new ConfigError(`claims[${i}].ci`, "must be [low, high]", c.ci);
     }
-    if (!(c.verdict in VERDICT_COLORS)) {
+    if (typeof c.verdict !== "string" || c.verdict === "") {
       throw new ConfigError(
         `claims[${i}].verdict`,
-        `must be one of ${Object.keys(VERDICT_COLORS).join(", ")}`,
+        `must be a verdict string, e.g. ${Object.keys(VERDICT_COLORS).join(", ")}`,
         c.verdict,
       );
     }
@@ -131,11 +138,17 @@ export function claimForest(claims: readonly ForestClaim[], options: ClaimForest
       n: c.n ?? null,
     };
   });
+  // Legend: the verdicts present, in VERDICT_COLORS order, then any others.
+  const present = [...new Set(rows.map((r) => r.verdict as string))];
+  const domain = [
+    ...Object.keys(VERDICT_COLORS).filter((v) => present.includes(v)),
+    ...present.filter((v) => !(v in VERDICT_COLORS)),
+  ];
   const color = {
     field: "verdict",
     type: "nominal",
     title: "verdict",
-    scale: { domain: Object.keys(VERDICT_COLORS), range: Object.values(VERDICT_COLORS) },
+    scale: { domain, range: domain.map((v) => VERDICT_COLORS[v] ?? OTHER_VERDICT_COLOR) },
     legend: { orient: "top", direction: "horizontal" },
   };
   const x = (field: string) => ({
