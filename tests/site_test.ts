@@ -367,3 +367,52 @@ Deno.test("headless text widths: a 55-character axis label fits a 360 px label l
   });
   assert.ok(svg.includes(`>${label}<`), "the full label is in the SVG");
 });
+
+Deno.test("published claims.json agree with REPORT.md's table (same run): estimate, CI, verdict and n of every claim", () => {
+  const dir = join(ROOT, "docs", "results");
+  const report = Deno.readTextFileSync(join(dir, "REPORT.md"));
+  // REPORT.md's number format (reproductions/report.ts): 3 decimals, 1 from 100, 3 significant digits below 0.001.
+  const f = (x: number | null) =>
+    x === null
+      ? "NaN"
+      : x === 0
+      ? "0"
+      : Math.abs(x) >= 100
+      ? x.toFixed(1)
+      : Math.abs(x) >= 0.001
+      ? x.toFixed(3)
+      : x.toExponential(2);
+  const cells = (l: string) => l.slice(2, -2).split(/ (?<!\\)\| /);
+  const lines = report.split("\n");
+  const head = lines.find((l) => l.startsWith("| reproduction | claim |"));
+  assert.ok(head, "REPORT.md has the all-claims table");
+  const col = (name: string) => {
+    const k = cells(head).findIndex((h) => h.startsWith(name));
+    assert.ok(k >= 0, `all-claims table has a column "${name}"`);
+    return k;
+  };
+  const [cClaim, cEst, cCi, cVerdict, cN] = ["claim", "our estimate", "95% CI", "verdict", "n"].map(col);
+  const rows = lines.filter((l) => /^\| [\w-]+ \(\w+\) \|/.test(l)).map(cells);
+  const papers = loadPapers(dir);
+  assert.ok(papers.length > 0);
+  for (const p of papers) {
+    const mine = rows.filter((r) => r[0].startsWith(`${p.name} (`));
+    assert.equal(mine.length, p.claims.length, `${p.name}: claims in REPORT.md vs claims.json`);
+    p.claims.forEach((c, i) => {
+      const r = mine[i];
+      assert.equal(
+        r[cClaim].replace(/\\\|/g, "|"),
+        c.claim.replace(/\n/g, " "),
+        `${p.name} #${i}: claim text`,
+      );
+      // Units or notes may follow a number in the report; the number comes first.
+      assert.ok(r[cEst].startsWith(f(c.estimate)), `${p.name} #${i}: estimate ${r[cEst]} vs ${c.estimate}`);
+      assert.ok(
+        r[cCi].startsWith(`[${f(c.ci[0])}, ${f(c.ci[1])}]`),
+        `${p.name} #${i}: CI ${r[cCi]} vs ${c.ci}`,
+      );
+      assert.equal(r[cVerdict].replace(/\*/g, "").trim(), c.verdict, `${p.name} #${i}: verdict`);
+      assert.equal(r[cN], String(c.n), `${p.name} #${i}: n`);
+    });
+  }
+});
