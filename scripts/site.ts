@@ -24,7 +24,7 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const KEY_FIGURES: Readonly<Record<string, string>> = {
   "filtering": "lm_test_accuracy_by_step",
   "seele": "lm_test_accuracy_by_step",
-  "rlcr": "lm_calibration",
+  "rlcr": "reliability",
   "grpo-ablation": "length",
   "nsr": "lm_pass_at_k_vs_base",
   "kae": "lm_test_accuracy_by_step",
@@ -191,7 +191,9 @@ function preconditionsSection(claims: readonly ClaimJson[]): string {
 function claimsTable(claims: readonly ClaimJson[]): string {
   const head = ["id", "claim", "paper", "estimate", "95% CI", "verdict", "Holm", "n", "pre-registered"];
   const rows = claims.map((c) =>
-    `<tr><td class="cid">${esc(c.id ?? "")}</td><td>${esc(c.claim)}</td><td>${esc(c.paper ?? "")}</td>` +
+    `<tr><td class="cid">${esc(c.id ?? "")}</td><td>${esc(c.claim)}${
+      c.rule ? `<div class="rule">${esc(c.rule)}</div>` : ""
+    }</td><td>${esc(c.paper ?? "")}</td>` +
     `<td class="num">${formatNumber(c.estimate)}</td>` +
     `<td class="num">[${formatNumber(c.ci?.[0])}, ${formatNumber(c.ci?.[1])}]</td>` +
     `<td>${verdictBadge(c.verdict)}</td><td>${esc(c.verdictHolm ?? "")}</td>` +
@@ -233,8 +235,9 @@ async function card(p: SitePaper): Promise<string> {
 <p class="counts">${counts(p.claims)}</p>
 <div class="forest" data-state="pending"><div class="view"></div><div class="fallback">${svg}</div>
 <script type="application/json" class="spec">${spec}</script></div>
-<p class="legend-note">Each row is one claim on its own axis: dot = estimate, bar = 95% CI, dashed line = the
-value the claim's rule compares the CI with (a shaded band: the interval it must meet).</p>
+<p class="legend-note">Each row is one claim on its own axis: dot = the estimate its rule names (rules in the
+claims table below), bar = 95% CI, dashed line = the value the rule compares the CI with (a shaded band: the
+interval it must meet).</p>
 ${preconditionsSection(p.claims)}
 ${figure}
 ${claimsTable(p.claims)}
@@ -258,12 +261,14 @@ nav.toc{display:flex;flex-wrap:wrap;gap:.4em 1em;margin:.8em 0 1.2em;font-size:.
 figure.key{margin:.8em 0}
 figure.key img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}
-table.claims{border-collapse:collapse;font-size:.85em;margin-top:.5em}
+table.claims{border-collapse:collapse;font-size:.85em;margin-top:.5em;width:100%}
+table.claims td:nth-child(2){min-width:24em}
 table.claims th,table.claims td{border-top:1px solid #e3e3e3;padding:.25em .45em;vertical-align:top;text-align:left}
 td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .cid{font-family:monospace;font-size:.9em;white-space:nowrap}
 .pre h3{font-size:1em;margin:.6em 0 .2em}
 details summary{cursor:pointer;color:#1a5fb4}
+.rule{font-size:.85em;color:#666;margin-top:.15em}
 a{color:#1a5fb4}
 `;
 
