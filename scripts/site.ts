@@ -224,7 +224,7 @@ async function card(p: SitePaper): Promise<string> {
     `<a href="results/${esc(p.name)}/claims.json">claims.json</a>`,
   ].filter(Boolean).join(" · ");
   const figure = p.figure
-    ? `<figure class="key"><img src="${esc(p.figure)}" alt="key figure of ${esc(p.name)}" loading="lazy">` +
+    ? `<figure class="key"><img src="${esc(p.figure)}" alt="key figure of ${esc(p.name)}">` +
       `<figcaption>Key figure: <a href="${esc(p.figure)}">${
         esc(p.figure.split("/").pop())
       }</a></figcaption></figure>`
@@ -249,7 +249,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;b
 main{max-width:1060px;margin:0 auto;padding:1.2em 1.5em 3em}
 header h1{margin:.2em 0 .1em;font-size:1.7em}
 header p{margin:.3em 0;line-height:1.45}
-nav.toc{display:flex;flex-wrap:wrap;gap:.4em 1em;margin:.8em 0 1.2em;font-size:.95em}
+table.toc{border-collapse:collapse;margin:.8em 0 1.2em;font-size:.92em;background:#fff;border:1px solid #ddd}
+table.toc td,table.toc th{padding:.3em .7em;border-top:1px solid #eee;text-align:left;vertical-align:top}
 .card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:1em 1.3em 1.2em;margin:1.3em 0;overflow-x:auto}
 .card h2{margin:.1em 0 .2em;font-size:1.3em}
 .card h2 .name{font-size:.7em;color:#777;font-weight:normal;font-family:monospace}
@@ -299,7 +300,11 @@ export async function renderSite(
   const cards = [];
   for (const p of papers) cards.push(await card(p));
   const prov = (options.provenance ?? "").replace(/^>\s*/, "").replace(/`([^`]+)`/g, "<code>$1</code>");
-  const toc = papers.map((p) => `<a href="#${esc(p.name)}">${esc(p.title.split(":")[0])}</a>`).join("");
+  const toc = papers.map((p) =>
+    `<tr><td><a href="#${esc(p.name)}">${esc(p.title.split(":")[0])}</a></td><td>${
+      counts(p.claims)
+    }</td></tr>`
+  ).join("");
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -321,7 +326,7 @@ ${prov ? `<p class="prov">${prov}</p>` : ""}
 <p><a href="results/REPORT.md">Full report (REPORT.md)</a>${
     options.api !== false ? ` · <a href="api/index.html">API reference</a>` : ""
   } · <a href="../README.md">README</a></p>
-<nav class="toc">${toc}</nav>
+<table class="toc"><thead><tr><th>paper</th><th>verdicts (raw, before Holm)</th></tr></thead><tbody>${toc}</tbody></table>
 </header>
 ${cards.join("\n")}
 </main>
