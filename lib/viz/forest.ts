@@ -78,6 +78,9 @@ const TIER_TITLES: Record<string, string> = {
   exact: "exact tier (exact or linear test beds)",
 };
 
+/** Height of one claim's row in px (its axis comes below it). */
+const ROW_HEIGHT = 14;
+
 function finite(x: unknown): x is number {
   return typeof x === "number" && Number.isFinite(x);
 }
@@ -191,6 +194,19 @@ export function claimForest(claims: readonly ForestClaim[], options: ClaimForest
       mark: { type: "point", filled: true, size: 70, opacity: 1, stroke: "white", strokeWidth: 1 },
       encoding: { x: x("estimate"), color, tooltip },
     },
+    {
+      // The row label, left-aligned in the space left of the plot (facet headers would be right-aligned).
+      mark: {
+        type: "text",
+        align: "left",
+        baseline: "middle",
+        fontSize: 11,
+        limit: labelWidth - 12,
+        x: -labelWidth,
+        y: ROW_HEIGHT / 2,
+      },
+      encoding: { text: { field: "label" }, tooltip: [{ field: "claim", type: "nominal", title: "claim" }] },
+    },
   ];
   const panel = (tier: string) => ({
     title: {
@@ -206,18 +222,11 @@ export function claimForest(claims: readonly ForestClaim[], options: ClaimForest
         type: "nominal",
         sort: { field: "order" },
         title: null,
-        header: {
-          labelAngle: 0,
-          labelAlign: "left",
-          labelBaseline: "middle",
-          labelLimit: labelWidth - 12,
-          labelFontSize: 11,
-          labelPadding: 8,
-        },
+        header: { labels: false },
       },
     },
     spacing: 2,
-    spec: { width, height: 14, layer },
+    spec: { width, height: ROW_HEIGHT, layer },
     resolve: { scale: { x: "independent" } },
   });
   const spec: Record<string, unknown> = {
