@@ -40,9 +40,9 @@ export interface ClaimJson extends ForestClaim {
   verdictHolm?: string;
   /** True when the claim, rule and config were committed before the run. */
   preregistered?: boolean;
-  /** Precondition status of the claim (shape set by the reproduction; rendered as given). */
+  /** Precondition status of the claim (shape set by the reproduction; any field named `precondition…` is shown as given). */
   precondition?: unknown;
-  /** Several preconditions (rendered as given). */
+  /** Several preconditions (shown as given). */
   preconditions?: unknown;
 }
 
@@ -175,11 +175,17 @@ function preconditionHtml(value: unknown): string {
 function preconditionsSection(claims: readonly ClaimJson[]): string {
   const items: string[] = [];
   for (const c of claims) {
-    const p = c.precondition ?? c.preconditions;
+    // Every field named precondition… (precondition, preconditions, preconditionStatus, …), as given.
+    const fields = Object.entries(c).filter(([k, v]) => /^precondition/i.test(k) && v !== undefined);
     const untestable = /not testable/i.test(c.verdict);
-    if (p === undefined && !untestable) continue;
+    if (fields.length === 0 && !untestable) continue;
+    const shown = fields.map(([k, v]) =>
+      k === "precondition" || k === "preconditions"
+        ? preconditionHtml(v)
+        : `${esc(k)}: ${preconditionHtml(v)}`
+    );
     items.push(
-      `<li><span class="cid">${esc(c.id ?? "")}</span> ${p !== undefined ? preconditionHtml(p) : ""}${
+      `<li><span class="cid">${esc(c.id ?? "")}</span> ${shown.join("; ")}${
         untestable ? ` ${verdictBadge(c.verdict)}` : ""
       }</li>`,
     );

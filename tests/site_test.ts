@@ -239,6 +239,19 @@ Deno.test("site: REPORT.md headings, number format, and every published claims.j
     assert.equal(html.match(/<section class="card"/g)?.length, 2);
     assert.ok(!/<script[^>]+src=/.test(html), "no external script");
     assert.ok(html.includes("−0.070") && html.includes("[0.350, 0.450]"), "numbers from the claims");
+    assert.ok(!html.includes("<h3>Preconditions</h3>"), "no preconditions section when no row carries one");
+    // Rows with a precondition status, and a claim reported as not testable: a preconditions section lists them.
+    const withPre = [
+      { ...CLAIMS[0], precondition: { status: "holds", measured: 0.42, threshold: 0.3 } },
+      { ...CLAIMS[2], verdict: "not testable here", preconditionStatus: "fails" },
+    ];
+    const pre = await renderSite([{ ...papers[0], claims: withPre }], { api: false });
+    const section = pre.match(/<h3>Preconditions<\/h3>([\s\S]*?)<\/section>/)?.[1] ?? "";
+    assert.match(section, /x\.exact\.1<\/span> <b>holds<\/b>; measured: 0\.420; threshold: 0\.300/);
+    assert.match(
+      section,
+      /x\.lm\.1<\/span> preconditionStatus: fails <span class="verdict"[^>]*>not testable here/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
