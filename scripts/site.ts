@@ -149,12 +149,14 @@ function counts(claims: readonly ClaimJson[]): string {
   const tiers = [...new Set(claims.map((c) => c.tier ?? "exact"))];
   return tiers.map((t) => {
     const rows = claims.filter((c) => (c.tier ?? "exact") === t);
-    const by = new Map<string, number>();
+    // Known verdicts in VERDICT_COLORS order (reproduced first), then any others.
+    const by = new Map<string, number>(Object.keys(VERDICT_COLORS).map((v) => [v, 0]));
     for (const r of rows) by.set(r.verdict, (by.get(r.verdict) ?? 0) + 1);
-    const parts = [...by].map(([v, n]) =>
+    const parts = [...by].filter(([, n]) => n > 0).map(([v, n]) =>
       `<span class="count" style="--c:${VERDICT_COLORS[v] ?? "#555"}">${n} ${esc(v)}</span>`
     );
-    return `<span class="tier">${esc(t)} tier: ${rows.length} claims</span> ${parts.join(" ")}`;
+    const name = t === "lm" ? "LM" : esc(t);
+    return `<span class="tier">${name} tier: ${rows.length} claims</span> ${parts.join(" ")}`;
   }).join("<br>");
 }
 

@@ -159,7 +159,7 @@ export function claimForest(claims: readonly ForestClaim[], options: ClaimForest
     type: "quantitative",
     title: null,
     scale: { zero: false, nice: true, padding: 8 },
-    axis: { tickCount: 4, labelFontSize: 9, grid: true, gridOpacity: 0.4 },
+    axis: { tickCount: 4, format: ".3~g", labelFontSize: 9, grid: true, gridOpacity: 0.4 },
   });
   const tooltip = [
     { field: "id", type: "nominal", title: "claim id" },
