@@ -1,5 +1,6 @@
 /**
- * `deno task publish-results`: copy a finished run's results/REPORT.md and charts (results/<name>/*.svg) into
+ * `deno task publish-results`: copy a finished run's results/REPORT.md, charts (results/<name>/*.svg) and claims
+ * (results/<name>/claims.json, read by `deno task site`) into
  * docs/results/ (same relative layout, so the report's links keep working), replacing what was published
  * before, with a header naming the commit (`git rev-parse HEAD`, marked "+ uncommitted changes" when the work
  * tree differs) and the machine (CPU model, logical cores, OS) the numbers came from.
@@ -64,7 +65,7 @@ export interface PublishOptions {
   provenance?: Provenance;
 }
 
-/** Copy REPORT.md (with the provenance header) and every results/<name>/*.svg into `out`; returns the copied paths. */
+/** Copy REPORT.md (with the provenance header), every results/<name>/*.svg and claims.json into `out`; returns the copied paths. */
 export async function publishResults(options: PublishOptions = {}): Promise<string[]> {
   const results = options.results ?? join(ROOT, "results");
   const out = options.out ?? join(ROOT, "docs", "results");
@@ -79,7 +80,9 @@ export async function publishResults(options: PublishOptions = {}): Promise<stri
   for await (const dir of Deno.readDir(results)) {
     if (!dir.isDirectory) continue;
     for await (const f of Deno.readDir(join(results, dir.name))) {
-      if (f.isFile && f.name.endsWith(".svg")) svgs.push(join(dir.name, f.name));
+      if (f.isFile && (f.name.endsWith(".svg") || f.name === "claims.json")) {
+        svgs.push(join(dir.name, f.name));
+      }
     }
   }
   svgs.sort();
@@ -107,7 +110,7 @@ if (import.meta.main) {
   const p = provenance();
   const written = await publishResults({ results: opt("--results"), out: opt("--out"), provenance: p });
   console.log(
-    `published ${written.length - 1} charts and REPORT.md to ${dirname(written[0])} ` +
+    `published ${written.length - 1} charts and claims files and REPORT.md to ${dirname(written[0])} ` +
       `(commit ${p.commit.slice(0, 12)}${p.dirty ? "+dirty" : ""}, ${p.cpu}, ${p.cores} cores)`,
   );
 }

@@ -84,7 +84,16 @@ export function signedAdvantages(rewards: ArrayLike<number>): number[] {
   return Array.from(rewards, (r) => (r > 0 ? 1 : -1));
 }
 
-/** GRPO (arXiv 2402.03300): Â_i = (r_i − mean_group r) / (std_group r + eps), population std by default. */
+/**
+ * GRPO (arXiv 2402.03300): Â_i = (r_i − mean_group r) / (std_group r + eps), population std by default.
+ *
+ * @example One group of four rollouts, two correct
+ * ```ts
+ * import { grpoAdvantages } from "../../mod.ts";
+ *
+ * grpoAdvantages([1, 0, 0, 1], 4); // ≈ [1, −1, −1, 1]: mean 0.5, population std 0.5
+ * ```
+ */
 export function grpoAdvantages(
   rewards: ArrayLike<number>,
   groupSize: number,

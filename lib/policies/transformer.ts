@@ -124,7 +124,24 @@ function gelu(x: Tensor): Tensor {
   return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
 }
 
-/** Causal transformer LM policy with KV-cache sampling; see the module comment for the architecture. */
+/**
+ * Causal transformer LM policy with KV-cache sampling; see the module comment for the architecture.
+ *
+ * @example A 1-layer model sized for an addition task
+ * ```ts
+ * import { AdditionTask, TinyTransformer } from "../../mod.ts";
+ *
+ * const task = new AdditionTask({ minDigits: 1, maxDigits: 2 });
+ * const policy = new TinyTransformer({
+ *   vocabSize: task.vocab.size,
+ *   contextLength: task.maxSequenceLength,
+ *   dModel: 16,
+ *   nLayers: 1,
+ *   nHeads: 2,
+ *   seed: 0, // same seed, same initial weights
+ * });
+ * ```
+ */
 export class TinyTransformer {
   /** Resolved configuration (defaults filled in). */
   readonly config: Required<TinyTransformerConfig>;

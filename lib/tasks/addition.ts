@@ -58,7 +58,19 @@ export function additionAnswer(a: number, b: number, reverse = true, width = 0):
   return reverse ? Array.from(s).reverse().join("") : s;
 }
 
-/** Multi-digit addition task (difficulty = digits per operand); the answer format is documented above. */
+/**
+ * Multi-digit addition task (difficulty = digits per operand); the answer format is documented above.
+ *
+ * @example Sample a problem and check a response
+ * ```ts
+ * import { AdditionTask, Rng } from "../../mod.ts";
+ *
+ * const task = new AdditionTask({ minDigits: 2, maxDigits: 3 });
+ * const problem = task.sample(new Rng(7));
+ * console.log(problem.text.prompt); // e.g. "027+039="
+ * console.log(task.verify(problem, problem.solution)); // 1: the reference answer is correct
+ * ```
+ */
 export class AdditionTask implements Task<AdditionOptions> {
   /** Family name. */
   readonly name = "addition";

@@ -235,7 +235,28 @@ interface Rollout {
   correct: number;
 }
 
-/** Composable RLVR training loop (see module doc); `train(n)` runs n steps and returns the RunLog. */
+/**
+ * Composable RLVR training loop (see module doc); `train(n)` runs n steps and returns the RunLog.
+ *
+ * @example GRPO on 1-digit addition, two steps
+ * ```ts
+ * import { AdditionTask, RLVRTrainer, TinyTransformer } from "../../mod.ts";
+ *
+ * const task = new AdditionTask({ minDigits: 1, maxDigits: 1 });
+ * const policy = new TinyTransformer({
+ *   vocabSize: task.vocab.size,
+ *   contextLength: task.maxSequenceLength,
+ *   seed: 0,
+ * });
+ * const trainer = new RLVRTrainer({
+ *   policy,
+ *   task,
+ *   config: { algorithm: "grpo", seed: 1, batchSize: 4, groupSize: 4, maxNewTokens: 3 },
+ * });
+ * const log = await trainer.train(2);
+ * console.log(log.rows.map((r) => r.accuracy)); // training accuracy per step
+ * ```
+ */
 export class RLVRTrainer<Opts = Record<string, unknown>> {
   /** Resolved hyperparameters. */
   readonly config: TrainerConfig;

@@ -5,6 +5,7 @@
 import { ConfigError } from "../core/validate.ts";
 import { embedHTML } from "./embed.ts";
 import { jupyterApi, type MimeBundle } from "./jupyter.ts";
+import { applyArmPalette } from "./palette.ts";
 import { renderSVG, VEGA_LITE_MIME, VEGA_LITE_SCHEMA, type VegaLiteSpec } from "./render.ts";
 
 /** A vega-lite v5 chart with inline data; `[Symbol.for("Jupyter.display")]` makes it a rich Jupyter output. */
@@ -15,7 +16,10 @@ export class Chart {
   readonly warnings: string[] = [];
   #svg: Promise<string> | undefined;
 
-  /** Wrap a vega-lite spec; a missing `$schema` is set to v5, a non-v5 one is rejected. */
+  /**
+   * Wrap a vega-lite spec; a missing `$schema` is set to v5, a non-v5 one is rejected. Nominal colour encodings
+   * get the arm palette (`applyArmPalette`), so an arm keeps its colour from chart to chart.
+   */
   constructor(spec: VegaLiteSpec) {
     if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
       throw new ConfigError("spec", "must be a vega-lite spec object", spec);
@@ -24,7 +28,7 @@ export class Chart {
     if (schema !== undefined && schema !== VEGA_LITE_SCHEMA) {
       throw new ConfigError("spec.$schema", `must be ${JSON.stringify(VEGA_LITE_SCHEMA)} or absent`, schema);
     }
-    this.spec = { $schema: VEGA_LITE_SCHEMA, ...spec };
+    this.spec = applyArmPalette({ $schema: VEGA_LITE_SCHEMA, ...spec });
   }
 
   /** The chart title as text ("" when untitled). */

@@ -8,3 +8,5 @@ export * from "./progress.ts";
 export * from "./prompts.ts";
 export * from "./live.ts";
 export * from "./seed_charts.ts";
+export * from "./palette.ts";
+export * from "./forest.ts";

@@ -49,6 +49,42 @@ function offlineLoader() {
   return l;
 }
 
+/** Helvetica advance widths (AFM, 1/1000 em) of ASCII 32…126; other characters count as a digit (556). */
+// deno-fmt-ignore
+const HELVETICA = [
+  278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
+  556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
+  611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
+  667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
+  222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+];
+
+/**
+ * Text width in px for headless layout: Helvetica's advance widths × 1.1 (room for the wider DejaVu Sans),
+ * × 1.07 for bold. Without a canvas vega would take 0.8 em per character, which reserves about half as much
+ * room again as text needs and cuts axis labels and titles short.
+ */
+export function estimateTextWidth(text: string, fontSize: number, bold = false): number {
+  let w = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    w += c >= 32 && c <= 126 ? HELVETICA[c - 32] : 556;
+  }
+  return (w / 1000) * fontSize * 1.1 * (bold ? 1.07 : 1);
+}
+
+// deno-lint-ignore no-explicit-any
+const metrics = (vega as any).textMetrics as { width: (item: any, text: unknown) => number } | undefined;
+if (metrics && typeof metrics.width === "function") {
+  // deno-lint-ignore no-explicit-any
+  metrics.width = (item: any, text: unknown) => {
+    const size = typeof item?.fontSize === "number" ? item.fontSize : 11;
+    const weight = item?.fontWeight;
+    const bold = weight === "bold" || (typeof weight === "number" && weight >= 600);
+    return estimateTextWidth(text == null ? "" : String(text), size, bold);
+  };
+}
+
 /** Render a vega-lite spec to an SVG string, headless (vega View with `renderer: "none"`). */
 export async function renderSVG(spec: VegaLiteSpec, warnings: string[] = []): Promise<string> {
   const vg = compileToVega(spec, warnings);
