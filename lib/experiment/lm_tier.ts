@@ -29,6 +29,7 @@ import type { AdditionOptions } from "../tasks/addition.ts";
 import type { RunLog } from "../log/runlog.ts";
 import type { Row } from "../log/runlog.ts";
 import { learningCurve } from "../viz/charts.ts";
+import { exactAnswerProbabilities } from "../estimators/exact_pass_at_k.ts";
 import type {
   BaseConfig,
   ChartEntry,
@@ -88,6 +89,13 @@ export const LM_TIER_QUICK: LmTierConfig = {
   groupSize: 8,
   learningRates: [3e-4, 1e-3],
 };
+
+/**
+ * The edge-of-grid rule the LM tiers pre-register (`LmTierConfig.gridExtension`): an arm selected at an edge of
+ * the rate grid adds the rate one factor of 3 beyond it, for every arm, once; a selection still at an edge is
+ * not tuned.
+ */
+export const LM_GRID_EXTENSION: GridExtension = { factor: 3, maxExtensions: 1 };
 
 /** LM-tier settings of the `smoke` presets (CI: seconds; far too small for verdicts). */
 export const LM_TIER_SMOKE: LmTierConfig = {
@@ -238,6 +246,26 @@ export async function runLmTier(
   } finally {
     start.dispose();
   }
+}
+
+/**
+ * Exact success probability p(x) = Σ_a π(a | x) (teacher forcing of the accepted answer, temperature 1) of the
+ * warm start on its training distribution: every problem of the seed's pool, or `n` fresh draws when it has
+ * none. Rows `{ problem, digits, success }` for `runLmTier`'s `atStart` (the preconditions' raw material).
+ */
+export async function lmStartSuccess(
+  start: SequencePolicy,
+  bed: LmTierBed,
+  rng: Rng,
+  n: number,
+): Promise<Row[]> {
+  const problems = bed.trainSet.length > 0 ? bed.trainSet : makeDataset(bed.task, n, rng.seed);
+  const exact = await exactAnswerProbabilities(start, bed.task, problems);
+  return exact.map((e, i) => ({
+    problem: i,
+    digits: problems[i].difficulty,
+    success: e.success,
+  }));
 }
 
 /**
