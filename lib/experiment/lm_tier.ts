@@ -3,8 +3,10 @@
  * filtering, SEELE, KAE): a TinyTransformer warm-started by SFT on 1…maxDigits-digit addition (so it solves
  * most short problems and few long ones), then every arm trained by `RLVRTrainer` from that same start at
  * every learning rate of one grid (`trainArms`: equal tuning), each arm's rate selected on a validation set and
- * reported on a disjoint test set, at equal steps and at equal rollouts. One config fragment, one run function,
- * one claim builder; the papers differ only in their arms.
+ * reported on a disjoint test set, at equal steps and at equal rollouts (every arm read at exactly the baseline's
+ * rollout counts: `rolloutBudgets`), with a pre-registered edge-of-grid rule (`gridExtension`) and warm-start
+ * measurements for preconditions (`atStart`). One config fragment, one run function, one claim builder; the
+ * papers differ only in their arms.
  */
 import { assertFiniteNumber, assertInteger, ConfigError } from "../core/validate.ts";
 import type { Rng } from "../core/rng.ts";
