@@ -154,7 +154,10 @@ export const KAE_LM_PREREGISTRATION: Preregistration = {
         "here (precondition kae.lm.tuned ≤ 0); every arm is also read at exactly the same rollout counts",
       reason:
         "the single registered rate collapsed every arm, and an edge-selected rate is not tuned, so a comparison " +
-        "with it is not an equal-tuning comparison",
+        "with it is not an equal-tuning comparison" +
+        "; disclosed: after these amendments were written, a one-seed cost measurement of the quick preset ran " +
+        "seed 0 of the registered stream; its values were seen (every compared arm selected the lowest rate of " +
+        "the extended grid), and no rule, threshold or config changed after it",
       before: { "kae.lm.1": "not reproduced", "kae.lm.2": "inconclusive" },
       after: {},
     },
