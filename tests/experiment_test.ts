@@ -2,13 +2,19 @@ import assert from "node:assert/strict";
 import {
   aggregateInterval,
   applyPreconditions,
+  type ArmEvalRow,
+  baselineRolloutBudgets,
   bySeed,
   type ClaimRow,
+  type ClaimStatus,
   directionalClaim,
   equivalenceClaim,
   evaluatePreconditions,
   finalizeClaims,
   learningCurve,
+  lmStartPrecondition,
+  lmTierRows,
+  lmTunedPrecondition,
   nonInferiorityClaim,
   NOT_TESTABLE,
   pairedBySeed,
@@ -224,4 +230,99 @@ Deno.test("a chart's band is the claims' interval: learningCurve reads aggregate
   assert.equal(band.y, ci.estimate);
   assert.equal(band.y_lo, ci.lower);
   assert.equal(band.y_hi, ci.upper);
+});
+
+Deno.test("an amendment without 'after' shows this run's verdict of each amended claim; a recorded 'after' stays", () => {
+  const plan = (after: Record<string, ClaimStatus>) => ({
+    tier: "lm" as const,
+    registered: "2026-11-29",
+    pilots: "none",
+    claims: [],
+    presets: {},
+    amendments: [{
+      date: "2026-12-07",
+      change: "readout at the exact crossing",
+      reason: "readout defect",
+      before: { "x.lm.1": "not reproduced" as const, "x.lm.9": "inconclusive" as const },
+      after,
+    }],
+  });
+  const summary: ReproductionSummary = {
+    name: "x",
+    title: "X",
+    paper: "0000.00000",
+    preset: "quick",
+    seeds: 1,
+    resumedSeeds: 0,
+    wallSeconds: 1,
+    cpuSeconds: 1,
+    backend: "wasm",
+    machine: { cores: 2, cpu: "Test CPU", deno: "2", os: "linux" },
+    date: "2026-12-07",
+    claims: [{ ...claim("x.lm.1", 0.03), verdict: "reproduced" }],
+    charts: [],
+    preregistrations: [plan({})],
+  };
+  const pending = renderReport([summary]);
+  assert.match(pending, /x\.lm\.1 not reproduced → reproduced \(this run\)/);
+  // a claim id this run did not produce has no verdict to show
+  assert.match(pending, /x\.lm\.9 inconclusive → — \(this run\)/);
+  const recorded = renderReport([{ ...summary, preregistrations: [plan({ "x.lm.1": "inconclusive" })] }]);
+  assert.match(recorded, /x\.lm\.1 not reproduced → inconclusive;/);
+  assert.doesNotMatch(recorded, /this run/);
+});
+
+Deno.test("LM tier: the baseline's budgets at its step readouts; both arms read at the same rollout count", () => {
+  // GRPO at 8 × 8 rollouts per step, evaluated every 10 of 40 steps (and 25: the final step is a readout too)
+  assert.deepEqual(baselineRolloutBudgets({ steps: 40, evalEvery: 10 }, 64), [640, 1280, 1920, 2560]);
+  assert.deepEqual(baselineRolloutBudgets({ steps: 25, evalEvery: 10 }, 64), [640, 1280, 1600]);
+  const row = (arm: string, step: number, rollouts: number, test: number, budget?: number): ArmEvalRow => ({
+    arm,
+    lr: 1e-3,
+    step,
+    rollouts,
+    trainAccuracy: 0.5,
+    validationAccuracy: 0.5,
+    testAccuracy: test,
+    ...(budget !== undefined ? { budget, trainAccuracy: NaN } : {}),
+    edgeSelected: arm === "balanced" ? 1 : 0,
+  });
+  // balanced spends 2.5× GRPO's rollouts per step: its step-10 readout (1600) is below GRPO's 2560, its step 20
+  // (3200) above; the exact readout at 2560 is what must be compared.
+  const evals = [
+    row("grpo", 0, 0, 0.1),
+    row("grpo", 40, 2560, 0.3),
+    row("grpo", 40, 2560, 0.3, 2560),
+    row("balanced", 0, 0, 0.1),
+    row("balanced", 10, 1600, 0.15),
+    row("balanced", 17, 2560, 0.22, 2560),
+    row("balanced", 20, 3200, 0.25),
+    row("balanced", 40, 6400, 0.4),
+  ];
+  const best = lmTierRows(evals, ["grpo", "balanced"], 2560).filter((r) => r.kind === "lm-best");
+  const b = best.find((r) => r.arm === "balanced")!;
+  assert.equal(b.step, 40, "the final step readout, not the budget readout, is the equal-steps value");
+  assert.equal(b.testAccuracy, 0.4);
+  assert.equal(b.testAtEqualRollouts, 0.22, "read at exactly GRPO's budget, not at its step-10 readout");
+  assert.equal(best.find((r) => r.arm === "grpo")!.testAtEqualRollouts, 0.3);
+  assert.deepEqual(best.map((r) => r.rolloutBudget), [2560, 2560]);
+  // the grid rule's marks: one of two (seed, arm) pairs at an edge fails the ≤ 0 rule; no marks: not measured
+  const l = log(best.map((r) => ({ ...r, seed: 0 } as Record<string, number | string>)), 1);
+  const [tuned] = evaluatePreconditions([lmTunedPrecondition("x.lm.tuned", ["grpo", "balanced"])], l);
+  assert.equal(tuned.measured, 0.5);
+  assert.equal(tuned.holds, false);
+  const unmarked = log([{ seed: 0, kind: "lm-best", arm: "grpo", testAccuracy: 0.3 }], 1);
+  assert.equal(evaluatePreconditions([lmTunedPrecondition("x", ["grpo"])], unmarked)[0].holds, null);
+});
+
+Deno.test("LM tier: a start precondition averages each seed's lm-start rows, then the seeds", () => {
+  const l = log([
+    { seed: 0, kind: "lm-start", share: 0.2 },
+    { seed: 0, kind: "lm-start", share: 0.4 },
+    { seed: 1, kind: "lm-start", share: 0.9 },
+    { seed: 1, kind: "lm-eval", share: 5 },
+  ], 2);
+  const [m] = evaluatePreconditions([lmStartPrecondition("x", "share", "share", ">=", 0.5)], l);
+  assert.ok(Math.abs(m.measured - (0.3 + 0.9) / 2) < 1e-12);
+  assert.equal(m.holds, true);
 });

@@ -15,6 +15,8 @@ import {
   lmArmConfig,
   windowStats,
 } from "../reproductions/grpo_ablation/mod.ts";
+import { unansweredAtStart } from "../reproductions/grpo_ablation/lm.ts";
+import { warmStartTransformer } from "../lib/train/warm_start.ts";
 
 await useBackend("wasm");
 
@@ -189,11 +191,16 @@ Deno.test("grpo-ablation smoke run: every LM arm trains, claims tagged lm and in
     assert.equal(rows.length, c.seeds, arm);
     for (const r of rows) {
       assert.equal(r.tier, "lm");
-      assert.ok(c.lm.learningRates.includes(Number(r.lr)));
+      // the selected rate lies on the grid after the edge rule's one extension round (factor 3)
+      const grid = c.lm.learningRates.flatMap((lr) => [lr / 3, lr, lr * 3]);
+      assert.ok(grid.some((lr) => Math.abs(lr - Number(r.lr)) < 1e-15), `rate ${r.lr}`);
+      assert.ok(r.edgeSelected === 0 || r.edgeSelected === 1);
       assert.ok(Number(r["late.entropy"]) > 0);
     }
   }
   assert.equal(selectRows(log, { kind: "probe" }).length, c.seeds * c.lm.probeQuestions);
+  const start = selectRows(log, { kind: "lm-start" });
+  assert.ok(start.length > 0 && start.every((r) => Number(r.unanswered) >= 0 && Number(r.unanswered) <= 1));
   const claims = grpoAblation.checkClaims(log);
   // smoke trains all four arms, so the clip-higher row (lm.3) is reported too
   assert.deepEqual(claims.map((r) => r.id), [
@@ -210,4 +217,27 @@ Deno.test("grpo-ablation smoke run: every LM arm trains, claims tagged lm and in
   assert.deepEqual(names.slice(0, 3), ["length", "entropy", "group_weight"]);
   const mixed = selectRows(log, { kind: "probe" }).some((r) => Number(r.pHat) > 0 && Number(r.pHat) < 1);
   assert.deepEqual(names.slice(3), mixed ? ["update_norm", "update_ratio"] : []);
+});
+
+Deno.test("unansweredAtStart: the exact share of non-digit first tokens matches sampled first tokens (4 SE)", async () => {
+  const task = new FreeLengthAdditionTask({ digits: 1, maxFiller: 4, maxFree: 10, unansweredRate: 0.4 });
+  const setup = { dModel: 16, nLayers: 1, nHeads: 2, sftSteps: 30, sftBatchSize: 16, sftLr: 1e-2 };
+  const policy = await warmStartTransformer(task, setup, new Rng(5), []);
+  try {
+    const problem = task.sample(new Rng(6));
+    const digits = new Set(task.vocab.encode("0123456789"));
+    const [row] = await unansweredAtStart(policy, task, [problem], digits);
+    const q = Number(row.unanswered);
+    const n = 4000;
+    const { responses } = await policy.sample(Array.from({ length: n }, () => problem.prompt), {
+      maxTokens: 1,
+      seed: 7,
+      eos: task.vocab.eos,
+    });
+    const sampled = responses.filter((y) => y.length === 0 || !digits.has(y[0])).length / n;
+    const se = Math.sqrt(Math.max(q * (1 - q), 1e-4) / n);
+    assert.ok(Math.abs(sampled - q) < 4 * se + 1e-6, `exact ${q} vs sampled ${sampled}`);
+  } finally {
+    policy.dispose();
+  }
 });

@@ -154,15 +154,15 @@ Deno.test("trainArms: each arm's parts factory is called once per rate of the gr
   }
 });
 
-Deno.test("valueMse: hand-computed case, and unbiased for E[(V − p)²] with Bernoulli scores (4 SE)", () => {
-  // Group mean of the first 2 scores (0.5); reference from the other 4 (p̂ = 0.5, noise 0.25/3).
-  const one = valueMse([{ baseline: 0.2, weight: 1, reward: 1, scores: [1, 0, 1, 1, 0, 0] }], 2);
-  const noise = 0.25 / 3;
-  assert.ok(Math.abs(one.kae - (0.09 - noise)) < 1e-12);
-  assert.ok(Math.abs(one.groupMean - (0 - noise)) < 1e-12);
-  assert.ok(Math.abs(one.singleSample - (0.25 - noise)) < 1e-12);
+Deno.test("valueMse: hand-computed case against the exact p, and unbiased for E[(V − p)²] with Bernoulli scores (4 SE)", () => {
+  // p = 0.4 exactly; group mean of the first 2 scores = 0.5 (later scores unused).
+  const one = valueMse([{ baseline: 0.2, weight: 1, reward: 1, scores: [1, 0, 1, 1], success: 0.4 }], 2);
+  assert.ok(Math.abs(one.kae - 0.04) < 1e-12);
+  assert.ok(Math.abs(one.groupMean - 0.01) < 1e-12);
+  assert.ok(Math.abs(one.singleSample - 0.36) < 1e-12);
   assert.equal(one.withHistory, 1);
-  // Statistical truth: p = 0.3, V̂ ≡ 0.5, G = 4, K = 6 → E = (0.5 − 0.3)², p(1 − p)/4, p(1 − p).
+  assert.equal(one.meanReference, 0.4);
+  // Statistical truth: p = 0.3, V̂ ≡ 0.5, G = 4 → E = (0.5 − 0.3)², p(1 − p)/4, p(1 − p).
   const rng = new Rng(11);
   const p = 0.3;
   const n = 20000;
@@ -170,15 +170,19 @@ Deno.test("valueMse: hand-computed case, and unbiased for E[(V − p)²] with Be
     baseline: 0.5,
     weight: 0,
     reward: rng.bernoulli(p) ? 1 : 0,
-    scores: Array.from({ length: 10 }, () => (rng.bernoulli(p) ? 1 : 0)),
+    scores: Array.from({ length: 4 }, () => (rng.bernoulli(p) ? 1 : 0)),
+    success: p,
   }));
   const m = valueMse(probes, 4);
   const tol = (sd: number) => 4 * sd / Math.sqrt(n);
-  assert.ok(Math.abs(m.kae - 0.04) < tol(0.3), `kae ${m.kae}`);
-  assert.ok(Math.abs(m.groupMean - p * (1 - p) / 4) < tol(0.3), `group mean ${m.groupMean}`);
-  assert.ok(Math.abs(m.singleSample - p * (1 - p)) < tol(0.6), `single ${m.singleSample}`);
+  assert.ok(Math.abs(m.kae - 0.04) < 1e-12, `kae ${m.kae}`);
+  assert.ok(Math.abs(m.groupMean - p * (1 - p) / 4) < tol(0.1), `group mean ${m.groupMean}`);
+  assert.ok(Math.abs(m.singleSample - p * (1 - p)) < tol(0.5), `single ${m.singleSample}`);
   assert.equal(m.withHistory, 0);
-  assert.throws(() => valueMse([{ baseline: 0, weight: 0, reward: 0, scores: [1, 0, 1] }], 2), ConfigError);
+  assert.throws(
+    () => valueMse([{ baseline: 0, weight: 0, reward: 0, scores: [1], success: 0.5 }], 2),
+    ConfigError,
+  );
 });
 
 Deno.test("KAE LM config: validation names the field; probe steps; registered presets are valid", () => {
@@ -191,7 +195,7 @@ Deno.test("KAE LM config: validation names the field; probe steps; registered pr
   bad({ trainSetSize: 0 }, "lm.trainSetSize");
   bad({ batchSize: 6 }, "lm.batchSize");
   bad({ grpoGroupSize: 1 }, "lm.grpoGroupSize");
-  bad({ probeSamples: KAE_LM_QUICK.grpoGroupSize + 1 }, "lm.probeSamples");
+  bad({ probeSamples: KAE_LM_QUICK.grpoGroupSize - 1 }, "lm.probeSamples");
   bad({ bandwidth: 0 }, "lm.bandwidth");
   assert.deepEqual(probeSteps({ steps: 40, probeEvery: 10 }), [9, 19, 29, 39]);
   validateKaeLm(KAE_LM_QUICK);
@@ -223,19 +227,31 @@ Deno.test("KAE LM tier smoke: arms at equal rollouts per step, one value-MSE row
     }
   }
   const evals = log.rows.filter((r) => r.kind === "lm-eval" && r.seed === 0);
+  const rates = new Set(evals.map((r) => r.lr));
+  // the grid rule extends the one-rate grid once on both sides (factor 3)
+  assert.equal(rates.size, 3);
   for (const arm of ["reinforce", "kae", "grpo"]) {
-    const last = evals.filter((r) => r.arm === arm && r.step === c.steps);
-    assert.equal(last.length, c.learningRates.length);
+    const last = evals.filter((r) => r.arm === arm && r.step === c.steps && r.budget == null);
+    assert.equal(last.length, rates.size);
     for (const r of last) assert.equal(r.rollouts, c.steps * c.batchSize, `${arm}: B·G rollouts per step`);
+    // equal-budget readouts: every run read at exactly the same rollout counts
+    for (const lr of rates) {
+      const budgets = evals.filter((r) => r.arm === arm && r.lr === lr && r.budget != null).map((r) =>
+        r.rollouts
+      );
+      assert.deepEqual(budgets, Array.from({ length: c.steps }, (_, i) => (i + 1) * c.batchSize));
+    }
   }
   const mse = log.rows.filter((r) => r.kind === "lm-value-mse");
   assert.equal(mse.length, 2);
   for (const r of mse) {
     assert.equal(r.probes, probeSteps(c).length * c.batchSize);
     assert.ok(Number(r.withHistory) >= 0 && Number(r.withHistory) <= 1);
+    // squared errors against the exact p: never negative (the old noise-corrected estimate could be)
     for (const k of ["mseKae", "mseGroupMean", "mseSingleSample"]) {
-      assert.ok(Number.isFinite(Number(r[k])), k);
+      assert.ok(Number(r[k]) >= 0 && Number(r[k]) <= 1, k);
     }
+    assert.ok(Number(r.meanReference) >= 0 && Number(r.meanReference) <= 1);
   }
   const claims = checkKaeLmClaims(log, KAE_LM_PREREGISTRATION.claims);
   assert.deepEqual(claims.map((r) => r.id), ["kae.lm.1", "kae.lm.2", "kae.lm.3", "kae.lm.4"]);

@@ -52,12 +52,21 @@ Deno.test("filtering smoke run: equal training batches, filters generate ≥ as 
   }
   // LM tier: every arm × rate evaluated at 0…steps; GRPO spends exactly B × G rollouts per step, the filter ≥.
   const lm = c.lm;
+  const budgets = Array.from({ length: lm.steps }, (_, i) => (i + 1) * lm.batchSize * lm.groupSize);
   for (let s = 0; s < c.seeds; s++) {
-    for (const lr of lm.learningRates) {
+    const rates = new Set(selectRows(log, { kind: "lm-eval", seed: s }).map((r) => Number(r.lr)));
+    assert.ok(rates.size > lm.learningRates.length, "the one-rate smoke grid is extended by the edge rule");
+    for (const lr of rates) {
       const at = (arm: string) =>
-        selectRows(log, { kind: "lm-eval", arm, seed: s, lr }).sort((x, y) =>
-          Number(x.step) - Number(y.step)
+        selectRows(log, { kind: "lm-eval", arm, seed: s, lr }).filter((r) => r.budget === undefined)
+          .sort((x, y) => Number(x.step) - Number(y.step));
+      // equal-budget readouts: both arms read at exactly GRPO's rollouts at each of its step readouts
+      for (const arm of ["grpo", "balanced"]) {
+        const read = selectRows(log, { kind: "lm-eval", arm, seed: s, lr }).filter((r) =>
+          r.budget !== undefined
         );
+        assert.deepEqual(read.map((r) => r.rollouts), budgets, arm);
+      }
       assert.deepEqual(at("grpo").map((r) => r.step), [
         0,
         ...Array.from({ length: lm.steps }, (_, i) => i + 1),
@@ -67,7 +76,11 @@ Deno.test("filtering smoke run: equal training batches, filters generate ≥ as 
         assert.ok(Number(r.rollouts) >= Number(r.step) * lm.batchSize * lm.groupSize);
       }
     }
-    assert.equal(selectRows(log, { kind: "lm-best", seed: s }).length, 2);
+    const best = selectRows(log, { kind: "lm-best", seed: s });
+    assert.equal(best.length, 2);
+    assert.deepEqual(best.map((r) => r.rolloutBudget), [budgets.at(-1), budgets.at(-1)]);
+    const start = selectRows(log, { kind: "lm-start", seed: s });
+    assert.ok(start.length > 0 && start.every((r) => Number(r.degenerate) >= 0 && Number(r.degenerate) <= 1));
   }
   const claims = filtering.checkClaims(log);
   assert.equal(claims.length, 6 + 2);

@@ -45,12 +45,26 @@ Deno.test("seele smoke run: equal rollout budget in every arm, hint rates, desce
   // LM tier: SEELE rolls out m rounds × G per problem, no-hint RL G per problem (exactly, every step).
   const lm = c.lm;
   for (let s = 0; s < c.seeds; s++) {
-    for (const r of selectRows(log, { kind: "lm-eval", arm: "grpo", seed: s })) {
-      assert.equal(r.rollouts, Number(r.step) * lm.batchSize * lm.groupSize);
-    }
-    for (const r of selectRows(log, { kind: "lm-eval", arm: "seele", seed: s })) {
+    const steps = (arm: string) =>
+      selectRows(log, { kind: "lm-eval", arm, seed: s }).filter((r) => r.budget === undefined);
+    for (const r of steps("grpo")) assert.equal(r.rollouts, Number(r.step) * lm.batchSize * lm.groupSize);
+    for (const r of steps("seele")) {
       assert.equal(r.rollouts, Number(r.step) * lm.batchSize * lm.groupSize * c.lmSeele.rounds);
     }
+    // equal-budget readouts: both arms, every rate, read at exactly the no-hint arm's rollouts per step readout
+    const budgets = Array.from({ length: lm.steps }, (_, i) => (i + 1) * lm.batchSize * lm.groupSize);
+    for (const arm of ["grpo", "seele"]) {
+      const rates = new Set(selectRows(log, { kind: "lm-eval", arm, seed: s }).map((r) => Number(r.lr)));
+      for (const lr of rates) {
+        const read = selectRows(log, { kind: "lm-eval", arm, seed: s, lr }).filter((r) =>
+          r.budget !== undefined
+        );
+        assert.deepEqual(read.map((r) => r.rollouts), budgets, `${arm} at ${lr}`);
+      }
+    }
+    const start = selectRows(log, { kind: "lm-start", seed: s });
+    assert.equal(start.length, lm.trainSetSize, "the start precondition reads the whole pool");
+    assert.ok(start.every((r) => r.unsolved === 0 || r.unsolved === 1));
   }
   const claims = seele.checkClaims(log);
   assert.equal(claims.length, 5 + 3);

@@ -3,14 +3,25 @@
  * filtering, SEELE, KAE): a TinyTransformer warm-started by SFT on 1…maxDigits-digit addition (so it solves
  * most short problems and few long ones), then every arm trained by `RLVRTrainer` from that same start at
  * every learning rate of one grid (`trainArms`: equal tuning), each arm's rate selected on a validation set and
- * reported on a disjoint test set, at equal steps and at equal rollouts. One config fragment, one run function,
- * one claim builder; the papers differ only in their arms.
+ * reported on a disjoint test set, at equal steps and at equal rollouts (every arm read at exactly the baseline's
+ * rollout counts: `rolloutBudgets`), with a pre-registered edge-of-grid rule (`gridExtension`) and warm-start
+ * measurements for preconditions (`atStart`). One config fragment, one run function, one claim builder; the
+ * papers differ only in their arms.
  */
-import { assertInteger, ConfigError } from "../core/validate.ts";
+import { assertFiniteNumber, assertInteger, ConfigError } from "../core/validate.ts";
+import type { Rng } from "../core/rng.ts";
 import { AdditionTask } from "../tasks/addition.ts";
 import { makeDataset } from "../tasks/dataset.ts";
 import type { Problem } from "../tasks/types.ts";
-import { type Arm, type ArmEvalRow, atRolloutBudget, bestLearningRates, trainArms } from "../train/arms.ts";
+import {
+  type Arm,
+  type ArmEvalRow,
+  atRolloutBudget,
+  bestLearningRates,
+  type GridExtension,
+  trainArms,
+} from "../train/arms.ts";
+import type { SequencePolicy } from "../train/rollouts.ts";
 import {
   type TransformerSetup,
   validateTransformerSetup,
@@ -20,6 +31,7 @@ import type { AdditionOptions } from "../tasks/addition.ts";
 import type { RunLog } from "../log/runlog.ts";
 import type { Row } from "../log/runlog.ts";
 import { learningCurve } from "../viz/charts.ts";
+import { exactAnswerProbabilities } from "../estimators/exact_pass_at_k.ts";
 import type {
   BaseConfig,
   ChartEntry,
@@ -51,6 +63,11 @@ export interface LmTierConfig extends TransformerSetup {
   groupSize: number;
   /** Learning-rate grid every arm is trained at. */
   learningRates: number[];
+  /**
+   * Pre-registered edge-of-grid rule (`trainArms`' `gridExtension`, the same for every arm); absent: the grid is
+   * fixed. An arm still selected at an edge is marked `edgeSelected` (its rate is not tuned).
+   */
+  gridExtension?: GridExtension;
 }
 
 /**
@@ -74,6 +91,13 @@ export const LM_TIER_QUICK: LmTierConfig = {
   groupSize: 8,
   learningRates: [3e-4, 1e-3],
 };
+
+/**
+ * The edge-of-grid rule the LM tiers pre-register (`LmTierConfig.gridExtension`): an arm selected at an edge of
+ * the rate grid adds the rate one factor of 3 beyond it, for every arm, once; a selection still at an edge is
+ * not tuned.
+ */
+export const LM_GRID_EXTENSION: GridExtension = { factor: 3, maxExtensions: 1 };
 
 /** LM-tier settings of the `smoke` presets (CI: seconds; far too small for verdicts). */
 export const LM_TIER_SMOKE: LmTierConfig = {
@@ -123,6 +147,28 @@ export function validateLmTier(c: LmTierConfig, prefix: string): void {
   if (!Array.isArray(c.learningRates) || c.learningRates.length === 0) {
     throw new ConfigError(`${prefix}.learningRates`, "must be a non-empty array of rates", c.learningRates);
   }
+  if (c.gridExtension !== undefined) {
+    assertFiniteNumber(`${prefix}.gridExtension.factor`, c.gridExtension?.factor, {
+      min: 1,
+      exclusiveMin: true,
+    });
+    assertInteger(`${prefix}.gridExtension.maxExtensions`, c.gridExtension.maxExtensions, { min: 0 });
+  }
+}
+
+/**
+ * Equal-rollout budgets of a baseline that spends `rolloutsPerStep` rollouts every step (plain GRPO: B·G): its
+ * cumulative rollouts at each step readout (every `evalEvery` steps and the final step). Passed as `rolloutBudgets`,
+ * every arm is read at exactly these rollout counts.
+ */
+export function baselineRolloutBudgets(
+  c: Pick<LmTierConfig, "steps" | "evalEvery">,
+  rolloutsPerStep: number,
+): number[] {
+  assertInteger("rolloutsPerStep", rolloutsPerStep, { min: 1 });
+  const steps = Array.from({ length: Math.floor(c.steps / c.evalEvery) }, (_, i) => (i + 1) * c.evalEvery);
+  if (steps.at(-1) !== c.steps) steps.push(c.steps);
+  return steps.map((s) => s * rolloutsPerStep);
 }
 
 /** What the arms of one seed may use: the task and the seed's finite training pool. */
@@ -133,16 +179,32 @@ export interface LmTierBed {
   trainSet: readonly Problem[];
 }
 
+/** Options of `runLmTier`. */
+export interface LmTierOptions {
+  /**
+   * Equal-rollout readouts at exactly these cumulative rollout counts (`baselineRolloutBudgets`); the last one
+   * is the budget of `testAtEqualRollouts`. Absent: the smallest final rollout count over the arms, read at
+   * each arm's last evaluation within it.
+   */
+  rolloutBudgets?: readonly number[];
+  /**
+   * Measurements of the warm start before any RL step (preconditions), e.g. exact success probabilities of the
+   * training distribution; their rows are logged with `tier: "lm"` and `kind: "lm-start"`.
+   */
+  atStart?: (start: SequencePolicy, bed: LmTierBed, rng: Rng) => Promise<Row[]> | Row[];
+}
+
 /**
- * One seed of the LM tier: datasets, warm start, `trainArms` over `arms(bed)`; rows `kind: "lm-eval"` (every
- * evaluation of every run) and `kind: "lm-best"` (per arm at its selected rate: final test accuracy and test
- * accuracy at the smallest final rollout count over arms, `testAtEqualRollouts`, and the last window's
- * training accuracy).
+ * One seed of the LM tier: datasets, warm start, `atStart` rows, `trainArms` over `arms(bed)`; rows
+ * `kind: "lm-eval"` (every evaluation of every run, equal-budget readouts with their `budget`) and
+ * `kind: "lm-best"` (per arm at its selected rate: final test accuracy, `testAtEqualRollouts` and the last
+ * window's training accuracy; see `lmTierRows`).
  */
 export async function runLmTier(
   c: LmTierConfig,
   arms: (bed: LmTierBed) => Arm<AdditionOptions>[],
   ctx: SeedContext,
+  options: LmTierOptions = {},
 ): Promise<Row[]> {
   const task = new AdditionTask({ minDigits: 1, maxDigits: c.maxDigits });
   const rng = ctx.rng.split(100);
@@ -162,7 +224,9 @@ export async function runLmTier(
     : [];
   const start = await warmStartTransformer(task, c, rng.split(4), heldOut);
   try {
-    const armList = arms({ task, trainSet });
+    const bed = { task, trainSet };
+    const startRows = options.atStart ? await options.atStart(start, bed, rng.split(6)) : [];
+    const armList = arms(bed);
     const evals = await trainArms({
       start,
       task,
@@ -174,25 +238,52 @@ export async function runLmTier(
       validation,
       test,
       onArmEnd: () => ctx.tick(1),
+      ...(options.rolloutBudgets ? { rolloutBudgets: options.rolloutBudgets } : {}),
+      ...(c.gridExtension ? { gridExtension: c.gridExtension } : {}),
     });
-    return lmTierRows(evals, armList.map((a) => a.name));
+    return [
+      ...startRows.map((r) => ({ ...r, tier: "lm", kind: "lm-start" })),
+      ...lmTierRows(evals, armList.map((a) => a.name), options.rolloutBudgets?.at(-1)),
+    ];
   } finally {
     start.dispose();
   }
 }
 
 /**
- * LM-tier rows from `trainArms` evaluations: `kind: "lm-eval"` (every evaluation of every run) and
- * `kind: "lm-best"` (per arm at its validation-selected rate: final test accuracy, and `testAtEqualRollouts`,
- * the test accuracy at the last evaluation within the smallest final rollout count over the arms).
+ * Exact success probability p(x) = Σ_a π(a | x) (teacher forcing of the accepted answer, temperature 1) of the
+ * warm start on its training distribution: every problem of the seed's pool, or `n` fresh draws when it has
+ * none. Rows `{ problem, digits, success }` for `runLmTier`'s `atStart` (the preconditions' raw material).
  */
-export function lmTierRows(evals: readonly ArmEvalRow[], arms: readonly string[]): Row[] {
+export async function lmStartSuccess(
+  start: SequencePolicy,
+  bed: LmTierBed,
+  rng: Rng,
+  n: number,
+): Promise<Row[]> {
+  const problems = bed.trainSet.length > 0 ? bed.trainSet : makeDataset(bed.task, n, rng.seed);
+  const exact = await exactAnswerProbabilities(start, bed.task, problems);
+  return exact.map((e, i) => ({
+    problem: i,
+    digits: problems[i].difficulty,
+    success: e.success,
+  }));
+}
+
+/**
+ * LM-tier rows from `trainArms` evaluations: `kind: "lm-eval"` (every evaluation of every run) and
+ * `kind: "lm-best"` (per arm at its validation-selected rate: final test accuracy, `edgeSelected` when the grid
+ * rule marked it, and `testAtEqualRollouts`, the test accuracy at rollout budget `budget` — the exact readout when
+ * `rolloutBudgets` held it, else the last evaluation within it; default the smallest final rollout count).
+ */
+export function lmTierRows(evals: readonly ArmEvalRow[], arms: readonly string[], budget?: number): Row[] {
   const best = bestLearningRates(evals);
   const finals = arms.map((arm) => {
     const lr = best.get(arm)!;
-    return evals.filter((r) => r.arm === arm && r.lr === lr).reduce((x, y) => (y.step > x.step ? y : x));
+    return evals.filter((r) => r.arm === arm && r.lr === lr && r.budget === undefined)
+      .reduce((x, y) => (y.step > x.step ? y : x));
   });
-  const budget = Math.min(...finals.map((r) => r.rollouts));
+  budget ??= Math.min(...finals.map((r) => r.rollouts));
   const rows: Row[] = evals.map((r) => ({ tier: "lm", kind: "lm-eval", ...r }));
   for (const f of finals) {
     rows.push({
@@ -207,6 +298,7 @@ export function lmTierRows(evals: readonly ArmEvalRow[], arms: readonly string[]
       trainAccuracy: f.trainAccuracy,
       testAtEqualRollouts: atRolloutBudget(evals, f.arm, f.lr, budget)?.testAccuracy ?? NaN,
       rolloutBudget: budget,
+      ...(f.edgeSelected !== undefined ? { edgeSelected: f.edgeSelected } : {}),
     });
   }
   // A run log holds finite numbers: an undefined value (no training window at step 0) is left out.
@@ -238,7 +330,7 @@ export function lmArmClaim(
   const row = directionalClaim(registered.claim, paper, [diffs], "greater", {
     unit: "test-accuracy difference",
     statistic: `per-seed paired difference of held-out test accuracy (${a} − ${b}, ${
-      field === "testAccuracy" ? "equal steps" : "equal rollouts"
+      field === "testAccuracy" ? "equal steps" : "equal rollouts, read at the same rollout count"
     }, each arm at its validation-selected learning rate)`,
   });
   return { ...row, id: registered.id, tier: "lm" };
@@ -257,7 +349,8 @@ export function lmSelectedCurves(log: RunLog): Row[] {
 
 /** Charts of the LM tier: held-out test accuracy against RL steps and rollouts spent, and the realised training accuracy, per arm. */
 export function lmTierCharts(log: RunLog, title: string): ChartEntry[] {
-  const rows = lmSelectedCurves(log);
+  // step readouts only: an equal-budget readout repeats its crossing step with sampling stopped at the budget
+  const rows = lmSelectedCurves(log).filter((r) => r.budget === undefined);
   if (rows.length === 0) return [];
   return [
     {
@@ -325,5 +418,56 @@ export function lmBaselinePrecondition(id: string, arm: string, threshold = 0.02
     comparison: ">=",
     threshold,
     measure: (log) => lmArmGain(log, arm),
+  };
+}
+
+/**
+ * The LM tier's precondition "every compared arm is tuned": the share of (seed, arm) pairs among `arms` whose
+ * validation-selected rate still lies at an edge of the grid after the pre-registered extension
+ * (`edgeSelected`) must be ≤ `threshold` (default 0: an edge-selected arm is never reported as tuned). NaN when
+ * the log has no `edgeSelected` marks (no grid rule ran).
+ */
+export function lmTunedPrecondition(id: string, arms: readonly string[], threshold = 0): PreconditionSpec {
+  return {
+    id,
+    tier: "lm",
+    quantity: `share of (seed, arm) pairs of the arms ${
+      arms.join(", ")
+    } whose validation-selected learning rate lies at an edge of the grid after its pre-registered extension`,
+    comparison: "<=",
+    threshold,
+    measure: (log) => {
+      const marks = (log.rows as Row[]).filter((r) =>
+        r.kind === "lm-best" && arms.includes(String(r.arm)) && r.edgeSelected !== undefined
+      ).map((r) => Number(r.edgeSelected));
+      return marks.length ? marks.reduce((a, b) => a + b, 0) / marks.length : NaN;
+    },
+  };
+}
+
+/**
+ * A precondition measured on the warm start: the mean over seeds of `field` of the `lm-start` rows (each seed's
+ * rows averaged first), compared with `threshold`. NaN when no seed logged it.
+ */
+export function lmStartPrecondition(
+  id: string,
+  field: string,
+  quantity: string,
+  comparison: PreconditionSpec["comparison"],
+  threshold: number,
+): PreconditionSpec {
+  return {
+    id,
+    tier: "lm",
+    quantity,
+    comparison,
+    threshold,
+    measure: (log) => {
+      const perSeed = [...rowsBySeed((log.rows as Row[]).filter((r) => r.kind === "lm-start")).values()]
+        .map((rows) => rows.map((r) => Number(r[field])).filter(Number.isFinite))
+        .filter((v) => v.length > 0)
+        .map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+      return perSeed.length ? perSeed.reduce((a, b) => a + b, 0) / perSeed.length : NaN;
+    },
   };
 }

@@ -350,9 +350,13 @@ export function renderReport(summaries: readonly ReproductionSummary[]): string 
   if (amendments.length === 0) lines.push("None: every pre-registered plan ran as committed.", "");
   for (const { s, p, a } of amendments) {
     const ids = [...new Set([...Object.keys(a.before), ...Object.keys(a.after)])];
+    // an amendment not yet followed by a recorded run: 'after' is this run's verdict of the claim
+    const pending = Object.keys(a.after).length === 0;
+    const after = (id: string) =>
+      pending ? `${s.claims.find((c) => c.id === id)?.verdict ?? "—"} (this run)` : a.after[id] ?? "—";
     lines.push(
       `- **${s.name}** (${p.tier} tier, ${a.date}): ${a.change} — ${a.reason}. Verdicts before → after: ${
-        ids.map((id) => `${id} ${a.before[id] ?? "—"} → ${a.after[id] ?? "—"}`).join("; ")
+        ids.map((id) => `${id} ${a.before[id] ?? "—"} → ${after(id)}`).join("; ")
       }.`,
     );
   }

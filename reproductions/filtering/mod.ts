@@ -22,6 +22,7 @@ import {
   assertInteger,
   BalancedDifficultyFilter,
   BandMixture,
+  baselineRolloutBudgets,
   buildFeatureChain,
   checkFeatureChainSetup,
   ConfigError,
@@ -30,6 +31,9 @@ import {
   type FeatureChain,
   type LinearSoftmaxPolicy,
   lmBaselinePrecondition,
+  lmStartPrecondition,
+  lmStartSuccess,
+  lmTunedPrecondition,
   type Problem,
   type Reproduction,
   RLVRTrainer,
@@ -51,7 +55,11 @@ import {
 
 export * from "./config.ts";
 import { filteringCharts } from "./charts.ts";
-import { FILTERING_LM_PREREGISTRATION } from "./preregistration.ts";
+import {
+  FILTERING_LM_DEGENERATE_SHARE,
+  FILTERING_LM_PRE2_QUANTITY,
+  FILTERING_LM_PREREGISTRATION,
+} from "./preregistration.ts";
 import { checkFilteringClaims } from "./claims.ts";
 
 /** The arm's curriculum: plain GRPO sampling, DAPO dynamic sampling or the balanced filter. */
@@ -150,6 +158,9 @@ async function trainArm(
   return rows;
 }
 
+/** Fresh training problems per seed on which the start precondition is measured exactly. */
+const START_PROBLEMS = 64;
+
 async function runSeed(c: FilteringConfig, ctx: SeedContext): Promise<Row[]> {
   const taskSeed = ctx.rng.split(0).seed;
   const trainerSeed = ctx.rng.split(1).seed; // the same in every arm (common random numbers)
@@ -159,12 +170,26 @@ async function runSeed(c: FilteringConfig, ctx: SeedContext): Promise<Row[]> {
     ctx.tick(1, { [arm]: Number(rows[rows.length - 1].acc) });
   }
   if (!runsTier(c, "lm")) return rows;
-  // LM tier: plain GRPO vs the balanced filter on a warm-started TinyTransformer, equal tuning.
+  // LM tier: plain GRPO vs the balanced filter on a warm-started TinyTransformer, equal tuning; both arms read
+  // at exactly GRPO's rollouts at each of its step readouts.
+  const G = c.lm.groupSize;
   rows.push(
-    ...await runLmTier(c.lm, () => [
-      { name: "grpo" },
-      { name: "balanced", parts: () => ({ curriculum: new BalancedDifficultyFilter(c.lmFilter) }) },
-    ], ctx),
+    ...await runLmTier(
+      c.lm,
+      () => [
+        { name: "grpo" },
+        { name: "balanced", parts: () => ({ curriculum: new BalancedDifficultyFilter(c.lmFilter) }) },
+      ],
+      ctx,
+      {
+        rolloutBudgets: baselineRolloutBudgets(c.lm, c.lm.batchSize * G),
+        atStart: async (start, bed, rng) =>
+          (await lmStartSuccess(start, bed, rng, START_PROBLEMS)).map((r) => {
+            const p = Number(r.success);
+            return { ...r, degenerate: p ** G + (1 - p) ** G };
+          }),
+      },
+    ),
   );
   return rows;
 }
@@ -198,7 +223,17 @@ export const filtering: Reproduction<FilteringConfig> = {
   presets: FILTERING_PRESETS,
   seedSeconds: FILTERING_SEED_SECONDS,
   preregistrations: [FILTERING_LM_PREREGISTRATION],
-  preconditions: [lmBaselinePrecondition("filtering.lm.pre1", "grpo")],
+  preconditions: [
+    lmBaselinePrecondition("filtering.lm.pre1", "grpo"),
+    lmStartPrecondition(
+      "filtering.lm.pre2",
+      "degenerate",
+      FILTERING_LM_PRE2_QUANTITY,
+      ">=",
+      FILTERING_LM_DEGENERATE_SHARE,
+    ),
+    lmTunedPrecondition("filtering.lm.tuned", ["grpo", "balanced"]),
+  ],
   usesTensors: true,
   validate,
   unitsPerSeed: () => FILTERING_ARMS.length + 2,

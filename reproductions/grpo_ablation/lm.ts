@@ -30,10 +30,14 @@ import {
   type ClaimRow,
   ConfigError,
   directionalClaim,
+  exactAnswerProbabilities,
   FreeLengthAdditionTask,
+  type GridExtension,
   GroupStatistics,
   type GroupStatisticsFn,
   makeDataset,
+  type PreconditionSpec,
+  type Problem,
   type RegisteredClaim,
   type RolloutGroup,
   type Row,
@@ -84,6 +88,8 @@ export interface GrpoAblationLmConfig extends TransformerSetup {
   curveEvery: number;
   /** Arms to train (claims needing a missing arm come out inconclusive with n = 0). */
   arms: GrpoAblationLmArm[];
+  /** Pre-registered edge-of-grid rule (`trainArms`' `gridExtension`, the same for every arm); absent: fixed grid. */
+  gridExtension?: GridExtension;
 }
 
 /** Arms of the LM tier (module doc). */
@@ -124,6 +130,13 @@ export function validateGrpoAblationLm(c: GrpoAblationLmConfig, prefix: string):
   assertInteger(`${prefix}.groupSize`, c.groupSize, { min: 2 });
   assertInteger(`${prefix}.clipEpochs`, c.clipEpochs, { min: 2 }); // one epoch never clips
   assertFiniteNumber(`${prefix}.unansweredRate`, c.unansweredRate, { min: 0, max: 1 });
+  if (c.gridExtension !== undefined) {
+    assertFiniteNumber(`${prefix}.gridExtension.factor`, c.gridExtension?.factor, {
+      min: 1,
+      exclusiveMin: true,
+    });
+    assertInteger(`${prefix}.gridExtension.maxExtensions`, c.gridExtension.maxExtensions, { min: 0 });
+  }
   assertFiniteNumber(`${prefix}.epsHigh`, c.epsHigh, { min: 0.2 });
   if (!Array.isArray(c.learningRates) || c.learningRates.length === 0) {
     throw new ConfigError(`${prefix}.learningRates`, "must be a non-empty array of rates", c.learningRates);
@@ -232,6 +245,9 @@ export async function runGrpoAblationLmTier(c: GrpoAblationLmConfig, ctx: SeedCo
       rows.push(...probe.map((r) => ({ tier: "lm", ...r })));
     }
     const digitIds = new Set(task.vocab.encode("0123456789"));
+    rows.push(
+      ...await unansweredAtStart(start, task, makeDataset(task, START_PROBLEMS, rng.split(7).seed), digitIds),
+    );
     const arms: Arm<AdditionOptions>[] = c.arms.map((name) => ({
       name,
       config: lmArmConfig(name, c),
@@ -254,12 +270,14 @@ export async function runGrpoAblationLmTier(c: GrpoAblationLmConfig, ctx: SeedCo
         steps.get(key)!.push(row);
       },
       onArmEnd: (arm) => ctx.tick(1, { [arm]: 1 }),
+      ...(c.gridExtension ? { gridExtension: c.gridExtension } : {}),
     });
     rows.push(...evals.map((r) => ({ tier: "lm", kind: "lm-eval", ...r })));
     const best = bestLearningRates(evals);
     const late = Math.max(1, Math.floor(c.steps / 4));
+    const rates = [...new Set(evals.map((r) => r.lr))]; // the grid after the edge rule's extension
     for (const arm of c.arms) {
-      for (const lr of c.learningRates) {
+      for (const lr of rates) {
         const w = steps.get(`${arm}@${lr}`) ?? [];
         for (let t = 0; t < w.length; t += c.curveEvery) {
           const to = Math.min(w.length, t + c.curveEvery);
@@ -279,6 +297,7 @@ export async function runGrpoAblationLmTier(c: GrpoAblationLmConfig, ctx: SeedCo
         lr,
         testAccuracy: final.testAccuracy,
         validationAccuracy: final.validationAccuracy,
+        ...(final.edgeSelected !== undefined ? { edgeSelected: final.edgeSelected } : {}),
         ...prefixed("early.", windowStats(w.slice(0, late))),
         ...prefixed("late.", windowStats(w.slice(w.length - late))),
       });
@@ -287,6 +306,88 @@ export async function runGrpoAblationLmTier(c: GrpoAblationLmConfig, ctx: SeedCo
     start.dispose();
   }
   return rows.map(dropNonFinite);
+}
+
+/** Fresh problems per seed on which the start precondition (visibly failed responses) is measured exactly. */
+const START_PROBLEMS = 32;
+
+/**
+ * Exact share of visibly failed (unanswered) responses of the warm start: per problem, 1 − Σ_d π(d | x) over the
+ * digit tokens d — the probability that the first response token is not a digit (`lengthByOutcome`'s
+ * "unanswered") — by teacher forcing each digit as a one-token prefix (`exactAnswerProbabilities` on a view of
+ * the task whose accepted responses are those prefixes). Rows `kind: "lm-start"` with `unanswered`.
+ */
+export async function unansweredAtStart(
+  start: Parameters<typeof exactAnswerProbabilities>[0],
+  task: FreeLengthAdditionTask,
+  problems: readonly Problem[],
+  digitIds: ReadonlySet<number>,
+): Promise<Row[]> {
+  const prefixes = [...digitIds].map((d) => [d]);
+  const firstDigit: FreeLengthAdditionTask = Object.assign(Object.create(task), {
+    acceptedResponses: () => prefixes,
+  });
+  const exact = await exactAnswerProbabilities(start, firstDigit, problems, { maxTokens: 1 });
+  return exact.map((e, i) => ({ tier: "lm", kind: "lm-start", problem: i, unanswered: 1 - e.success }));
+}
+
+/**
+ * Threshold of the start precondition grpo-ablation.lm.pre1: at least 10% of the warm start's responses fail
+ * visibly, so a group of 8 holds one with probability ≥ 1 − 0.9⁸ ≈ 0.57. GRPO's 1/|o| pull on the length of
+ * wrong responses acts only through responses the policy can see are wrong (module doc); with fewer of them the
+ * arms' incorrect lengths cannot differ by the mechanism.
+ */
+export const UNANSWERED_AT_START = 0.1;
+
+/** The quantity of grpo-ablation.lm.pre1 (registered and declared with the same text). */
+export const UNANSWERED_QUANTITY =
+  "mean over seeds of the warm start's exact share of visibly failed responses (first response token not a " +
+  "digit: 1 − Σ_d π(d | x), teacher-forced) on fresh problems";
+
+/** The LM tier's start precondition: the warm start fails visibly often enough (`UNANSWERED_AT_START`). */
+export function unansweredPrecondition(id: string): PreconditionSpec {
+  return {
+    id,
+    tier: "lm",
+    quantity: UNANSWERED_QUANTITY,
+    comparison: ">=",
+    threshold: UNANSWERED_AT_START,
+    measure: (log) => {
+      const v = [...seedMeans(log, "lm-start", "unanswered").values()];
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+    },
+  };
+}
+
+/** The tuned precondition: share of (seed, arm) `lm-arm` rows whose selected rate lies at an edge of the grid (≤ 0). */
+export function tunedPrecondition(id: string, arms: readonly string[]): PreconditionSpec {
+  return {
+    id,
+    tier: "lm",
+    quantity: `share of (seed, arm) pairs of the arms ${
+      arms.join(", ")
+    } whose validation-selected learning rate lies at an edge of the grid after its pre-registered extension`,
+    comparison: "<=",
+    threshold: 0,
+    measure: (log) => {
+      const marks = selectRows(log, { kind: "lm-arm" }).filter((r) =>
+        arms.includes(String(r.arm)) && r.edgeSelected !== undefined
+      ).map((r) => Number(r.edgeSelected));
+      return marks.length ? marks.reduce((a, b) => a + b, 0) / marks.length : NaN;
+    },
+  };
+}
+
+/** Mean of `field` over each seed's rows of `kind`. */
+function seedMeans(log: RunLog, kind: string, field: string): Map<number, number> {
+  const sums = new Map<number, [number, number]>();
+  for (const r of selectRows(log, { kind })) {
+    const v = Number(r[field]);
+    if (!Number.isFinite(v)) continue;
+    const s = sums.get(Number(r.seed)) ?? [0, 0];
+    sums.set(Number(r.seed), [s[0] + v, s[1] + 1]);
+  }
+  return new Map([...sums].map(([k, [a, n]]) => [k, a / n]));
 }
 
 /** The row without its non-finite numbers (the step-0 training accuracy, an empty window's mean): absent = none. */

@@ -26,7 +26,13 @@ import { GRPO_ABLATION_PRESETS, GRPO_ABLATION_SEED_SECONDS, type GrpoAblationCon
 
 export * from "./config.ts";
 import { grpoAblationCharts } from "./charts.ts";
-import { checkGrpoAblationLmClaims, runGrpoAblationLmTier, validateGrpoAblationLm } from "./lm.ts";
+import {
+  checkGrpoAblationLmClaims,
+  runGrpoAblationLmTier,
+  tunedPrecondition,
+  unansweredPrecondition,
+  validateGrpoAblationLm,
+} from "./lm.ts";
 import { GRPO_ABLATION_LM_CLAIMS, GRPO_ABLATION_LM_PREREGISTRATION } from "./preregistration.ts";
 
 export { difficultyProbe, PROBE_ESTIMATORS } from "./probe.ts";
@@ -39,6 +45,8 @@ export {
   lmArmConfig,
   MIN_LM_SEEDS_FOR_VERDICT,
   runGrpoAblationLmTier,
+  tunedPrecondition,
+  unansweredPrecondition,
   windowStats,
 } from "./lm.ts";
 export { GRPO_ABLATION_LM_PREREGISTRATION } from "./preregistration.ts";
@@ -62,6 +70,10 @@ export const grpoAblation: Reproduction<GrpoAblationConfig> = {
   presets: GRPO_ABLATION_PRESETS,
   seedSeconds: GRPO_ABLATION_SEED_SECONDS,
   preregistrations: [GRPO_ABLATION_LM_PREREGISTRATION],
+  preconditions: [
+    unansweredPrecondition("grpo-ablation.lm.pre1"),
+    tunedPrecondition("grpo-ablation.lm.tuned", ["grpo", "dr-grpo"]),
+  ],
   validate,
   unitsPerSeed: (config) => config.lm.arms.length,
   runSeed,

@@ -3,8 +3,8 @@
  * 2503.14476), committed before its first run at these presets. Changing any registered value un-registers the
  * claims (see lib/experiment/preregistration.ts); a change after a run goes into `amendments`.
  */
-import { type Preregistration } from "../../mod.ts";
-import type { GrpoAblationLmClaims, GrpoAblationLmConfig } from "./lm.ts";
+import { LM_GRID_EXTENSION, type Preregistration } from "../../mod.ts";
+import { type GrpoAblationLmClaims, type GrpoAblationLmConfig, UNANSWERED_QUANTITY } from "./lm.ts";
 
 /**
  * LM-tier settings of the quick preset: the two length-bias arms (10 seeds ≈ 190 CPU-seconds by the pilots'
@@ -34,6 +34,7 @@ export const GRPO_ABLATION_LM_QUICK: GrpoAblationLmConfig = {
   probeQuestions: 8,
   curveEvery: 8,
   arms: ["grpo", "dr-grpo"],
+  gridExtension: LM_GRID_EXTENSION,
 };
 
 /** LM-tier settings of the smoke preset (CI: seconds; too few seeds for verdicts). */
@@ -68,6 +69,7 @@ const VERDICT_RULE =
 export const GRPO_ABLATION_LM_CLAIMS: GrpoAblationLmClaims = {
   lengthVsDrGrpo: {
     id: "grpo-ablation.lm.1",
+    preconditions: ["grpo-ablation.lm.pre1", "grpo-ablation.lm.tuned"],
     claim:
       "Length bias: under GRPO's per-response 1/|o| (seq-mean-token-mean) the incorrect responses end up " +
       "longer than under Dr.GRPO (advantage r − mean, seq-mean-token-sum-norm with constant L_max)",
@@ -77,6 +79,7 @@ export const GRPO_ABLATION_LM_CLAIMS: GrpoAblationLmClaims = {
   },
   gapVsDrGrpo: {
     id: "grpo-ablation.lm.2",
+    preconditions: ["grpo-ablation.lm.pre1", "grpo-ablation.lm.tuned"],
     claim: "Under GRPO incorrect responses become longer relative to correct ones than under Dr.GRPO",
     rule:
       "per seed: (mean incorrect − mean correct training-rollout length) over the last quarter of the RL " +
@@ -110,6 +113,16 @@ export const GRPO_ABLATION_LM_PREREGISTRATION: Preregistration = {
     "test 0.70, sampled accuracy 0.52, SFT ≈ 12.5 CPU-s; (9007) SFT 1000 × 16: accuracy 0.09–0.2, so batch 32 " +
     "kept and the clip arms moved out of quick for the budget.",
   claims: [GRPO_ABLATION_LM_CLAIMS.lengthVsDrGrpo, GRPO_ABLATION_LM_CLAIMS.gapVsDrGrpo],
+  preconditions: [
+    { id: "grpo-ablation.lm.pre1", quantity: UNANSWERED_QUANTITY, rule: "≥ 0.1" },
+    {
+      id: "grpo-ablation.lm.tuned",
+      quantity:
+        "share of (seed, arm) pairs of the arms grpo, dr-grpo whose validation-selected learning rate " +
+        "lies at an edge of the grid after its pre-registered extension",
+      rule: "≤ 0",
+    },
+  ],
   presets: {
     // A frozen copy of the values at registration (not a reference to the live preset).
     quick: {
@@ -138,10 +151,35 @@ export const GRPO_ABLATION_LM_PREREGISTRATION: Preregistration = {
         probeQuestions: 8,
         curveEvery: 8,
         arms: ["grpo", "dr-grpo"],
+        gridExtension: { factor: 3, maxExtensions: 1 },
       },
     },
   },
   amendments: [
+    {
+      date: "2026-12-07",
+      change:
+        "edge-of-grid rule pre-registered (factor 3, one extension round, the same for every arm); a comparison " +
+        "with an arm still selected at an edge is not testable here (precondition grpo-ablation.lm.tuned ≤ 0)",
+      reason:
+        "an edge-selected rate is not tuned, so a comparison with it is not an equal-tuning comparison" +
+        "; disclosed: after these amendments were written, a one-seed cost measurement of the quick preset ran " +
+        "seed 0 of the registered stream; its values were seen (every compared arm selected the lowest rate of " +
+        "the extended grid), and no rule, threshold or config changed after it",
+      before: { "grpo-ablation.lm.1": "inconclusive", "grpo-ablation.lm.2": "inconclusive" },
+      after: {},
+    },
+    {
+      date: "2026-12-07",
+      change:
+        "start precondition declared: the warm start's exact share of visibly failed (unanswered) responses " +
+        "≥ 0.1 (the doc of UNANSWERED_AT_START gives the reasoning; chosen before the value was measured)",
+      reason:
+        "GRPO's length pull on wrong responses acts only through failures the policy can see; without them the " +
+        "claims do not test the paper's mechanism",
+      before: { "grpo-ablation.lm.1": "inconclusive", "grpo-ablation.lm.2": "inconclusive" },
+      after: {},
+    },
     {
       date: "2026-11-29",
       change: "rule text only: the registered rule says 'IQM over seeds', but the harness aggregates " +

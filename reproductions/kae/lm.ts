@@ -9,13 +9,13 @@
  *   index (`kaeEstimator`; at G = 1 the leave-one-out V̂ is the past-only baseline);
  * - `grpo-g4`: GRPO at G = `grpoGroupSize` on batchSize / G prompts per step (the same rollouts per step).
  *
- * Value-MSE mechanism (the paper's "value MSE lower than GRPO's group mean"): in the `kae` runs, at the steps
- * (s + 1) % probeEvery = 0, a `SuccessProbe` draws `probeSamples` fresh rollouts of every batch prompt from the
- * pre-update policy (training is unchanged). The first `grpoGroupSize` of them form the group mean GRPO would see
- * at that G (equal rollouts: 4× KAE's); the other K form the reference p̂ of the prompt's success probability.
- * Squared errors against p̂ carry the reference's own noise Var(p̂) = p(1 − p)/K, removed by subtracting its
- * unbiased estimate p̂(1 − p̂)/(K − 1) — so each reported MSE is an unbiased estimate of E[(V − p)²]. Also scored:
- * the G = 1 group mean (the trained sample itself, the paper's equal-G comparison, where GRPO's advantage is 0).
+ * Value-error mechanism (the paper's "value MSE lower than GRPO's group mean"): in the `kae` runs, at the steps
+ * (s + 1) % probeEvery = 0, every batch prompt's exact success probability p(x) under the pre-update policy is
+ * computed by teacher forcing its answer (`exactAnswerProbabilities`; addition has one accepted answer), and a
+ * `SuccessProbe` draws `probeSamples` fresh rollouts of it (training is unchanged): the first `grpoGroupSize` form
+ * the group mean GRPO would see at that G (equal rollouts: 4× KAE's). Each estimate's squared error is scored
+ * against the exact p(x) — no reference noise, no Monte-Carlo reference. Also scored: the G = 1 group mean (the
+ * trained sample itself, the paper's equal-G comparison, where GRPO's advantage is 0).
  *
  * Where the toy differs from the paper: prompts are drawn uniformly with replacement from the pool (revisits at
  * random gaps, ≈ trainSetSize / batchSize steps apart) rather than kept for several consecutive steps; the policy
@@ -32,10 +32,15 @@ import {
   assertFiniteNumber,
   assertInteger,
   assertOneOf,
+  baselineRolloutBudgets,
   bySeed,
   type ClaimRow,
   ConfigError,
+  type Curriculum,
+  type CurriculumBatch,
+  type CurriculumContext,
   directionalClaim,
+  exactAnswerProbabilities,
   type KaeAdvantagesResult,
   kaeEstimator,
   type KaeKernel,
@@ -43,6 +48,7 @@ import {
   type LmTierBed,
   type LmTierConfig,
   pairedBySeed,
+  type PreconditionSpec,
   type RegisteredClaim,
   type Row,
   runLmTier,
@@ -64,7 +70,7 @@ export interface KaeLmConfig extends LmTierConfig {
   grpoGroupSize: number;
   /** Probe every this many steps (at 0-based steps s with (s + 1) % probeEvery = 0) in the KAE runs. */
   probeEvery: number;
-  /** Fresh rollouts per probed prompt: grpoGroupSize for the group mean, the rest (K ≥ 2) for the reference p̂. */
+  /** Fresh rollouts per probed prompt; the first grpoGroupSize form the group mean (≥ grpoGroupSize). */
   probeSamples: number;
 }
 
@@ -89,7 +95,7 @@ export function validateKaeLm(c: KaeLmConfig): void {
     );
   }
   assertInteger("lm.probeEvery", c.probeEvery, { min: 1, max: c.steps });
-  assertInteger("lm.probeSamples", c.probeSamples, { min: c.grpoGroupSize + 2 });
+  assertInteger("lm.probeSamples", c.probeSamples, { min: c.grpoGroupSize });
 }
 
 /** 0-based probe steps of a run: s with (s + 1) % probeEvery = 0. */
@@ -97,7 +103,7 @@ export function probeSteps(c: Pick<KaeLmConfig, "steps" | "probeEvery">): number
   return Array.from({ length: Math.floor(c.steps / c.probeEvery) }, (_, i) => (i + 1) * c.probeEvery - 1);
 }
 
-/** One probed prompt: KAE's V̂ with its kernel weight, the trained sample's reward, and the probe scores. */
+/** One probed prompt: KAE's V̂ with its kernel weight, the trained sample's reward, the probe scores and p(x). */
 export interface ValueProbe {
   /** V̂_t(x) used by KAE for the trained sample. */
   baseline: number;
@@ -107,9 +113,15 @@ export interface ValueProbe {
   reward: number;
   /** Scores of the fresh probe rollouts. */
   scores: number[];
+  /** Exact success probability p(x) of the prompt under the pre-update policy (teacher forcing). */
+  success: number;
 }
 
-/** Unbiased value-MSE estimates of one run's probes (see module doc); `groupSize` samples form the group mean. */
+/**
+ * Value errors of one run's probes against the exact success probability p(x): mean (V̂ − p)² of KAE's baseline,
+ * of the group mean of the first `groupSize` probe scores and of the trained sample (G = 1 group mean); the share
+ * of probes whose V̂ had kernel history, and the mean p.
+ */
 export function valueMse(probes: readonly ValueProbe[], groupSize: number): {
   kae: number;
   groupMean: number;
@@ -120,18 +132,15 @@ export function valueMse(probes: readonly ValueProbe[], groupSize: number): {
 } {
   let kae = 0, groupMean = 0, single = 0, hist = 0, ref = 0;
   for (const p of probes) {
-    const K = p.scores.length - groupSize;
-    if (K < 2) {
-      throw new ConfigError("probes[].scores", `must hold ≥ ${groupSize + 2} scores`, p.scores.length);
+    if (p.scores.length < groupSize) {
+      throw new ConfigError("probes[].scores", `must hold ≥ ${groupSize} scores`, p.scores.length);
     }
     const m = p.scores.slice(0, groupSize).reduce((a, b) => a + b, 0) / groupSize;
-    const pHat = p.scores.slice(groupSize).reduce((a, b) => a + b, 0) / K;
-    const noise = pHat * (1 - pHat) / (K - 1);
-    kae += (p.baseline - pHat) ** 2 - noise;
-    groupMean += (m - pHat) ** 2 - noise;
-    single += (p.reward - pHat) ** 2 - noise;
+    kae += (p.baseline - p.success) ** 2;
+    groupMean += (m - p.success) ** 2;
+    single += (p.reward - p.success) ** 2;
     hist += p.weight > 0 ? 1 : 0;
-    ref += pHat;
+    ref += p.success;
   }
   const n = probes.length;
   return {
@@ -142,6 +151,38 @@ export function valueMse(probes: readonly ValueProbe[], groupSize: number): {
     meanReference: ref / n,
     n,
   };
+}
+
+/**
+ * Exact success probability of every chosen prompt under the current (pre-update) policy at the listed steps:
+ * wraps `inner` and, after it chose its batch, teacher-forces each prompt's accepted answer
+ * (`exactAnswerProbabilities`) and hands p(x) per group to `onExact`. A measurement only (no sampling).
+ */
+class ExactSuccessProbe implements Curriculum {
+  readonly name: string;
+  constructor(
+    readonly inner: Curriculum,
+    readonly policy: Parameters<typeof exactAnswerProbabilities>[0],
+    readonly task: Parameters<typeof exactAnswerProbabilities>[1],
+    readonly steps: ReadonlySet<number>,
+    readonly onExact: (step: number, success: number[]) => void,
+  ) {
+    this.name = inner.name;
+  }
+  get state(): unknown {
+    return this.inner.state;
+  }
+  set state(s: unknown) {
+    this.inner.state = s;
+  }
+  async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
+    const b = await this.inner.nextBatch(ctx);
+    if (this.steps.has(ctx.step) && b.groups.length > 0) {
+      const exact = await exactAnswerProbabilities(this.policy, this.task, b.groups.map((g) => g.problem));
+      this.onExact(ctx.step, exact.map((e) => e.success));
+    }
+    return b;
+  }
 }
 
 /**
@@ -157,30 +198,40 @@ export async function runKaeLmTier(c: KaeLmConfig, ctx: SeedContext): Promise<Ro
     {
       name: "kae",
       config: { estimator: "kae" }, // the registered name; `parts.estimator` adds the options and `observe`
-      parts: (_policy, { lr }) => {
+      parts: (policy, { lr }) => {
         const list: ValueProbe[] = [];
         probes.set(lr, list);
         let pending: SuccessProbeRecord | null = null;
+        let exact: { step: number; success: number[] } | null = null;
         const observe = (results: KaeAdvantagesResult[], _rs: number[][], ctx: AdvantageContext) => {
           const probe = pending;
-          if (probe === null || probe.step !== ctx.step) return;
+          if (probe === null || probe.step !== ctx.step || exact?.step !== ctx.step) return;
+          const success = exact.success;
           results.forEach((res, g) =>
             list.push({
               baseline: res.baselines[0],
               weight: res.weights[0],
               reward: (probe.groups[g].correct ?? probe.groups[g].rewards)[0],
               scores: probe.scores[g],
+              success: success[g],
             })
           );
         };
+        const steps = probeSteps(c);
         return {
           trainSet: bed.trainSet,
           estimator: kaeEstimator({ kernel: c.kernel, bandwidth: c.bandwidth }, { observe }),
-          curriculum: new SuccessProbe(new UniformSampling(), {
-            samples: c.probeSamples,
-            steps: probeSteps(c),
-            onProbe: (r) => (pending = r),
-          }),
+          curriculum: new ExactSuccessProbe(
+            new SuccessProbe(new UniformSampling(), {
+              samples: c.probeSamples,
+              steps,
+              onProbe: (r) => (pending = r),
+            }),
+            policy,
+            bed.task,
+            new Set(steps),
+            (step, success) => (exact = { step, success }),
+          ),
         };
       },
     },
@@ -190,7 +241,8 @@ export async function runKaeLmTier(c: KaeLmConfig, ctx: SeedContext): Promise<Ro
       parts: () => ({ trainSet: bed.trainSet }),
     },
   ];
-  const rows = await runLmTier(c, arms, ctx);
+  // every arm spends batchSize rollouts per step; the budgets are read exactly at each step readout
+  const rows = await runLmTier(c, arms, ctx, { rolloutBudgets: baselineRolloutBudgets(c, c.batchSize) });
   const best = rows.find((r) => r.kind === "lm-best" && r.arm === "kae")!;
   const mse = valueMse(probes.get(Number(best.lr)) ?? [], c.grpoGroupSize);
   rows.push({
@@ -229,8 +281,8 @@ export function checkKaeLmClaims(log: RunLog, registered: readonly RegisteredCla
     );
     const row = directionalClaim(reg.claim, PAPER, [diffs], "greater", {
       statistic:
-        `per-seed difference of value MSE against a Monte-Carlo success probability (${field} − mseKae), ` +
-        "KAE run at its validation-selected rate",
+        `per-seed difference of value MSE against the exact (teacher-forced) success probability (${field} − ` +
+        "mseKae), KAE run at its validation-selected rate",
     });
     return { ...row, id: reg.id, tier: "lm" };
   };
@@ -241,3 +293,26 @@ export function checkKaeLmClaims(log: RunLog, registered: readonly RegisteredCla
     mseClaim("kae.lm.4", "mseGroupMean"),
   ];
 }
+
+/**
+ * Precondition of the value-error claims: the mean over seeds of the share of probed prompts whose V̂ had kernel
+ * history (weight > 0; without it V̂ = 0 and the claim compares a constant) must reach `threshold`.
+ */
+export function kaeHistoryPrecondition(id: string, threshold: number): PreconditionSpec {
+  return {
+    id,
+    tier: "lm",
+    quantity: KAE_HISTORY_QUANTITY,
+    comparison: ">=",
+    threshold,
+    measure: (log) => {
+      const v = [...bySeed(log, { kind: "lm-value-mse" }, "withHistory").values()].filter(Number.isFinite);
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+    },
+  };
+}
+
+/** The quantity of the KAE history precondition (registered and declared with the same text). */
+export const KAE_HISTORY_QUANTITY =
+  "mean over seeds of the share of probed prompts of the kae run (at its selected rate) whose V̂ had kernel " +
+  "history (total kernel weight > 0)";

@@ -22,6 +22,7 @@ import {
   KaeBaseline,
   kaeEstimator,
   lmBaselinePrecondition,
+  lmTunedPrecondition,
   type Reproduction,
   RevisitSchedule,
   RLVRTrainer,
@@ -36,7 +37,7 @@ import { KAE_BASELINES, KAE_G1_ARMS, KAE_PRESETS, KAE_SEED_SECONDS, type KaeConf
 
 export * from "./config.ts";
 import { checkKaeClaims } from "./claims.ts";
-import { KAE_LM_ARMS, runKaeLmTier, validateKaeLm } from "./lm.ts";
+import { KAE_LM_ARMS, kaeHistoryPrecondition, runKaeLmTier, validateKaeLm } from "./lm.ts";
 import { KAE_LM_PREREGISTRATION } from "./preregistration.ts";
 import { kaeCharts } from "./charts.ts";
 
@@ -245,7 +246,12 @@ export const kae: Reproduction<KaeConfig> = {
   presets: KAE_PRESETS,
   seedSeconds: KAE_SEED_SECONDS,
   preregistrations: [KAE_LM_PREREGISTRATION],
-  preconditions: [lmBaselinePrecondition("kae.lm.pre1", "reinforce")],
+  preconditions: [
+    lmBaselinePrecondition("kae.lm.pre1", "reinforce"),
+    lmBaselinePrecondition("kae.lm.pre2", "grpo"),
+    kaeHistoryPrecondition("kae.lm.pre3", 0.5),
+    lmTunedPrecondition("kae.lm.tuned", ["reinforce", "kae", "grpo"]),
+  ],
   validate: checkConfig,
   unitsPerSeed: (config) => 2 * config.lengths.length + KAE_LM_ARMS.length,
   runSeed,

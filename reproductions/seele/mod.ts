@@ -21,12 +21,16 @@
 import {
   assertFiniteNumber,
   assertInteger,
+  baselineRolloutBudgets,
   buildFeatureChain,
   checkFeatureChainSetup,
   ConfigError,
   type Curriculum,
   FixedHintRate,
   lmBaselinePrecondition,
+  lmStartPrecondition,
+  lmStartSuccess,
+  lmTunedPrecondition,
   type Reproduction,
   RLVRTrainer,
   type Row,
@@ -42,7 +46,7 @@ import { SEELE_PRESETS, SEELE_SEED_SECONDS, type SeeleConfig } from "./config.ts
 
 export * from "./config.ts";
 import { seeleCharts } from "./charts.ts";
-import { SEELE_LM_PREREGISTRATION } from "./preregistration.ts";
+import { SEELE_LM_PRE2_QUANTITY, SEELE_LM_PREREGISTRATION, SEELE_LM_UNSOLVED } from "./preregistration.ts";
 import { checkSeeleClaims } from "./claims.ts";
 
 /** Arm names of a config: grpo, fixed, seele-<a*> per target. */
@@ -181,14 +185,27 @@ async function runSeed(c: SeeleConfig, ctx: SeedContext): Promise<Row[]> {
   // LM tier: no hints vs SEELE hints (reference-answer prefixes) on a revisited pool, both Dr.GRPO, equal tuning.
   const { imitationCoef, ...scaffold } = c.lmSeele;
   rows.push(
-    ...await runLmTier(c.lm, ({ trainSet }) => [
-      { name: "grpo", config: { algorithm: "dr-grpo" }, parts: () => ({ trainSet }) },
+    ...await runLmTier(
+      c.lm,
+      ({ trainSet }) => [
+        { name: "grpo", config: { algorithm: "dr-grpo" }, parts: () => ({ trainSet }) },
+        {
+          name: "seele",
+          config: { algorithm: "dr-grpo", imitationCoef },
+          parts: () => ({ trainSet, curriculum: new SeeleScaffold(scaffold) }),
+        },
+      ],
+      ctx,
       {
-        name: "seele",
-        config: { algorithm: "dr-grpo", imitationCoef },
-        parts: () => ({ trainSet, curriculum: new SeeleScaffold(scaffold) }),
+        // both arms read at exactly the no-hint arm's rollouts at each of its step readouts
+        rolloutBudgets: baselineRolloutBudgets(c.lm, c.lm.batchSize * c.lm.groupSize),
+        atStart: async (start, bed, rng) =>
+          (await lmStartSuccess(start, bed, rng, c.lm.trainSetSize)).map((r) => ({
+            ...r,
+            unsolved: Number(r.success) < SEELE_LM_UNSOLVED.epsilon ? 1 : 0,
+          })),
       },
-    ], ctx),
+    ),
   );
   return rows;
 }
@@ -235,7 +252,11 @@ export const seele: Reproduction<SeeleConfig> = {
   presets: SEELE_PRESETS,
   seedSeconds: SEELE_SEED_SECONDS,
   preregistrations: [SEELE_LM_PREREGISTRATION],
-  preconditions: [lmBaselinePrecondition("seele.lm.pre1", "grpo")],
+  preconditions: [
+    lmBaselinePrecondition("seele.lm.pre1", "grpo"),
+    lmStartPrecondition("seele.lm.pre2", "unsolved", SEELE_LM_PRE2_QUANTITY, ">=", SEELE_LM_UNSOLVED.share),
+    lmTunedPrecondition("seele.lm.tuned", ["grpo", "seele"]),
+  ],
   usesTensors: true,
   validate,
   unitsPerSeed: (config) => seeleArms(config).length + 1 + 2,

@@ -3,17 +3,42 @@
  * at these presets. Changing any registered value un-registers the claims (lib/experiment/preregistration.ts);
  * a change after a run goes into `amendments`.
  */
-import { LM_TIER_QUICK, LM_TIER_SMOKE, type LmTierConfig, type Preregistration } from "../../mod.ts";
+import {
+  LM_GRID_EXTENSION,
+  LM_TIER_QUICK,
+  LM_TIER_SMOKE,
+  type LmTierConfig,
+  type Preregistration,
+} from "../../mod.ts";
 
 /** LM-tier settings of the quick preset (2 CPU cores): the shared addition bed over a revisited pool of 128. */
 export const SEELE_LM_QUICK: LmTierConfig = {
   ...LM_TIER_QUICK,
   trainSetSize: 128,
   learningRates: [1e-4, 3e-4],
+  gridExtension: LM_GRID_EXTENSION,
 };
 
 /** LM-tier settings of the smoke preset (CI: seconds; too small for verdicts). */
-export const SEELE_LM_SMOKE: LmTierConfig = { ...LM_TIER_SMOKE, trainSetSize: 16, learningRates: [3e-4] };
+export const SEELE_LM_SMOKE: LmTierConfig = {
+  ...LM_TIER_SMOKE,
+  trainSetSize: 16,
+  learningRates: [3e-4],
+  gridExtension: LM_GRID_EXTENSION,
+};
+
+/**
+ * Start precondition seele.lm.pre2: a problem counts as unsolved without hints when its exact success probability
+ * is below ε = 0.01 (a group of 8 then has p̂ = 0 with probability ≥ 0.92), and at least 10% of the pool must be
+ * unsolved. SEELE's hints act where unhinted rollouts earn no reward; with fewer such problems the hinted arm
+ * trains like no-hint RL on ≥ 90% of the pool and the arms cannot differ by the mechanism.
+ */
+export const SEELE_LM_UNSOLVED = { epsilon: 0.01, share: 0.1 };
+
+/** The quantity of seele.lm.pre2 (registered and declared with the same text). */
+export const SEELE_LM_PRE2_QUANTITY =
+  "mean over seeds of the share of the training pool whose unhinted teacher-forced success probability at the " +
+  "warm start is below 0.01 (p̂ = 0 in a group of 8 with probability ≥ 0.92)";
 
 /**
  * SEELE arm settings of the LM tier: m rounds per problem and step, target accuracy a*, the first visit's hint
@@ -34,7 +59,7 @@ export const SEELE_LM_PREREGISTRATION: Preregistration = {
   claims: [
     {
       id: "seele.lm.1",
-      preconditions: ["seele.lm.pre1"],
+      preconditions: ["seele.lm.pre1", "seele.lm.pre2", "seele.lm.tuned"],
       claim:
         "SEELE (hints as reference-answer prefixes, a* = 0.5) beats no-hint RL on held-out accuracy at equal steps",
       rule:
@@ -44,11 +69,11 @@ export const SEELE_LM_PREREGISTRATION: Preregistration = {
     },
     {
       id: "seele.lm.2",
-      preconditions: ["seele.lm.pre1"],
+      preconditions: ["seele.lm.pre1", "seele.lm.pre2", "seele.lm.tuned"],
       claim: "SEELE beats no-hint RL on held-out accuracy at equal rollouts",
       rule:
-        "as seele.lm.1, with each arm's test accuracy read at the last evaluation whose rollouts do not " +
-        "exceed the smaller of the two arms' final rollout counts",
+        "as seele.lm.1, with each arm's test accuracy read at exactly the no-hint arm's final rollout count " +
+        "(an equal-budget readout at the crossing: the crossing step repeated with sampling stopped there)",
     },
     {
       id: "seele.lm.3",
@@ -66,6 +91,14 @@ export const SEELE_LM_PREREGISTRATION: Preregistration = {
       quantity: "mean over seeds of the grpo arm's held-out test-accuracy gain from step 0 to its final " +
         "evaluation at its validation-selected rate (accuracy points)",
       rule: "≥ 0.02",
+    },
+    { id: "seele.lm.pre2", quantity: SEELE_LM_PRE2_QUANTITY, rule: "≥ 0.1" },
+    {
+      id: "seele.lm.tuned",
+      quantity:
+        "share of (seed, arm) pairs of the arms grpo, seele whose validation-selected learning rate " +
+        "lies at an edge of the grid after its pre-registered extension",
+      rule: "≤ 0",
     },
   ],
   presets: {
@@ -89,6 +122,7 @@ export const SEELE_LM_PREREGISTRATION: Preregistration = {
         batchSize: 8,
         groupSize: 8,
         learningRates: [0.0001, 0.0003],
+        gridExtension: { factor: 3, maxExtensions: 1 },
       },
       lmSeele: { rounds: 2, targetAccuracy: 0.5, initialHintRate: 0.5, imitationCoef: 0.001 },
     },
@@ -115,6 +149,42 @@ export const SEELE_LM_PREREGISTRATION: Preregistration = {
       before: {
         "seele.lm.3": "reproduced",
       },
+      after: {},
+    },
+    {
+      date: "2026-12-07",
+      change:
+        "equal-rollout readout at the exact crossing: every arm is evaluated at exactly the no-hint arm's " +
+        "cumulative rollouts at each of its step readouts, and seele.lm.2 reads both arms at its final budget",
+      reason:
+        "readout defect: the comparison took each arm's last evaluation at or below the smaller final budget " +
+        "while the tier evaluates every 10 steps, so the arms could be read up to 10 steps apart",
+      before: { "seele.lm.2": "not reproduced" },
+      after: {},
+    },
+    {
+      date: "2026-12-07",
+      change:
+        "edge-of-grid rule pre-registered (factor 3, one extension round, the same for every arm); a comparison " +
+        "with an arm still selected at an edge is not testable here (precondition seele.lm.tuned ≤ 0)",
+      reason:
+        "an edge-selected rate is not tuned, so a comparison with it is not an equal-tuning comparison" +
+        "; disclosed: after these amendments were written, a one-seed cost measurement of the quick preset ran " +
+        "seed 0 of the registered stream; its values were seen (every compared arm selected the lowest rate of " +
+        "the extended grid), and no rule, threshold or config changed after it",
+      before: { "seele.lm.1": "not reproduced", "seele.lm.2": "not reproduced" },
+      after: {},
+    },
+    {
+      date: "2026-12-07",
+      change:
+        "start precondition declared: the share of the pool with unhinted exact success probability < 0.01 at " +
+        "the warm start ≥ 0.1 (the doc of SEELE_LM_UNSOLVED gives the reasoning; chosen before the value was " +
+        "measured)",
+      reason:
+        "hints act only where unhinted rollouts earn no reward; without such problems the comparison does not " +
+        "test the paper's mechanism",
+      before: { "seele.lm.1": "not reproduced", "seele.lm.2": "not reproduced" },
       after: {},
     },
   ],
