@@ -191,13 +191,13 @@ for (const name of candidates) {
     results[name] = { report, matmul: mm, model };
     if (name === "wasm" && report.wasm?.nativeBlas.active) {
       // the same backend without the OpenBLAS kernels (pure wasm), for the same-run comparison
-      const pure = await useBackend("wasm", { nativeBlas: false });
+      const pure = await useBackend("wasm", { kernels: "wasm" });
       results["wasm-pure"] = {
         report: pure,
         matmul: await matmulResults("wasm-pure"),
         model: await modelResult("wasm-pure"),
       };
-      await useBackend("wasm");
+      await useBackend("wasm", { kernels: "openblas" });
     }
   } catch (e) {
     skipped[name] = (e as Error).message;

@@ -1,8 +1,8 @@
 /**
  * `deno task sweep <reproduction> --grid field=v1,v2 [--grid field2=…] [--preset P] [--seeds N] [--jobs N]
- * [--executor local|slurm …] [--name NAME] [--out DIR] [--fresh] [--collect DIR]`: a grid sweep of one
- * reproduction, one job per (grid point, seed); writes results/sweeps/<name>/ (claims.csv/json, seeds.csv/json,
- * a chart per claim). Values are JSON where they parse (`--grid lengths=[3],[3,5]`).
+ * [--kernels openblas|wasm] [--executor local|slurm …] [--name NAME] [--out DIR] [--fresh] [--collect DIR]`:
+ * a grid sweep of one reproduction, one job per (grid point, seed); writes results/sweeps/<name>/ (claims.csv/json,
+ * seeds.csv/json, a chart per claim). Values are JSON where they parse (`--grid lengths=[3],[3,5]`).
  */
 import { parseArgs } from "node:util";
 import { assertOneOf, ConfigError } from "../lib/core/validate.ts";
@@ -11,7 +11,7 @@ import { parseGrid } from "../lib/jobs/grid.ts";
 import { type ExecutorName, EXECUTORS, readJobList } from "../reproductions/jobs.ts";
 import { collectSweep, sweep, type SweepResult } from "../reproductions/sweep.ts";
 import { PRESET_NAMES, type PresetName, REPRODUCTIONS } from "../reproductions/mod.ts";
-import { jobsFlag, slurmOptions } from "./reproduce.ts";
+import { jobsFlag, kernelFlags, slurmOptions } from "./reproduce.ts";
 
 const OPTIONS = {
   grid: { type: "string", short: "g", multiple: true },
@@ -25,6 +25,7 @@ const OPTIONS = {
   "cpus-per-task": { type: "string" },
   "shared-dir": { type: "string" },
   backend: { type: "string", short: "b" },
+  kernels: { type: "string" },
   name: { type: "string" },
   out: { type: "string", short: "o" },
   fresh: { type: "boolean" },
@@ -39,6 +40,7 @@ const USAGE = `usage: deno task sweep <reproduction> --grid field=v1,v2,… [--g
   reproductions: ${REPRODUCTIONS.map((r) => r.name).join(", ")}
   --grid    a config field and its values (JSON where they parse; commas inside [] do not split); repeat for more
   --jobs    worker processes (default: one per core)
+  --kernels openblas | wasm: the wasm backend's matmul kernels (default openblas when it opens)
   --out     results root (default results): writes <out>/sweeps/<name>/
   --collect DIR  gather a finished sweep job list (DIR holds jobs.json)`;
 
@@ -63,6 +65,7 @@ async function main(argv: string[]): Promise<void> {
     result = await collectSweep(list, values.collect);
   } else {
     if (positionals.length !== 1) throw new ConfigError("reproduction", "give exactly one reproduction name");
+    kernelFlags(values);
     const preset = (values.preset ?? "quick") as PresetName;
     assertOneOf("--preset", preset, PRESET_NAMES);
     const executor = (values.executor ?? "local") as ExecutorName;
