@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../lib/core/validate.ts";
 import {
+  cpuInfo,
   describeKernelSet,
   type KernelSet,
   nativeBlasAvailable,
@@ -18,8 +19,8 @@ import { useBackend } from "../lib/core/backend.ts";
 
 const RUN = new URL("./kernels_run.ts", import.meta.url).pathname;
 const blas = nativeBlasAvailable();
-const hasAvx2 = /^flags\s*:.*\bavx2\b.*$/m.test(Deno.readTextFileSync("/proc/cpuinfo")) &&
-  /^flags\s*:.*\bfma\b.*$/m.test(Deno.readTextFileSync("/proc/cpuinfo"));
+const flags = cpuInfo().flags;
+const hasAvx2 = Boolean(flags?.has("avx2") && flags.has("fma"));
 
 /** Run tests/kernels_run.ts in a fresh process with `env` changes (undefined deletes) and return its JSON. */
 async function run(
@@ -61,7 +62,12 @@ Deno.test({
   ignore: !blas.available || !hasAvx2,
   fn: async () => {
     // No OPENBLAS_CORETYPE in the environment: the pin must take effect, as the library itself reports.
-    const pinned = await run(["--matmul", "--child-env", "--kernels", "openblas"]);
+    // Worker-like permissions (no --allow-env, no --allow-all): the pin goes through libc.
+    const pinned = await run(["--matmul", "--child-env", "--kernels", "openblas"], {}, [
+      "--allow-read",
+      "--allow-ffi",
+      "--allow-run=/usr/bin/env",
+    ]);
     assert.equal(pinned.kernelSet.coreType, PINNED_CORE_TYPE);
     assert.match(pinned.kernelSet.coreTypePin, /^pinned OPENBLAS_CORETYPE=Haswell/);
     assert.match(pinned.kernelSet.openblas!, /OpenBLAS \d+\.\d+\.\d+/);

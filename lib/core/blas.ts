@@ -120,6 +120,9 @@ export const OPENBLAS_INSTALL = "apt-get install libopenblas0";
 const libcSymbols = {
   getenv: { parameters: ["buffer"], result: "pointer" },
   setenv: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
 } as const;
 let libc: Deno.DynamicLibrary<typeof libcSymbols>["symbols"] | null | undefined;
 const cString = (s: string) => new TextEncoder().encode(s + "\0");
@@ -180,14 +183,41 @@ export function selectedKernels(): KernelSetName {
   return env as KernelSetName;
 }
 
-/** CPU flags from /proc/cpuinfo, or null when unreadable. */
-function cpuFlags(): Set<string> | null {
+/** A /proc file's text through libc open/read (Deno asks for --allow-all to read /proc/cpuinfo); null if not. */
+function readProcFile(path: string): string | null {
+  const c = libcEnv();
+  if (!c) return null;
+  const fd = c.open(cString(path), 0);
+  if (fd < 0) return null;
+  const chunks: Uint8Array[] = [];
   try {
-    const m = Deno.readTextFileSync("/proc/cpuinfo").match(/^flags\s*:\s*(.*)$/m);
-    return m ? new Set(m[1].split(/\s+/)) : null;
-  } catch {
-    return null;
+    for (;;) {
+      const buf = new Uint8Array(65536);
+      const n = Number(c.read(fd, buf, 65536n));
+      if (n <= 0) break;
+      chunks.push(buf.subarray(0, n));
+    }
+  } finally {
+    c.close(fd);
   }
+  const all = new Uint8Array(chunks.reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (const ch of chunks) {
+    all.set(ch, at);
+    at += ch.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** The CPU model name and flags (/proc/cpuinfo, first processor); null fields when it cannot be read. */
+export function cpuInfo(): { model: string | null; flags: Set<string> | null } {
+  const info = readProcFile("/proc/cpuinfo");
+  if (!info) return { model: null, flags: null };
+  const flags = info.match(/^flags\s*:\s*(.*)$/m);
+  return {
+    model: info.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? null,
+    flags: flags ? new Set(flags[1].split(/\s+/)) : null,
+  };
 }
 
 /** Pin OPENBLAS_CORETYPE before the library is opened (unless the user set it); says what was done. */
@@ -197,7 +227,7 @@ function pinCoreType(): string {
   if (Deno.build.arch !== "x86_64") {
     return `not pinned: OpenBLAS picks its ${Deno.build.arch} kernels for this CPU`;
   }
-  const flags = cpuFlags();
+  const flags = cpuInfo().flags;
   if (!flags) return "not pinned: /proc/cpuinfo unreadable (OpenBLAS picks its kernels for this CPU)";
   if (!flags.has("avx2") || !flags.has("fma")) {
     return "not pinned: this CPU lacks AVX2/FMA, so OpenBLAS picks older kernels (numbers differ from AVX2 machines)";
