@@ -6,7 +6,9 @@
  * interleaved round by round (alternating which side goes first), so both see the same machine load:
  * - train step: Adam step ms, ratio ours / PyTorch (≤ 1: ours is as fast or faster);
  * - rollout: KV-cache sampling tokens/s, ratio ours / PyTorch (≥ 1: ours is as fast or faster);
- * - PyTorch's process CPU share (CPU time / wall time; ≈ 1 when it is held to one core) and ours;
+ * - PyTorch's process CPU share (CPU time / wall time; ≈ 1 when it is held to one core on an idle machine,
+ *   > 1 when it is not held to one core, < 1 when other processes take the core) and ours, and both ratios
+ *   in process CPU time as well;
  * - at d 256, one run on every core: ours at 1 BLAS thread vs `navigator.hardwareConcurrency` threads
  *   (`useBackend({blasThreads})`), interleaved, as a speed-up.
  * Writes bench/results.json with the ratios, the kernel set (lib/core/blas.ts `kernelSet()`) and the machine
@@ -193,6 +195,9 @@ async function measureSize(size: ModelSize, torch: TorchReference | null) {
         rollout: tr.medianMs / orr.medianMs,
         trainStepPerRound: o.step.map((x, i) => median(x.ms) / median(t.step[i].ms)),
         rolloutPerRound: o.roll.map((x, i) => median(t.roll[i].ms) / median(x.ms)),
+        /** The same ratios in process CPU time (steadier than wall time when other work shares the cores). */
+        trainStepCpu: os.medianCpuMs / ts.medianCpuMs,
+        rolloutCpu: tr.medianCpuMs / orr.medianCpuMs,
       }
       : null,
   };
@@ -241,8 +246,9 @@ await torch?.close();
 let threads = null;
 const big = BENCH_SIZES.find((s) => s.name === "d256-4")!;
 if (values["no-threads"]) skipped.threads = "--no-threads";
-else if (kernels.kernels !== "openblas") skipped.threads = "BLAS threads need the openblas kernel set";
-else if (navigator.hardwareConcurrency < 2) skipped.threads = "one core";
+else if (backend.backend !== "wasm" || kernels.kernels !== "openblas") {
+  skipped.threads = "BLAS threads need the wasm backend with the openblas kernel set";
+} else if (navigator.hardwareConcurrency < 2) skipped.threads = "one core";
 else {
   console.error(`measuring ${big.name} at 1 vs ${navigator.hardwareConcurrency} BLAS threads …`);
   threads = await measureThreads(big);
@@ -285,9 +291,9 @@ for (const r of results) {
   const o = r.ours, t = r.torch;
   console.log(
     `| ${r.size.name} | ${r.params} | ${f(o.trainStep.medianMs)} / ${t ? f(t.trainStep.medianMs) : "–"} | ${
-      r.ratios ? f(r.ratios.trainStep, 2) : "–"
+      r.ratios ? `${f(r.ratios.trainStep, 2)} (${f(r.ratios.trainStepCpu, 2)})` : "–"
     } | ${f(o.rollout.tokensPerSec, 0)} / ${t ? f(t.rollout.tokensPerSec, 0) : "–"} | ${
-      r.ratios ? f(r.ratios.rollout, 2) : "–"
+      r.ratios ? `${f(r.ratios.rollout, 2)} (${f(r.ratios.rolloutCpu, 2)})` : "–"
     } | ${t ? `${f(100 * t.trainStep.cpuShare, 0)}%` : "–"} |`,
   );
 }

@@ -40,6 +40,7 @@ const OPTIONS = {
   backend: { type: "string", short: "b" },
   kernels: { type: "string" },
   "blas-threads": { type: "string" },
+  "allow-fallback-adapter": { type: "boolean" },
   out: { type: "string", short: "o" },
   fresh: { type: "boolean" },
   jobs: { type: "string", short: "j" },
@@ -64,6 +65,7 @@ const USAGE = `usage: deno task reproduce [name...] [--preset ${PRESET_NAMES.joi
   --kernels ${KERNEL_SETS.join(" | ")}: the wasm backend's matmul kernels (default openblas when
             libopenblas.so.0 opens; the two round differently, so numbers differ between them)
   --blas-threads N  OpenBLAS threads of this process (default 1; with --jobs 1, one run on N cores)
+  --allow-fallback-adapter  let --backend webgpu run on a software adapter (Mesa lavapipe; slow, for tests)
   --out     results directory (default results)
   --fresh   ignore per-seed checkpoints in <out>/<name>/seeds/
   --jobs    run the seeds of all selected reproductions as jobs on N worker processes (default: one per
@@ -207,7 +209,10 @@ async function main(argv: string[]): Promise<void> {
   if (
     values.backend !== undefined || reps.some((r) => r.usesTensors) || collected?.runs.some((r) => r.backend)
   ) {
-    const report = await useBackend((values.backend ?? "auto") as BackendName, { blasThreads });
+    const report = await useBackend((values.backend ?? "auto") as BackendName, {
+      blasThreads,
+      allowFallbackAdapter: values["allow-fallback-adapter"],
+    });
     backendLabel = `${report.backend} (${report.reason})` +
       (report.wasm ? `; kernels: ${describeKernelSet(report.wasm.kernelSet)}` : "");
     console.log(`backend: ${backendLabel}`);

@@ -223,9 +223,15 @@ async function wasmDetails(): Promise<BackendReport["wasm"]> {
   };
 }
 
+let fallbackAllowed = false;
+
 /** Options for `useBackend`. */
 export interface UseBackendOptions {
-  /** Allow a fallback (software) WebGPU adapter when `webgpu` is requested explicitly (default false). */
+  /**
+   * Allow a fallback (software) WebGPU adapter, e.g. Mesa lavapipe, when `webgpu` is requested explicitly
+   * (default: unchanged, false at start; it stays in effect for later calls, so code that re-selects the
+   * backend by name keeps working). `auto` never picks one.
+   */
   allowFallbackAdapter?: boolean;
   /**
    * wasm: the kernel set, "openblas" (BatchMatMul and leading-axis Sum in OpenBLAS via Deno FFI when
@@ -257,7 +263,8 @@ export async function useBackend(
       name,
     );
   }
-  const allowFallback = options.allowFallbackAdapter ?? false;
+  if (options.allowFallbackAdapter !== undefined) fallbackAllowed = options.allowFallbackAdapter;
+  const allowFallback = fallbackAllowed;
   if (options.kernels !== undefined) selectKernels(options.kernels);
   if (options.blasThreads !== undefined) setBlasThreads(options.blasThreads);
   if (name === "cpu") {
