@@ -5,7 +5,8 @@
  * - `bin/deno`: this Deno binary;
  * - the project's files (tracked and untracked-but-not-ignored, as git lists them);
  * - `node_modules/`: only the npm packages the entry points reach (`deno info` on bench/run.ts, bench/smoke.ts,
- *   scripts/reproduce.ts and mod.ts, closed over each package's own dependency links), with Deno's layout;
+ *   scripts/reproduce.ts and mod.ts, closed over each package's own dependency links), with Deno's layout,
+ *   without source maps;
  * - `lib/libvulkan.so.1`: the Vulkan loader (used only where the system has none; the GPU driver itself, e.g.
  *   NVIDIA's Vulkan ICD, always comes from the system);
  * - `run.sh`: `tar -xJf sweetspot-offline.tar.xz && sweetspot/run.sh [all|bench|smoke] [--backend NAME]
@@ -156,7 +157,8 @@ export async function buildOfflineBundle(
       }
     }
     await Deno.writeTextFile(join(stage, "nm.txt"), nmFiles.join("\n") + "\n");
-    await run("tar", ["-cf", join(stage, "nm.tar"), "-T", join(stage, "nm.txt")]);
+    // Source maps (about half of the packages' bytes) are for debuggers; nothing at run time reads them.
+    await run("tar", ["-cf", join(stage, "nm.tar"), "--exclude=*.map", "-T", join(stage, "nm.txt")]);
     await run("tar", ["-xf", join(stage, "nm.tar"), "-C", top]);
     await Deno.remove(join(stage, "nm.tar"));
     await Deno.mkdir(dirname(resolve(out)), { recursive: true });
