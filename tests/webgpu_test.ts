@@ -131,7 +131,7 @@ Deno.test({
       const d = maxAbsDiff(gpu.sample.logProbs[i], cpu.sample.logProbs[i]);
       assert.ok(d <= 2e-4, `row ${i} sampled log-probs ${d}`);
     }
-    await useBackend("cpu");
+    await useBackend("cpu", { allowFallbackAdapter: false }); // the setting outlives the call: reset it
   },
 });
 
