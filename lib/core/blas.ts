@@ -16,9 +16,9 @@
  * Kernel sets: `"openblas"` (these kernels) or `"wasm"` (tfjs's pure-wasm kernels) — the two round matmul
  * sums differently, so they give different numbers for the same seed. OpenBLAS built with DYNAMIC_ARCH
  * picks its kernels per CPU (Haswell, Zen, SkylakeX, Cooperlake, …), and those differ in rounding too; before
- * the library is opened, `OPENBLAS_CORETYPE` is pinned to `PINNED_CORE_TYPE` (AVX2 + FMA kernels, present on
- * every x86-64 CPU since 2013) unless the user set it, so a kernel set gives the same numbers on any such
- * machine. The environment is read and written through libc (`getenv`/`setenv` over FFI, so only
+ * the library is opened, `OPENBLAS_CORETYPE` is pinned to `PINNED_CORE_TYPE` (AVX2 + FMA kernels: Intel
+ * since 2013, AMD since 2015) unless the user set it, so a kernel set gives the same numbers on any such CPU;
+ * on a CPU without AVX2/FMA (or not x86-64) the pin is skipped and `kernelSet().coreTypePin` says so. The environment is read and written through libc (`getenv`/`setenv` over FFI, so only
  * `--allow-ffi` is needed) and is inherited by worker processes. `kernelSet()` describes what is in effect.
  */
 import { tf } from "./tf.ts";
