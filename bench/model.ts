@@ -1,28 +1,80 @@
 /**
- * Model throughput of the quick-preset TinyTransformer on the ACTIVE tfjs backend:
- * - rollout tokens/s: `sample` with the KV cache (batch prompts of 8 tokens, 16 new tokens each, no eos),
- * - train-step ms: forward + backward (`tf.variableGrads`) + the library's Adam (lib/train/adam.ts, as the
- *   trainer runs it) on next-token cross-entropy over batch × 24 tokens,
- * - achieved train-step GFLOP/s = 3 · flopsPerToken(24) · batch · 24 / time, where flopsPerToken counts the
- *   forward weight matmuls (2 FLOPs per multiply-add) plus QKᵀ and A·V over the full context (see
- *   TinyTransformer.flopsPerToken) and the backward pass is taken as 2× the forward (the usual 3× rule).
- * Standalone: `deno run -A bench/model.ts [cpu,wasm,...] [--stock]` prints JSON per backend
- * (`--stock` also times the train step with tfjs's stock BatchMatMul gradient).
+ * Model throughput of the TinyTransformer on the ACTIVE tfjs backend, through the policy's public API only
+ * (`tokenLogProbs`, `sample`, `variables`), so it measures whatever compute path the model uses:
+ * - train step: forward + backward (`tf.variableGrads`) + the library's Adam (lib/train/adam.ts) on the
+ *   token-mean next-token cross-entropy over batch × contextLength tokens (wall and process CPU ms per step);
+ * - rollout: `sample` with the KV cache, batch prompts of `promptLength` tokens, contextLength − promptLength
+ *   new tokens each (no eos), as tokens/s.
+ * `BENCH_SIZES` are the three sizes the bench compares with PyTorch (bench/torch_reference.py builds the same
+ * model from the same `ModelSize`). Standalone: `deno run -A bench/model.ts [cpu,wasm,...]` prints JSON.
  */
 import process from "node:process";
 import { tf } from "../lib/core/tf.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { type BackendName, useBackend } from "../lib/core/backend.ts";
-import { registerFastGradients, useStockGradients } from "../lib/core/fastops.ts";
 import { TinyTransformer } from "../lib/policies/transformer.ts";
 import { Adam } from "../lib/train/adam.ts";
 
-/** The quick-preset model the benchmark measures. */
-export const QUICK_PRESET = { vocabSize: 18, contextLength: 24, dModel: 64, nLayers: 2, nHeads: 4, seed: 0 };
+/** A model size and its workload: architecture, batch and prompt length (new tokens = context − prompt). */
+export interface ModelSize {
+  /** Label, e.g. "d64-2". */
+  name: string;
+  /** Token vocabulary. */
+  vocabSize: number;
+  /** Context length = tokens per training sequence. */
+  contextLength: number;
+  /** Residual width d. */
+  dModel: number;
+  /** Transformer blocks. */
+  nLayers: number;
+  /** Attention heads. */
+  nHeads: number;
+  /** Sequences per train step and prompts per rollout. */
+  batch: number;
+  /** Prompt tokens per rollout. */
+  promptLength: number;
+}
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+/** The bench's three sizes: d 64 / 2 blocks (64 × 24), d 128 / 4 blocks (32 × 48), d 256 / 4 blocks (16 × 64). */
+export const BENCH_SIZES: readonly ModelSize[] = [
+  {
+    name: "d64-2",
+    vocabSize: 18,
+    contextLength: 24,
+    dModel: 64,
+    nLayers: 2,
+    nHeads: 4,
+    batch: 64,
+    promptLength: 8,
+  },
+  {
+    name: "d128-4",
+    vocabSize: 18,
+    contextLength: 48,
+    dModel: 128,
+    nLayers: 4,
+    nHeads: 4,
+    batch: 32,
+    promptLength: 8,
+  },
+  {
+    name: "d256-4",
+    vocabSize: 18,
+    contextLength: 64,
+    dModel: 256,
+    nLayers: 4,
+    nHeads: 4,
+    batch: 16,
+    promptLength: 8,
+  },
+];
+
+/** Per-repeat wall and process CPU milliseconds of one measurement. */
+export interface Timings {
+  /** Wall ms per repeat. */
+  ms: number[];
+  /** Process CPU ms (user + system) per repeat. */
+  cpuMs: number[];
 }
 
 /** Process CPU ms (user + system) since `from` (a `process.cpuUsage()` reading). */
@@ -31,111 +83,117 @@ function cpuMs(from: { user: number; system: number }): number {
   return (d.user + d.system) / 1000;
 }
 
-/** Process CPU ms per step of the last `trainStepTimes` call (less sensitive to other load than wall time). */
-let lastCpuMs: number[] = [];
+/**
+ * A model of one size on the active backend, with its fixed train batch and prompts (seeded), ready to be
+ * timed repeatedly (`trainSteps`, `rollouts`) and interleaved with a reference; `dispose` frees it.
+ */
+export class ModelBench {
+  /** The model measured. */
+  readonly model: TinyTransformer;
+  readonly #tokens: tf.Tensor2D;
+  readonly #prompts: number[][];
+  readonly #adam: Adam;
+  #rolloutSeed = 0;
 
-/** Wall ms of each Adam step (after 2 warm-up steps) on next-token cross-entropy. */
-async function trainStepTimes(model: TinyTransformer, tokens: tf.Tensor2D, steps: number): Promise<number[]> {
-  const adam = new Adam(model.variables, { lr: 1e-3 });
-  const loss = () => tf.neg(tf.mean(model.tokenLogProbs(tokens).logProbs)) as tf.Scalar;
-  const cpu: number[] = [];
-  const step = async () => {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const { value, grads } = tf.variableGrads(loss, model.variables);
-    adam.apply(model.variables.map((v) => grads[v.name]));
+  /** Build the model (seed 0) and its inputs (seed 1) for `size`, and warm both paths up. */
+  constructor(readonly size: ModelSize) {
+    const { vocabSize: V, contextLength: T, batch, promptLength } = size;
+    this.model = new TinyTransformer({
+      vocabSize: V,
+      contextLength: T,
+      dModel: size.dModel,
+      nLayers: size.nLayers,
+      nHeads: size.nHeads,
+      seed: 0,
+    });
+    const rng = new Rng(1);
+    this.#prompts = Array.from(
+      { length: batch },
+      () => Array.from({ length: promptLength }, () => 1 + rng.int(V - 1)),
+    );
+    const seqs = Array.from({ length: batch }, () => Array.from({ length: T }, () => 1 + rng.int(V - 1)));
+    this.#tokens = tf.tensor2d(seqs, [batch, T], "int32");
+    this.#adam = new Adam(this.model.variables, { lr: 1e-3 });
+  }
+
+  /** Parameters of the model. */
+  get params(): number {
+    return this.model.numParams();
+  }
+
+  /** New tokens per rollout (batch × (context − prompt)). */
+  get rolloutTokens(): number {
+    return this.size.batch * (this.size.contextLength - this.size.promptLength);
+  }
+
+  async #step(): Promise<void> {
+    const { value, grads } = tf.variableGrads(
+      () => tf.neg(tf.mean(this.model.tokenLogProbs(this.#tokens).logProbs)) as tf.Scalar,
+      this.model.variables,
+    );
+    this.#adam.apply(this.model.variables.map((v) => grads[v.name]));
     await value.data();
     tf.dispose([value, ...Object.values(grads)]);
-    cpu.push(cpuMs(c0));
-    return performance.now() - t0;
-  };
-  await step();
-  await step();
-  cpu.length = 0;
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) times.push(await step());
-  adam.dispose();
-  lastCpuMs = cpu;
-  return times;
+  }
+
+  /** Time `n` Adam steps (after `warmup` untimed ones). */
+  async trainSteps(n: number, warmup = 1): Promise<Timings> {
+    for (let i = 0; i < warmup; i++) await this.#step();
+    const out: Timings = { ms: [], cpuMs: [] };
+    for (let i = 0; i < n; i++) {
+      const c0 = process.cpuUsage(), t0 = performance.now();
+      await this.#step();
+      out.ms.push(performance.now() - t0);
+      out.cpuMs.push(cpuMs(c0));
+    }
+    return out;
+  }
+
+  /** Time `n` KV-cache rollouts of the whole batch (after one untimed warm-up rollout of 2 tokens). */
+  async rollouts(n: number): Promise<Timings> {
+    const newTokens = this.size.contextLength - this.size.promptLength;
+    await this.model.sample(this.#prompts.slice(0, 2), { maxTokens: 2, seed: 0 });
+    const out: Timings = { ms: [], cpuMs: [] };
+    for (let i = 0; i < n; i++) {
+      const c0 = process.cpuUsage(), t0 = performance.now();
+      await this.model.sample(this.#prompts, { maxTokens: newTokens, seed: this.#rolloutSeed++ });
+      out.ms.push(performance.now() - t0);
+      out.cpuMs.push(cpuMs(c0));
+    }
+    return out;
+  }
+
+  /** Free the model, its optimizer state and inputs. */
+  dispose(): void {
+    this.#adam.dispose();
+    this.#tokens.dispose();
+    this.model.dispose();
+  }
 }
 
-/**
- * Benchmark the quick-preset model (vocab 18, context 24, d 64, 2 layers, 4 heads) on the active backend.
- * Returns rolloutTokensPerSec, trainStepMs (medians, with min/max over the repeats; also the process CPU ms
- * per step and per rollout, which other load on the machine disturbs less), trainStepGflops
- * (3 × forward FLOPs × tokens / time), and the settings; with `stockGradient` also trainStepMsStockGrad
- * (tfjs's own BatchMatMul gradient).
- */
-export async function benchModel(
-  opts: { batch?: number; steps?: number; stockGradient?: boolean } = {},
-): Promise<Record<string, number>> {
-  const batch = opts.batch ?? 64;
-  const steps = opts.steps ?? 5;
-  const T = QUICK_PRESET.contextLength;
-  const promptLen = 8;
-  const newTokens = T - promptLen;
-  const rng = new Rng(1);
-  const model = new TinyTransformer(QUICK_PRESET);
-  const V = QUICK_PRESET.vocabSize;
-
-  const prompts = Array.from(
-    { length: batch },
-    () => Array.from({ length: promptLen }, () => 1 + rng.int(V - 1)),
-  );
-  await model.sample(prompts.slice(0, 2), { maxTokens: 2, seed: 0 }); // warm-up (kernel setup)
-  const rollTimes: number[] = [];
-  const rollCpu: number[] = [];
-  for (let i = 0; i < Math.max(1, Math.ceil(steps / 2)); i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await model.sample(prompts, { maxTokens: newTokens, seed: i });
-    rollTimes.push(performance.now() - t0);
-    rollCpu.push(cpuMs(c0));
-  }
-  const rollMs = median(rollTimes);
-  const tps = (ms: number) => (batch * newTokens) / (ms / 1000);
-
-  const seqs = Array.from({ length: batch }, () => Array.from({ length: T }, () => 1 + rng.int(V - 1)));
-  const tokens = tf.tensor2d(seqs, [batch, T], "int32");
-  registerFastGradients();
-  const times = await trainStepTimes(model, tokens, steps);
-  const ms = median(times);
-  const out: Record<string, number> = {
-    batch,
-    seqLen: T,
-    params: model.numParams(),
-    forwardFlopsPerToken: model.flopsPerToken(T),
-    rolloutTokensPerSec: tps(rollMs),
-    rolloutTokensPerSecMin: tps(Math.max(...rollTimes)),
-    rolloutTokensPerSecMax: tps(Math.min(...rollTimes)),
-    rolloutMs: rollMs,
-    trainStepMs: ms,
-    trainStepMsMin: Math.min(...times),
-    trainStepMsMax: Math.max(...times),
-    trainStepCpuMs: median(lastCpuMs),
-    rolloutCpuMs: median(rollCpu),
-    trainStepGflops: (3 * model.flopsPerToken(T) * batch * T) / (ms * 1e6),
-  };
-  if (opts.stockGradient) {
-    useStockGradients();
-    try {
-      out.trainStepMsStockGrad = median(await trainStepTimes(model, tokens, steps));
-    } finally {
-      registerFastGradients();
-    }
-  }
-  tokens.dispose();
-  model.dispose();
-  return out;
+/** Median of a non-empty array. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 if (import.meta.main) {
-  const names = (Deno.args.find((a) => !a.startsWith("--")) ?? "cpu,wasm").split(",") as BackendName[];
-  const stock = Deno.args.includes("--stock");
+  const names = (Deno.args.find((a) => !a.startsWith("--")) ?? "wasm").split(",") as BackendName[];
   for (const name of names) {
     await useBackend(name, { allowFallbackAdapter: true });
-    console.log(
-      JSON.stringify({ backend: tf.getBackend(), ...(await benchModel({ stockGradient: stock })) }),
-    );
+    for (const size of BENCH_SIZES) {
+      const b = new ModelBench(size);
+      const step = await b.trainSteps(3);
+      const roll = await b.rollouts(2);
+      console.log(JSON.stringify({
+        backend: tf.getBackend(),
+        size: size.name,
+        params: b.params,
+        trainStepMs: median(step.ms),
+        rolloutTokensPerSec: b.rolloutTokens / (median(roll.ms) / 1000),
+      }));
+      b.dispose();
+    }
   }
 }

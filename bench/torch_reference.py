@@ -1,18 +1,23 @@
-"""PyTorch CPU reference for bench/model.ts: the same TinyTransformer, timed the same way.
+"""PyTorch CPU reference for bench/run.ts: the TinyTransformer of lib/policies/transformer.ts, timed the same way.
 
-Architecture (lib/policies/transformer.ts): pre-LayerNorm GPT, learned token and position embeddings,
-fused QKV projection with bias, causal multi-head attention, output projection with bias, MLP
-d -> 4d -> d with GELU(x) ~= x * sigmoid(1.702 x), final LayerNorm, untied output head with bias
-(eps 1e-5). Quick preset: vocab 18, context 24, d 64, 2 layers, 4 heads -> 103,954 parameters.
+Architecture: pre-LayerNorm GPT, learned token and position embeddings, fused QKV projection with bias, causal
+multi-head attention, output projection with bias, MLP d -> 4d -> d with GELU(x) ~= x * sigmoid(1.702 x), final
+LayerNorm, untied output head with bias (eps 1e-5). The size (vocab, context, d, blocks, heads, batch, prompt
+length) comes from bench/model.ts's ModelSize, so both sides build the same model (the parameter counts are
+compared in results.json).
 
-Measured with torch.set_num_threads(1):
-- train step: Adam (lr 1e-3) on the token-mean NLL of next-token prediction over batch x 24 tokens,
-  median (and min/max) of `steps` steps after 2 warm-up steps;
-- rollout: KV-cache sampling of 16 new tokens for `batch` prompts of 8 tokens (log-softmax, entropy and a
-  multinomial draw per token, as TinyTransformer.sample records), median over ceil(steps/2) rollouts;
-- process CPU ms per train step and per rollout (time.process_time), less disturbed by other load.
+Held to one core: run with OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 (bench/run.ts sets them) and
+torch.set_num_threads(1) / set_num_interop_threads(1) here; every answer carries the process CPU share
+(process CPU time / wall time), so a reference that is not held to one core shows a share above 1.
 
-Usage: /usr/bin/python3 bench/torch_reference.py '{"batch": 64, "steps": 5}'  -> one JSON line on stdout.
+Protocol: one JSON request per stdin line, one JSON answer per stdout line:
+- {"cmd": "setup", "size": {...}}              -> {"params", "torch", "threads", "blas"}
+- {"cmd": "train", "steps": n, "warmup": w}    -> {"ms": [...], "cpuMs": [...]}: Adam (lr 1e-3) steps on the
+  token-mean next-token NLL over batch x context tokens;
+- {"cmd": "rollout", "n": n}                   -> {"ms": [...], "cpuMs": [...]}: KV-cache sampling of
+  context - prompt new tokens for `batch` prompts (log-softmax, entropy and a multinomial draw per token, as
+  TinyTransformer.sample records);
+- {"cmd": "quit"}.
 """
 
 import json
@@ -21,31 +26,30 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 
 torch.set_num_threads(1)
-torch.manual_seed(0)
-
-VOCAB, CONTEXT, D, LAYERS, HEADS = 18, 24, 64, 2, 4
-DFF = 4 * D
-PROMPT = 8
+try:
+    torch.set_num_interop_threads(1)
+except RuntimeError:
+    pass
 
 
 class Block(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, d, heads):
         super().__init__()
-        self.ln1 = torch.nn.LayerNorm(D, eps=1e-5)
-        self.qkv = torch.nn.Linear(D, 3 * D)
-        self.o = torch.nn.Linear(D, D)
-        self.ln2 = torch.nn.LayerNorm(D, eps=1e-5)
-        self.w1 = torch.nn.Linear(D, DFF)
-        self.w2 = torch.nn.Linear(DFF, D)
+        self.d, self.heads = d, heads
+        self.ln1 = torch.nn.LayerNorm(d, eps=1e-5)
+        self.qkv = torch.nn.Linear(d, 3 * d)
+        self.o = torch.nn.Linear(d, d)
+        self.ln2 = torch.nn.LayerNorm(d, eps=1e-5)
+        self.w1 = torch.nn.Linear(d, 4 * d)
+        self.w2 = torch.nn.Linear(4 * d, d)
 
     def forward(self, h, bias, past=None):
-        B, T, _ = h.shape
-        dh = D // HEADS
+        B, T, D = h.shape
+        dh = D // self.heads
         q, k, v = self.qkv(self.ln1(h)).split(D, dim=-1)
-        q, k, v = (z.view(B, T, HEADS, dh).transpose(1, 2) for z in (q, k, v))
+        q, k, v = (z.view(B, T, self.heads, dh).transpose(1, 2) for z in (q, k, v))
         if past is not None:
             k = torch.cat([past[0], k], dim=2)
             v = torch.cat([past[1], v], dim=2)
@@ -57,13 +61,14 @@ class Block(torch.nn.Module):
 
 
 class TinyTransformer(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, s):
         super().__init__()
-        self.tok = torch.nn.Embedding(VOCAB, D)
-        self.pos = torch.nn.Embedding(CONTEXT, D)
-        self.blocks = torch.nn.ModuleList([Block() for _ in range(LAYERS)])
-        self.lnf = torch.nn.LayerNorm(D, eps=1e-5)
-        self.head = torch.nn.Linear(D, VOCAB)
+        d = s["dModel"]
+        self.tok = torch.nn.Embedding(s["vocabSize"], d)
+        self.pos = torch.nn.Embedding(s["contextLength"], d)
+        self.blocks = torch.nn.ModuleList([Block(d, s["nHeads"]) for _ in range(s["nLayers"])])
+        self.lnf = torch.nn.LayerNorm(d, eps=1e-5)
+        self.head = torch.nn.Linear(d, s["vocabSize"])
 
     def forward(self, tokens, pos, bias, past=None):
         h = self.tok(tokens) + self.pos(pos)
@@ -74,100 +79,99 @@ class TinyTransformer(torch.nn.Module):
         return self.head(self.lnf(h)), kv
 
 
-def median(xs):
-    s = sorted(xs)
-    return s[len(s) // 2]
-
-
 def causal_bias(T):
     return torch.triu(torch.full((T, T), -1e9), diagonal=1).view(1, 1, T, T)
 
 
-def train_step_ms(model, tokens, steps):
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    B, T = tokens.shape
-    pos = torch.arange(T).expand(B, T)
-    bias = causal_bias(T)
+class Bench:
+    def __init__(self, size):
+        torch.manual_seed(0)
+        self.size = size
+        self.model = TinyTransformer(size)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        g = torch.Generator().manual_seed(1)
+        B, T, V, P = size["batch"], size["contextLength"], size["vocabSize"], size["promptLength"]
+        self.prompts = torch.randint(1, V, (B, P), generator=g)
+        self.tokens = torch.randint(1, V, (B, T), generator=g)
+        self.pos = torch.arange(T).expand(B, T)
+        self.bias = causal_bias(T)
+        self.seed = 0
 
-    cpu = []
-
-    def step():
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        logits, _ = model(tokens, pos, bias)
+    def step(self):
+        logits, _ = self.model(self.tokens, self.pos, self.bias)
         logp = torch.log_softmax(logits[:, :-1], dim=-1)
-        loss = -logp.gather(-1, tokens[:, 1:].unsqueeze(-1)).mean()
-        opt.zero_grad()
+        loss = -logp.gather(-1, self.tokens[:, 1:].unsqueeze(-1)).mean()
+        self.opt.zero_grad()
         loss.backward()
-        opt.step()
+        self.opt.step()
         loss.item()
-        cpu.append((time.process_time() - c0) * 1000)
-        return (time.perf_counter() - t0) * 1000
 
-    step()
-    step()
-    cpu.clear()
-    return [step() for _ in range(steps)], cpu
-
-
-@torch.no_grad()
-def rollout_ms(model, prompts, new_tokens, seed):
-    c0 = time.process_time()
-    t0 = time.perf_counter()
-    gen = torch.Generator().manual_seed(seed)
-    B, P = prompts.shape
-    logits, kv = model(prompts, torch.arange(P).expand(B, P), causal_bias(P))
-    logits = logits[:, -1]
-    out, logps, ents = [], [], []
-    for s in range(new_tokens):
-        logp = torch.log_softmax(logits, dim=-1)
-        ents.append(-(logp.exp() * logp).sum(-1))
-        t = torch.multinomial(logp.exp(), 1, generator=gen)
-        logps.append(logp.gather(-1, t))
-        out.append(t)
-        if s == new_tokens - 1:
-            break
-        pos = torch.full((B, 1), P + s, dtype=torch.long)
-        logits, kv = model(t, pos, torch.zeros(1, 1, 1, 1), kv)
+    @torch.no_grad()
+    def rollout(self, prompts, new_tokens):
+        gen = torch.Generator().manual_seed(self.seed)
+        self.seed += 1
+        B, P = prompts.shape
+        logits, kv = self.model(prompts, torch.arange(P).expand(B, P), causal_bias(P))
         logits = logits[:, -1]
-    torch.cat(out, 1).tolist()
-    torch.cat(logps, 1).tolist()
-    torch.stack(ents, 1).tolist()
-    return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+        out, logps, ents = [], [], []
+        for s in range(new_tokens):
+            logp = torch.log_softmax(logits, dim=-1)
+            ents.append(-(logp.exp() * logp).sum(-1))
+            t = torch.multinomial(logp.exp(), 1, generator=gen)
+            logps.append(logp.gather(-1, t))
+            out.append(t)
+            if s == new_tokens - 1:
+                break
+            pos = torch.full((B, 1), P + s, dtype=torch.long)
+            logits, kv = self.model(t, pos, torch.zeros(1, 1, 1, 1), kv)
+            logits = logits[:, -1]
+        torch.cat(out, 1).tolist()
+        torch.cat(logps, 1).tolist()
+        torch.stack(ents, 1).tolist()
+
+
+def timed(fn, n):
+    ms, cpu = [], []
+    for _ in range(n):
+        c0, t0 = time.process_time(), time.perf_counter()
+        fn()
+        ms.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return {"ms": ms, "cpuMs": cpu}
+
+
+def blas_info():
+    cfg = torch.__config__.show()
+    return [line.strip() for line in cfg.splitlines() if "BLAS" in line][:2]
 
 
 def main():
-    opts = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
-    batch = opts.get("batch", 64)
-    steps = opts.get("steps", 5)
-    new_tokens = CONTEXT - PROMPT
-    model = TinyTransformer()
-    params = sum(p.numel() for p in model.parameters())
-    g = torch.Generator().manual_seed(1)
-    prompts = torch.randint(1, VOCAB, (batch, PROMPT), generator=g)
-    rollout_ms(model, prompts[:2], 2, 0)  # warm-up
-    runs = [rollout_ms(model, prompts, new_tokens, i) for i in range(max(1, math.ceil(steps / 2)))]
-    rolls = [r[0] for r in runs]
-    roll = median(rolls)
-    tokens = torch.randint(1, VOCAB, (batch, CONTEXT), generator=g)
-    times, cpu = train_step_ms(model, tokens, steps)
-    tps = lambda ms: batch * new_tokens / (ms / 1000)
-    print(json.dumps({
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "batch": batch,
-        "seqLen": CONTEXT,
-        "params": params,
-        "rolloutTokensPerSec": tps(roll),
-        "rolloutTokensPerSecMin": tps(max(rolls)),
-        "rolloutTokensPerSecMax": tps(min(rolls)),
-        "rolloutMs": roll,
-        "trainStepMs": median(times),
-        "trainStepMsMin": min(times),
-        "trainStepMsMax": max(times),
-        "trainStepCpuMs": median(cpu),
-        "rolloutCpuMs": median([r[1] for r in runs]),
-    }))
+    bench = None
+    for line in sys.stdin:
+        req = json.loads(line)
+        cmd = req["cmd"]
+        if cmd == "quit":
+            break
+        if cmd == "setup":
+            bench = Bench(req["size"])
+            bench.rollout(bench.prompts[:2], 2)  # warm-up
+            ans = {
+                "params": sum(p.numel() for p in bench.model.parameters()),
+                "torch": torch.__version__,
+                "threads": torch.get_num_threads(),
+                "blas": blas_info(),
+            }
+        elif cmd == "train":
+            for _ in range(req.get("warmup", 1)):
+                bench.step()
+            ans = timed(bench.step, req["steps"])
+        elif cmd == "rollout":
+            s = bench.size
+            bench.rollout(bench.prompts[:2], 2)
+            ans = timed(lambda: bench.rollout(bench.prompts, s["contextLength"] - s["promptLength"]), req["n"])
+        else:
+            ans = {"error": f"unknown cmd {cmd!r}"}
+        print(json.dumps(ans), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 /**
- * `deno task reproduce [name...] [--preset smoke|quick|full] [--seeds N] [--backend NAME] [--out DIR] [--fresh]
- * [--jobs N] [--executor local|slurm …] [--collect DIR]` runs the registered paper reproductions (all by
+ * `deno task reproduce [name...] [--preset smoke|quick|full] [--seeds N] [--backend NAME] [--kernels openblas|wasm]
+ * [--blas-threads N] [--out DIR] [--fresh] [--jobs N] [--executor local|slurm …] [--collect DIR]` runs the registered paper reproductions (all by
  * default) with live progress, writes results/<name>/ (run log CSV, charts as SVG + HTML, claims JSON, summary)
  * and regenerates results/REPORT.md from every summary present. Finished seeds are checkpointed in
  * results/<name>/seeds/ and reused on a rerun unless --fresh. With --jobs N > 1 the seeds of all selected
@@ -10,6 +10,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { assertWritable, runCli } from "./cli.ts";
+import { describeKernelSet, KERNEL_SETS, type KernelSetName, selectKernels } from "../mod.ts";
 import {
   assertOneOf,
   type BackendName,
@@ -38,6 +39,9 @@ const OPTIONS = {
   preset: { type: "string", short: "p" },
   seeds: { type: "string", short: "s" },
   backend: { type: "string", short: "b" },
+  kernels: { type: "string" },
+  "blas-threads": { type: "string" },
+  "allow-fallback-adapter": { type: "boolean" },
   out: { type: "string", short: "o" },
   fresh: { type: "boolean" },
   jobs: { type: "string", short: "j" },
@@ -61,6 +65,10 @@ const USAGE = `usage: deno task reproduce [name...] [--preset ${PRESET_NAMES.joi
   --preset  smoke (CI, seconds) | quick (2 CPU cores, minutes; default) | full (GPU / long)
   --seeds   number of seeds (default: the preset's)
   --backend tfjs backend for reproductions that use tensors (default auto)
+  --kernels ${KERNEL_SETS.join(" | ")}: the wasm backend's matmul kernels (default openblas when
+            libopenblas.so.0 opens; the two round differently, so numbers differ between them)
+  --blas-threads N  OpenBLAS threads of this process (default 1; with --jobs 1, one run on N cores)
+  --allow-fallback-adapter  let --backend webgpu run on a software adapter (Mesa lavapipe; slow, for tests)
   --out     results directory inside results/ (default results)
   --fresh   ignore per-seed checkpoints in <out>/<name>/seeds/
   --jobs    run the seeds of all selected reproductions as jobs on N worker processes (default: one per
@@ -84,6 +92,22 @@ export function slurmOptions(values: Record<string, string | boolean | undefined
     cpusPerTask: cpus === undefined ? undefined : Number(cpus),
     wait: !values["no-wait"],
   };
+}
+
+/**
+ * Apply `--kernels` (selected for this process and its workers) and return `--blas-threads` as a number
+ * (undefined when absent); bad values throw a ConfigError naming the flag.
+ */
+export function kernelFlags(values: Record<string, unknown>): number | undefined {
+  if (values.kernels !== undefined) {
+    assertOneOf("--kernels", values.kernels as string, KERNEL_SETS);
+    selectKernels(values.kernels as KernelSetName);
+  }
+  const t = values["blas-threads"];
+  if (t === undefined) return undefined;
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError("--blas-threads", "must be an integer ≥ 1", t);
+  return n;
 }
 
 /** Parse `--jobs` (default: one per core, `navigator.hardwareConcurrency`). */
@@ -161,6 +185,7 @@ async function main(argv: string[]): Promise<void> {
     }
   }
   if (values.backend !== undefined) assertOneOf("--backend", values.backend, BACKENDS);
+  const blasThreads = kernelFlags(values);
   const jobs = jobsFlag(values.jobs);
   const executor = (values.executor ?? "local") as ExecutorName;
   assertOneOf("--executor", executor, EXECUTORS);
@@ -191,8 +216,12 @@ async function main(argv: string[]): Promise<void> {
   if (
     values.backend !== undefined || reps.some((r) => r.usesTensors) || collected?.runs.some((r) => r.backend)
   ) {
-    const report = await useBackend((values.backend ?? "auto") as BackendName);
-    backendLabel = `${report.backend} (${report.reason})`;
+    const report = await useBackend((values.backend ?? "auto") as BackendName, {
+      blasThreads,
+      allowFallbackAdapter: values["allow-fallback-adapter"],
+    });
+    backendLabel = `${report.backend} (${report.reason})` +
+      (report.wasm ? `; kernels: ${describeKernelSet(report.wasm.kernelSet)}` : "");
     console.log(`backend: ${backendLabel}`);
   }
   const t0 = performance.now();

@@ -1,8 +1,8 @@
 /**
  * `deno task sweep <reproduction> --grid field=v1,v2 [--grid field2=…] [--preset P] [--seeds N] [--jobs N]
- * [--executor local|slurm …] [--name NAME] [--out DIR] [--fresh] [--collect DIR]`: a grid sweep of one
- * reproduction, one job per (grid point, seed); writes results/sweeps/<name>/ (claims.csv/json, seeds.csv/json,
- * a chart per claim). Values are JSON where they parse (`--grid lengths=[3],[3,5]`).
+ * [--kernels openblas|wasm] [--executor local|slurm …] [--name NAME] [--out DIR] [--fresh] [--collect DIR]`:
+ * a grid sweep of one reproduction, one job per (grid point, seed); writes results/sweeps/<name>/ (claims.csv/json,
+ * seeds.csv/json, a chart per claim). Values are JSON where they parse (`--grid lengths=[3],[3,5]`).
  */
 import { parseArgs } from "node:util";
 import {
@@ -21,7 +21,7 @@ import {
 } from "../mod.ts";
 import { REGISTRY, REPRODUCTIONS } from "../reproductions/registry.ts";
 import { assertWritable, runCli } from "./cli.ts";
-import { jobsFlag, slurmOptions } from "./reproduce.ts";
+import { jobsFlag, kernelFlags, slurmOptions } from "./reproduce.ts";
 
 const OPTIONS = {
   grid: { type: "string", short: "g", multiple: true },
@@ -35,6 +35,7 @@ const OPTIONS = {
   "cpus-per-task": { type: "string" },
   "shared-dir": { type: "string" },
   backend: { type: "string", short: "b" },
+  kernels: { type: "string" },
   name: { type: "string" },
   out: { type: "string", short: "o" },
   fresh: { type: "boolean" },
@@ -49,6 +50,7 @@ const USAGE = `usage: deno task sweep <reproduction> --grid field=v1,v2,… [--g
   reproductions: ${REPRODUCTIONS.map((r) => r.name).join(", ")}
   --grid    a config field and its values (JSON where they parse; commas inside [] do not split); repeat for more
   --jobs    worker processes (default: one per core)
+  --kernels openblas | wasm: the wasm backend's matmul kernels (default openblas when it opens)
   --out     results root inside results/ (default results): writes <out>/sweeps/<name>/
   --executor local (default) | slurm: one SLURM job array (--partition, --account, --time, --cpus-per-task)
   --shared-dir  folder for jobs.json and task logs, visible to every node
@@ -85,6 +87,7 @@ async function main(argv: string[]): Promise<void> {
     if (values["shared-dir"] !== undefined) {
       assertWritable("--shared-dir", values["shared-dir"], "sweep", "results");
     }
+    kernelFlags(values);
     const preset = (values.preset ?? "quick") as PresetName;
     assertOneOf("--preset", preset, PRESET_NAMES);
     const executor = (values.executor ?? "local") as ExecutorName;

@@ -55,7 +55,7 @@ const values = (n: number, seed: number) =>
   Float32Array.from({ length: n }, (_, i) => Math.sin(seed + 0.7 * i));
 
 Deno.test({
-  name: "blas: useBackend('wasm') reports the OpenBLAS kernels; nativeBlas: false restores pure wasm",
+  name: "blas: useBackend('wasm') reports the OpenBLAS kernels; kernels: 'wasm' restores pure wasm",
   ignore,
   fn: async () => {
     const r = await useBackend("wasm");
@@ -63,11 +63,15 @@ Deno.test({
     assert.match(r.wasm!.nativeBlas.library, /libopenblas\.so\.0/);
     assert.equal(nativeKernelsActive(), true);
     assert.equal(transposeFlagsFast(), true);
-    const off = await useBackend("wasm", { nativeBlas: false });
+    assert.equal(r.wasm!.kernelSet.kernels, "openblas");
+    const off = await useBackend("wasm", { kernels: "wasm" });
     assert.equal(off.wasm!.nativeBlas.active, false);
-    assert.match(off.wasm!.nativeBlas.reason, /nativeBlas: false/);
+    assert.match(off.wasm!.nativeBlas.reason, /kernel set "wasm" selected/);
+    assert.equal(off.wasm!.kernelSet.kernels, "wasm");
     assert.equal(nativeKernelsActive(), false);
     assert.equal(transposeFlagsFast(), false);
+    await useBackend("wasm", { kernels: "openblas" });
+    assert.equal(nativeKernelsActive(), true, "the selection is sticky until changed");
     await useBackend("cpu");
     assert.equal(transposeFlagsFast(), false, "flags are only taken as free on wasm");
   },

@@ -4,7 +4,8 @@
  *
  * - `wasm` loads its .wasm binaries from the installed npm package (file paths, never the network), and by
  *   default runs BatchMatMul and leading-axis Sum in OpenBLAS through Deno FFI when `libopenblas.so.0`
- *   opens (lib/core/blas.ts; `{nativeBlas: false}` keeps the pure-wasm kernels); the report says which.
+ *   opens (lib/core/blas.ts: the "openblas" kernel set, core type pinned; `{kernels: "wasm"}` keeps the
+ *   pure-wasm kernels; `{blasThreads: n}` lets one run use n cores); the report says which (`kernelSet`).
  * - `webgpu` uses a small shim over tfjs-backend-webgpu 4.22 for Deno (tensorflow/tfjs#8518): the stock
  *   factory pushes `["bgra8unorm-storage"]` (an array, not a name) into `requiredFeatures`, which Deno
  *   rejects, and reads adapter info after device creation. The shim reads `adapter.info` first, requests
@@ -17,7 +18,17 @@
 import { tf } from "./tf.ts";
 import { ConfigError } from "./validate.ts";
 import { registerWasmHostKernels } from "./fastops.ts";
-import { disableNativeKernels, enableNativeKernels, type NativeKernelsReport } from "./blas.ts";
+import {
+  disableNativeKernels,
+  enableNativeKernels,
+  type KernelSet,
+  kernelSet,
+  type KernelSetName,
+  type NativeKernelsReport,
+  selectedKernels,
+  selectKernels,
+  setBlasThreads,
+} from "./blas.ts";
 export type { NativeKernelsReport } from "./blas.ts";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
@@ -42,6 +53,8 @@ export interface BackendReport {
     numThreads: number;
     binaryDir: string;
     nativeBlas: NativeKernelsReport;
+    /** The kernel set in effect (openblas or wasm, OpenBLAS version, core type, threads). */
+    kernelSet: KernelSet;
   };
   /** webgpu: adapter description. */
   webgpu?: {
@@ -191,12 +204,12 @@ async function activate(name: Exclude<BackendName, "auto">): Promise<void> {
   await tf.ready();
 }
 
-async function wasmDetails(nativeBlas: boolean): Promise<BackendReport["wasm"]> {
+async function wasmDetails(): Promise<BackendReport["wasm"]> {
   let native: NativeKernelsReport;
-  if (nativeBlas) native = enableNativeKernels();
+  if (selectedKernels() === "openblas") native = enableNativeKernels();
   else {
     disableNativeKernels();
-    native = { active: false, library: "", reason: "disabled by option nativeBlas: false", threads: 1 };
+    native = { active: false, library: "", reason: 'kernel set "wasm" selected', threads: 1 };
   }
   const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
   const threads = Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT"));
@@ -206,18 +219,32 @@ async function wasmDetails(nativeBlas: boolean): Promise<BackendReport["wasm"]> 
     numThreads: threads ? navigator.hardwareConcurrency : 1,
     binaryDir: wasmBinaryDir(),
     nativeBlas: native,
+    kernelSet: kernelSet(),
   };
 }
 
+let fallbackAllowed = false;
+
 /** Options for `useBackend`. */
 export interface UseBackendOptions {
-  /** Allow a fallback (software) WebGPU adapter when `webgpu` is requested explicitly (default false). */
+  /**
+   * Allow a fallback (software) WebGPU adapter, e.g. Mesa lavapipe, when `webgpu` is requested explicitly
+   * (default: unchanged, false at start; it stays in effect for later calls, so code that re-selects the
+   * backend by name keeps working). `auto` never picks one.
+   */
   allowFallbackAdapter?: boolean;
   /**
-   * wasm: run BatchMatMul and leading-axis Sum in OpenBLAS via Deno FFI when libopenblas.so.0 opens
-   * (default true; needs --allow-ffi); false restores the pure-wasm kernels.
+   * wasm: the kernel set, "openblas" (BatchMatMul and leading-axis Sum in OpenBLAS via Deno FFI when
+   * libopenblas.so.0 opens; needs --allow-ffi) or "wasm" (tfjs's pure-wasm kernels). Default: the one
+   * selected before (`selectKernels`, or `SWEETSPOT_KERNELS` in the environment), else "openblas". It stays
+   * selected for later calls and for worker processes started from here.
    */
-  nativeBlas?: boolean;
+  kernels?: KernelSetName;
+  /**
+   * OpenBLAS threads for this process (default: unchanged, 1 at start): a number > 1 lets one run use that
+   * many cores; numbers are identical run to run for a given count.
+   */
+  blasThreads?: number;
 }
 
 /**
@@ -236,8 +263,10 @@ export async function useBackend(
       name,
     );
   }
-  const allowFallback = options.allowFallbackAdapter ?? false;
-  const nativeBlas = options.nativeBlas ?? true;
+  if (options.allowFallbackAdapter !== undefined) fallbackAllowed = options.allowFallbackAdapter;
+  const allowFallback = fallbackAllowed;
+  if (options.kernels !== undefined) selectKernels(options.kernels);
+  if (options.blasThreads !== undefined) setBlasThreads(options.blasThreads);
   if (name === "cpu") {
     await activate("cpu");
     return { requested: name, backend: "cpu", reason: "requested explicitly" };
@@ -250,7 +279,7 @@ export async function useBackend(
       requested: name,
       backend: "wasm",
       reason: "requested explicitly",
-      wasm: await wasmDetails(nativeBlas),
+      wasm: await wasmDetails(),
     };
   }
   if (name === "webgpu") {
@@ -293,7 +322,7 @@ export async function useBackend(
       requested: name,
       backend: "wasm",
       reason: "no native tensorflow and no hardware WebGPU adapter; wasm (SIMD) is the fast CPU path",
-      wasm: await wasmDetails(nativeBlas),
+      wasm: await wasmDetails(),
       candidates,
     };
   }

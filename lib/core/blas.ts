@@ -2,8 +2,8 @@
  * Native kernels for the tfjs `wasm` backend through OpenBLAS and Deno FFI (`Deno.dlopen`).
  *
  * The wasm backend keeps tensors in its own linear memory; these kernels hand the addresses of those
- * buffers to OpenBLAS (single-threaded, `openblas_set_num_threads(1)`, so a seed gives bit-identical
- * results run to run) and write the outputs in place:
+ * buffers to OpenBLAS (one thread by default, `setBlasThreads(n)` for more; a seed gives bit-identical
+ * results run to run for a given thread count) and write the outputs in place:
  * - `BatchMatMul` via `cblas_sgemm`, one call per batch matrix, with `transposeA/B` passed as BLAS flags
  *   (free in BLAS, unlike the stock wasm kernel, where they cost ~10×), and `_FusedMatMul` (matmul + bias
  *   row, linear activation: `tf.fused.matMul`) as sgemm with β = 1 onto C pre-filled with the bias;
@@ -12,8 +12,17 @@
  * WebAssembly SIMD is 128-bit and single-threaded here, so a wasm matmul reaches ~15% of an AVX2 BLAS on
  * the same core; this is the numpy/PyTorch route. `enableNativeKernels()` registers the kernels (called
  * by `useBackend` for wasm when libopenblas loads), `disableNativeKernels()` restores the stock ones.
+ *
+ * Kernel sets: `"openblas"` (these kernels) or `"wasm"` (tfjs's pure-wasm kernels) — the two round matmul
+ * sums differently, so they give different numbers for the same seed. OpenBLAS built with DYNAMIC_ARCH
+ * picks its kernels per CPU (Haswell, Zen, SkylakeX, Cooperlake, …), and those differ in rounding too; before
+ * the library is opened, `OPENBLAS_CORETYPE` is pinned to `PINNED_CORE_TYPE` (AVX2 + FMA kernels: Intel
+ * since 2013, AMD since 2015) unless the user set it, so a kernel set gives the same numbers on any such CPU;
+ * on a CPU without AVX2/FMA (or not x86-64) the pin is skipped and `kernelSet().coreTypePin` says so. The environment is read and written through libc (`getenv`/`setenv` over FFI, so only
+ * `--allow-ffi` is needed) and is inherited by worker processes. `kernelSet()` describes what is in effect.
  */
 import { tf } from "./tf.ts";
+import { ConfigError } from "./validate.ts";
 
 /** Library file opened by `Deno.dlopen` (Debian package `libopenblas0`). */
 export const OPENBLAS_LIBRARY = "libopenblas.so.0";
@@ -26,7 +35,7 @@ export interface NativeKernelsReport {
   library: string;
   /** Why the kernels are active or not (missing library, no FFI permission, disabled by option). */
   reason: string;
-  /** BLAS threads (1: deterministic). */
+  /** BLAS threads (`setBlasThreads`; deterministic for a given count). */
   threads: number;
 }
 
@@ -75,7 +84,9 @@ const SYMBOLS = {
     result: "void",
   },
   openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+  openblas_get_num_threads: { parameters: [], result: "i32" },
   openblas_get_config: { parameters: [], result: "pointer" },
+  openblas_get_corename: { parameters: [], result: "pointer" },
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -95,19 +106,220 @@ type KernelConfig = any;
 const stock = new Map<string, KernelConfig>();
 let ones = new Float32Array(0);
 
-/** Open libopenblas once (single-threaded); null with `loadError` set when it cannot be opened. */
+/** The kernel sets of the wasm backend: OpenBLAS through FFI, or tfjs's pure-wasm kernels. */
+export const KERNEL_SETS = ["openblas", "wasm"] as const;
+/** A kernel set name (`KERNEL_SETS`). */
+export type KernelSetName = typeof KERNEL_SETS[number];
+/** Environment variable carrying the selected kernel set to worker processes (read when none is selected). */
+export const KERNELS_ENV = "SWEETSPOT_KERNELS";
+/** OpenBLAS core type pinned by default (`OPENBLAS_CORETYPE`): its AVX2 + FMA kernels. */
+export const PINNED_CORE_TYPE = "Haswell";
+/** The command that installs the OpenBLAS kernels (Debian / Ubuntu). */
+export const OPENBLAS_INSTALL = "apt-get install libopenblas0";
+
+const libcSymbols = {
+  getenv: { parameters: ["buffer"], result: "pointer" },
+  setenv: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+} as const;
+let libc: Deno.DynamicLibrary<typeof libcSymbols>["symbols"] | null | undefined;
+const cString = (s: string) => new TextEncoder().encode(s + "\0");
+
+/** libc's getenv/setenv (the process environment OpenBLAS and child processes see), or null off Linux/FFI. */
+function libcEnv() {
+  if (libc !== undefined) return libc;
+  try {
+    libc = Deno.build.os === "linux" ? Deno.dlopen("libc.so.6", libcSymbols).symbols : null;
+  } catch {
+    libc = null;
+  }
+  return libc;
+}
+
+/** getenv(name) through libc; undefined when unset or libc is not reachable. */
+function getEnv(name: string): string | undefined {
+  const c = libcEnv();
+  const p = c?.getenv(cString(name));
+  return p ? new Deno.UnsafePointerView(p).getCString() : undefined;
+}
+
+/** setenv(name, value, overwrite = 1) through libc; false when libc is not reachable. */
+function setEnv(name: string, value: string): boolean {
+  const c = libcEnv();
+  return c ? c.setenv(cString(name), cString(value), 1) === 0 : false;
+}
+
+let selected: KernelSetName | null = null;
+let threads = 1;
+let coreTypePin = "";
+let coreName = "";
+
+/**
+ * Select the kernel set for this process and for the worker processes it starts (`SWEETSPOT_KERNELS` in the
+ * environment). `useBackend("wasm")` applies it; throws a ConfigError naming the allowed sets otherwise.
+ */
+export function selectKernels(kernels: KernelSetName): void {
+  if (!(KERNEL_SETS as readonly string[]).includes(kernels)) {
+    throw new ConfigError(
+      "kernels",
+      `must be one of ${KERNEL_SETS.map((k) => `"${k}"`).join(", ")}`,
+      kernels,
+    );
+  }
+  selected = kernels;
+  setEnv(KERNELS_ENV, kernels);
+}
+
+/** The selected kernel set: `selectKernels`, else `SWEETSPOT_KERNELS` from the environment, else "openblas". */
+export function selectedKernels(): KernelSetName {
+  if (selected) return selected;
+  const env = getEnv(KERNELS_ENV);
+  if (env === undefined || env === "") return "openblas";
+  if (!(KERNEL_SETS as readonly string[]).includes(env)) {
+    throw new ConfigError(KERNELS_ENV, `must be one of ${KERNEL_SETS.map((k) => `"${k}"`).join(", ")}`, env);
+  }
+  return env as KernelSetName;
+}
+
+/** A /proc file's text through libc open/read (Deno asks for --allow-all to read /proc/cpuinfo); null if not. */
+function readProcFile(path: string): string | null {
+  const c = libcEnv();
+  if (!c) return null;
+  const fd = c.open(cString(path), 0);
+  if (fd < 0) return null;
+  const chunks: Uint8Array[] = [];
+  try {
+    for (;;) {
+      const buf = new Uint8Array(65536);
+      const n = Number(c.read(fd, buf, 65536n));
+      if (n <= 0) break;
+      chunks.push(buf.subarray(0, n));
+    }
+  } finally {
+    c.close(fd);
+  }
+  const all = new Uint8Array(chunks.reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (const ch of chunks) {
+    all.set(ch, at);
+    at += ch.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** The CPU model name and flags (/proc/cpuinfo, first processor); null fields when it cannot be read. */
+export function cpuInfo(): { model: string | null; flags: Set<string> | null } {
+  const info = readProcFile("/proc/cpuinfo");
+  if (!info) return { model: null, flags: null };
+  const flags = info.match(/^flags\s*:\s*(.*)$/m);
+  return {
+    model: info.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? null,
+    flags: flags ? new Set(flags[1].split(/\s+/)) : null,
+  };
+}
+
+/** Pin OPENBLAS_CORETYPE before the library is opened (unless the user set it); says what was done. */
+function pinCoreType(): string {
+  const user = getEnv("OPENBLAS_CORETYPE");
+  if (user) return `OPENBLAS_CORETYPE=${user} from the environment`;
+  if (Deno.build.arch !== "x86_64") {
+    return `not pinned: OpenBLAS picks its ${Deno.build.arch} kernels for this CPU`;
+  }
+  const flags = cpuInfo().flags;
+  if (!flags) return "not pinned: /proc/cpuinfo unreadable (OpenBLAS picks its kernels for this CPU)";
+  if (!flags.has("avx2") || !flags.has("fma")) {
+    return "not pinned: this CPU lacks AVX2/FMA, so OpenBLAS picks older kernels (numbers differ from AVX2 machines)";
+  }
+  if (!setEnv("OPENBLAS_CORETYPE", PINNED_CORE_TYPE)) {
+    return "not pinned: libc setenv unreachable (OpenBLAS picks its kernels for this CPU)";
+  }
+  return `pinned OPENBLAS_CORETYPE=${PINNED_CORE_TYPE}`;
+}
+
+const cstr = (p: Deno.PointerValue) => (p ? new Deno.UnsafePointerView(p).getCString() : "");
+
+/** Open libopenblas once (core type pinned, `threads` BLAS threads); null with `loadError` set when it cannot. */
 function load(): Lib | null {
   if (lib || loadError) return lib;
   try {
+    coreTypePin = pinCoreType();
     const dl = Deno.dlopen(OPENBLAS_LIBRARY, SYMBOLS);
-    dl.symbols.openblas_set_num_threads(1);
-    const p = dl.symbols.openblas_get_config();
-    config = p ? new Deno.UnsafePointerView(p).getCString() : "";
+    dl.symbols.openblas_set_num_threads(threads);
+    config = cstr(dl.symbols.openblas_get_config());
+    coreName = cstr(dl.symbols.openblas_get_corename());
+    if (coreTypePin.startsWith("pinned") && coreName.toLowerCase() !== PINNED_CORE_TYPE.toLowerCase()) {
+      coreTypePin = `pin did not take effect (the library was opened before the pin): ${coreName}`;
+    }
     lib = dl.symbols;
   } catch (e) {
     loadError = (e as Error).message.split("\n")[0];
   }
   return lib;
+}
+
+/**
+ * Set the OpenBLAS thread count for this process (`openblas_set_num_threads`; 1 by default): n > 1 lets one
+ * run use n cores. Numbers are identical run to run for a given n, but differ between thread counts.
+ */
+export function setBlasThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new ConfigError("blasThreads", "must be an integer from 1 to 256 (cores to use)", n);
+  }
+  threads = n;
+  if (lib) {
+    lib.openblas_set_num_threads(n);
+    threads = lib.openblas_get_num_threads();
+  }
+}
+
+/** The OpenBLAS thread count in effect (1 by default; the library's own count once loaded). */
+export function blasThreads(): number {
+  return lib ? lib.openblas_get_num_threads() : threads;
+}
+
+/** The kernel set in effect: what was selected, what runs, OpenBLAS's version and core type, threads. */
+export interface KernelSet {
+  /** The selected set (`selectKernels`, `SWEETSPOT_KERNELS` or the default "openblas"). */
+  selected: KernelSetName;
+  /** The set that runs the wasm backend's matmuls: "wasm" when OpenBLAS was selected but cannot be opened. */
+  kernels: KernelSetName;
+  /** OpenBLAS version and build (`openblas_get_config()`), or null when not loaded. */
+  openblas: string | null;
+  /** OpenBLAS core type (`openblas_get_corename()`), or null when not loaded. */
+  coreType: string | null;
+  /** How the core type was chosen (pinned, from the environment, or why it is not pinned). */
+  coreTypePin: string;
+  /** OpenBLAS threads (1 unless `setBlasThreads`). */
+  blasThreads: number;
+  /** One line with the fix when OpenBLAS was selected but cannot be opened; null otherwise. */
+  notice: string | null;
+}
+
+/** Describe the kernel set in effect (opens OpenBLAS when it is selected). */
+export function kernelSet(): KernelSet {
+  const sel = selectedKernels();
+  const loaded = sel === "openblas" && load() !== null;
+  return {
+    selected: sel,
+    kernels: loaded ? "openblas" : "wasm",
+    openblas: loaded ? config : null,
+    coreType: loaded ? coreName : null,
+    coreTypePin: loaded ? coreTypePin : "",
+    blasThreads: blasThreads(),
+    notice: sel === "openblas" && !loaded
+      ? `OpenBLAS kernels unavailable (${loadError}); running the slower pure-wasm kernels, whose numbers ` +
+        `differ — install them with \`${OPENBLAS_INSTALL}\` (and pass --allow-ffi)`
+      : null,
+  };
+}
+
+/** One line naming a kernel set, e.g. "openblas (OpenBLAS 0.3.21 …, core Haswell: pinned …, 1 thread)". */
+export function describeKernelSet(k: KernelSet = kernelSet()): string {
+  if (k.kernels === "wasm") return `wasm (tfjs pure-wasm kernels)${k.notice ? `; ${k.notice}` : ""}`;
+  const t = `${k.blasThreads} BLAS thread${k.blasThreads === 1 ? "" : "s"}`;
+  return `openblas (${k.openblas}; core ${k.coreType}, ${k.coreTypePin}; ${t})`;
 }
 
 /** Whether OpenBLAS can be opened here; `reason` says why not (library absent, no --allow-ffi). */
@@ -118,7 +330,7 @@ export function nativeBlasAvailable(): { available: boolean; reason: string } {
 }
 
 /**
- * C ← A·B + β·C on host Float32Arrays (row-major; A is M×K, B is K×N, C is M×N) by cblas_sgemm, 1 thread.
+ * C ← A·B + β·C on host Float32Arrays (row-major; A is M×K, B is K×N, C is M×N) by cblas_sgemm.
  * Requires `nativeBlasAvailable()`.
  */
 export function sgemm(
@@ -338,7 +550,9 @@ const KERNELS: Record<string, (args: never) => Info> = {
  */
 export function enableNativeKernels(): NativeKernelsReport {
   const avail = nativeBlasAvailable();
-  if (!avail.available) return { active: false, library: OPENBLAS_LIBRARY, reason: avail.reason, threads: 1 };
+  if (!avail.available) {
+    return { active: false, library: OPENBLAS_LIBRARY, reason: avail.reason, threads: blasThreads() };
+  }
   if (!active) {
     for (const [name, kernelFunc] of Object.entries(KERNELS)) {
       const s = tf.getKernel(name, "wasm");
@@ -352,9 +566,9 @@ export function enableNativeKernels(): NativeKernelsReport {
   return {
     active: true,
     library: `${OPENBLAS_LIBRARY} (${config})`,
-    reason:
-      "BatchMatMul and fused matmul + bias (cblas_sgemm), leading-axis Sum (cblas_sgemv): OpenBLAS, 1 thread",
-    threads: 1,
+    reason: "BatchMatMul and fused matmul + bias (cblas_sgemm), leading-axis Sum (cblas_sgemv): OpenBLAS " +
+      `core ${coreName}, ${blasThreads()} thread(s)`,
+    threads: blasThreads(),
   };
 }
 
