@@ -142,6 +142,7 @@ async function collectReproduce(
       seeds: spec.seeds,
       backend: spec.backend,
       backendLabel: backendLabel ?? spec.backend,
+      kernels: backendLabel ? describeKernelSet() : undefined,
       progress: false,
       jobs: {
         wallSeconds: mine.reduce((t, j) => t + (times[list.jobs.indexOf(j)]?.s ?? 0), 0),
@@ -281,6 +282,7 @@ async function main(argv: string[]): Promise<void> {
         seeds,
         backend: values.backend as BackendName | undefined,
         backendLabel,
+        kernels: backendLabel ? describeKernelSet() : undefined,
         fresh: values.fresh ?? false,
       });
       console.log(

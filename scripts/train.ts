@@ -32,6 +32,7 @@ import {
   ConfidenceAdditionTask,
   ConfigError,
   type Curriculum,
+  describeKernelSet,
   DynamicSampling,
   FixedHintRate,
   FreeLengthAdditionTask,
@@ -597,11 +598,12 @@ function kernelRecord(report: BackendReport): Record<string, unknown> {
     backend: report.backend,
     reason: report.reason,
     wasmSimd: report.wasm?.simd ?? null,
-    openblas: report.wasm ? report.wasm.nativeBlas : null,
+    kernelSet: report.wasm ? report.wasm.kernelSet : null,
+    kernels: report.wasm ? describeKernelSet(report.wasm.kernelSet) : null,
   };
 }
 
-/** Learning curves over seeds (mean, 95% t band) of the reward, accuracy, held-out accuracy and curriculum stats. */
+/** Learning curves over seeds (mean over seeds with the claims' 95% interval) of the reward, accuracy, held-out accuracy and curriculum stats. */
 async function saveCharts(rows: RunRow[], dir: string, name: string): Promise<string[]> {
   const columns = new Set(rows.flatMap((r) => Object.keys(r)));
   const metrics = [
@@ -719,11 +721,7 @@ async function main(argv: string[]): Promise<void> {
   const kernels = kernelRecord(report);
   console.log(
     `backend: ${report.backend} (${report.reason})` +
-      (report.wasm
-        ? `; OpenBLAS kernels ${
-          report.wasm.nativeBlas.active ? "active" : "inactive"
-        }: ${report.wasm.nativeBlas.reason}`
-        : ""),
+      (report.wasm ? `; kernels: ${describeKernelSet(report.wasm.kernelSet)}` : ""),
   );
   const runJsonPath = join(dir, "run.json");
   let sessions: unknown[] = [];

@@ -211,6 +211,12 @@ async function wasmDetails(): Promise<BackendReport["wasm"]> {
     disableNativeKernels();
     native = { active: false, library: "", reason: 'kernel set "wasm" selected', threads: 1 };
   }
+  const ks = kernelSet();
+  if (ks.notice && !noticeShown) {
+    // The fast kernels were asked for (the default) but cannot open: say so once, with the fix.
+    noticeShown = true;
+    console.warn(`sweetspot: ${ks.notice}`);
+  }
   const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
   const threads = Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT"));
   return {
@@ -219,9 +225,11 @@ async function wasmDetails(): Promise<BackendReport["wasm"]> {
     numThreads: threads ? navigator.hardwareConcurrency : 1,
     binaryDir: wasmBinaryDir(),
     nativeBlas: native,
-    kernelSet: kernelSet(),
+    kernelSet: ks,
   };
 }
+
+let noticeShown = false;
 
 let fallbackAllowed = false;
 
