@@ -6,11 +6,13 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import { lengthByOutcome } from "../lib/curricula/observe.ts";
+import { revisitBlock } from "../lib/curricula/revisit.ts";
 import type { RolloutGroup } from "../lib/curricula/types.ts";
 import {
   expectedCalibrationError,
   fixedConfidenceEce,
   kaeBandwidthForSampleCount,
+  KaeBaseline,
   kaeEffectiveSampleCount,
 } from "../lib/estimators/mod.ts";
 import { policyGradientLoss } from "../lib/objectives/mod.ts";
@@ -45,6 +47,26 @@ Deno.test("kaeBandwidthForSampleCount: smallest h with 3h(h−1)/(2(2h−1)) ≥
   assert.equal(kaeBandwidthForSampleCount(4, { ...o, samplesPerVisit: 2 }), 4);
   // Only 2 past visits can never reach 4 samples' worth with one sample each.
   assert.equal(kaeBandwidthForSampleCount(4, { ...o, maxLag: 2 }), null);
+});
+
+Deno.test("consecutive revisits (R = 8) with h = 4 and G = 4: past n_eff ≥ G on 7 of every 8 updates", () => {
+  // Block position j has past lags 1…min(j, 3) with 4 rewards each: n_eff = 0, 4, 7.69, 10.29, 10.29, …
+  // (the previous block of the same prompts is 64 steps back, weight 0), so 7/8 of updates reach G = 4.
+  const options = { kernel: "triangular" as const, bandwidth: 4 };
+  const kb = new KaeBaseline(options);
+  let ok = 0, total = 0;
+  for (let step = 0; step < 128; step++) {
+    for (const i of revisitBlock(step, 64, 8, 8)) {
+      const id = `p${i}`;
+      const n = kaeEffectiveSampleCount(kb.state.histories[id] ?? [], step, options);
+      const j = step % 8;
+      near(n, [0, 4, 4 * 1.25 ** 2 / 0.8125][j] ?? 4 * 1.5 ** 2 / 0.875, 1e-9);
+      ok += n >= 4 ? 1 : 0;
+      total++;
+      kb.update(id, step, [1, 0, 0, 1]);
+    }
+  }
+  assert.equal(ok / total, 7 / 8);
 });
 
 Deno.test("grpo-token-sum preset: GRPO's std-normalised advantages with token weights Â/(B·L_max), not Â/(B·|o|)", () => {
