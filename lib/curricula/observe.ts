@@ -7,6 +7,7 @@
  * for the value MSE of KAE's baseline, arXiv 2604.28005) without changing what is trained.
  */
 import { assertInteger, ConfigError } from "../core/validate.ts";
+import type { Problem } from "../tasks/types.ts";
 import type { Curriculum, CurriculumBatch, CurriculumContext, RolloutGroup } from "./types.ts";
 
 /** Per-step statistics of the chosen groups (finite numbers; non-finite ones are logged as null). */
@@ -35,6 +36,28 @@ export class GroupStatistics implements Curriculum {
     const b = await this.inner.nextBatch(ctx);
     return { ...b, stats: { ...b.stats, ...this.stats(b.groups) } };
   }
+}
+
+/**
+ * Per-step response lengths by outcome class (Dr.GRPO's length bias, arXiv 2503.20783): for every class c that
+ * `classify(problem, response)` returns, `<c>` (count) and `<c>LengthSum` (Σ tokens, eos included), so windows of
+ * steps pool exactly; `rollouts` is the step's total. Classes absent in a step are absent from its stats.
+ */
+export function lengthByOutcome(
+  classify: (problem: Problem, response: readonly number[]) => string,
+): GroupStatisticsFn {
+  return (groups: readonly RolloutGroup[]): Record<string, number> => {
+    const out: Record<string, number> = { rollouts: 0 };
+    for (const g of groups) {
+      for (const y of g.responses) {
+        const c = classify(g.problem, y);
+        out[c] = (out[c] ?? 0) + 1;
+        out[`${c}LengthSum`] = (out[`${c}LengthSum`] ?? 0) + y.length;
+        out.rollouts++;
+      }
+    }
+    return out;
+  };
 }
 
 /** One probe of `SuccessProbe`: the step, the groups the inner curriculum chose, and per group the probe scores. */

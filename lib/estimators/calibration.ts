@@ -217,3 +217,42 @@ export function calibrationSummary(
     bins: rows,
   };
 }
+
+/**
+ * ECE predicted when stated confidence does not depend on correctness within a bucket (binary RL leaves the
+ * confidence token without expected gradient, so only accuracy moves): bucket b has share n_b, accuracy a_b and
+ * states level q_k with probability c_{b,k}; with one bin per level,
+ *   ECE = Σ_k |Σ_b n_b c_{b,k} (a_b − q_k)| / Σ_b Σ_k n_b c_{b,k}.
+ * It equals `expectedCalibrationError` on the population when the levels fall in distinct bins.
+ */
+export function fixedConfidenceEce(
+  levels: readonly number[],
+  confidence: readonly (readonly number[])[],
+  accuracy: readonly number[],
+  shares: readonly number[],
+): number {
+  assertFiniteArray("levels", levels, { min: 0, max: 1 });
+  assertFiniteArray("accuracy", accuracy, { min: 0, max: 1 });
+  assertFiniteArray("shares", shares, { min: 0 });
+  assertSameLength("accuracy", accuracy, "shares", shares);
+  if (!Array.isArray(confidence) || confidence.length !== accuracy.length) {
+    throw new ConfigError("confidence", `must hold one row per bucket (${accuracy.length})`, confidence);
+  }
+  confidence.forEach((row, b) => {
+    assertFiniteArray(`confidence[${b}]`, row, { min: 0 });
+    assertSameLength(`confidence[${b}]`, row, "levels", levels);
+  });
+  let total = 0;
+  const gap = levels.map(() => 0);
+  for (let b = 0; b < accuracy.length; b++) {
+    for (let k = 0; k < levels.length; k++) {
+      const m = shares[b] * confidence[b][k];
+      total += m;
+      gap[k] += m * (accuracy[b] - levels[k]);
+    }
+  }
+  if (!(total > 0)) {
+    throw new ConfigError("shares", "must give the confidence rows a positive total mass", shares);
+  }
+  return gap.reduce((s, g) => s + Math.abs(g), 0) / total;
+}

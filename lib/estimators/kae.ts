@@ -183,6 +183,64 @@ export function kaeAdvantages(
   return { advantages, baselines, weights };
 }
 
+/**
+ * Effective sample count of KAE's V̂_t (Kish): n_eff = (Σ w)² / Σ w² over every reward behind the baseline, each
+ * reward of the visit at iteration s weighted w = K_h(t − s), plus `currentSamples` rewards of the current
+ * iteration at weight K_h(0) = 1 (0: the past-only baseline, KAE's V̂ at G = 1). n_eff is the number of fresh
+ * samples whose plain mean has the same variance as V̂ when every reward has the same variance; 0 with no weight.
+ */
+export function kaeEffectiveSampleCount(
+  history: readonly KaeObservation[],
+  iteration: number,
+  options?: Partial<KaeOptions>,
+  currentSamples = 0,
+): number {
+  const o = resolveKae("kaeEffectiveSampleCount", options);
+  assertFiniteNumber("iteration", iteration);
+  checkHistory(history, iteration);
+  if (!Number.isInteger(currentSamples) || currentSamples < 0) {
+    throw new ConfigError("currentSamples", "must be an integer ≥ 0", currentSamples);
+  }
+  let sum = currentSamples;
+  let sumSq = currentSamples;
+  for (const h of history) {
+    const w = kernelValue(iteration - h.iteration, o.kernel, o.bandwidth);
+    sum += w * h.rewards.length;
+    sumSq += w * w * h.rewards.length;
+  }
+  return sumSq > 0 ? (sum * sum) / sumSq : 0;
+}
+
+/**
+ * Smallest integer bandwidth h whose past-only V̂ reaches an effective sample count ≥ `target` when the prompt
+ * was visited at each of the `lags` 1…maxLag before t with `samplesPerVisit` rewards per visit (consecutive
+ * revisits, `RevisitSchedule`); null when no h ≤ `maxBandwidth` does. Triangular kernel, one sample per visit,
+ * all lags < h present: n_eff = 3h(h − 1) / (2(2h − 1)) (h = 6 gives 4.09).
+ */
+export function kaeBandwidthForSampleCount(
+  target: number,
+  options: { kernel: KaeKernel; samplesPerVisit: number; maxLag: number; maxBandwidth?: number },
+): number | null {
+  assertFiniteNumber("target", target, { min: 0, exclusiveMin: true });
+  assertOneOf("kernel", options?.kernel, ["triangular", "exponential"] as const);
+  for (const k of ["samplesPerVisit", "maxLag"] as const) {
+    if (!Number.isInteger(options[k]) || options[k] < 1) {
+      throw new ConfigError(k, "must be an integer ≥ 1", options[k]);
+    }
+  }
+  const maxH = options.maxBandwidth ?? 1000;
+  assertFiniteNumber("maxBandwidth", maxH, { min: 1 });
+  const history = Array.from({ length: options.maxLag }, (_, i) => ({
+    iteration: i,
+    rewards: new Array<number>(options.samplesPerVisit).fill(0),
+  }));
+  for (let h = 1; h <= maxH; h++) {
+    const n = kaeEffectiveSampleCount(history, options.maxLag, { kernel: options.kernel, bandwidth: h });
+    if (n >= target) return h;
+  }
+  return null;
+}
+
 /** Serializable state of a `KaeBaseline`: its options and each prompt's retained history. */
 export interface KaeState {
   /** The baseline's options. */

@@ -16,6 +16,9 @@ import type { AdditionOptions } from "./addition.ts";
 import type { CharVocabulary } from "./vocab.ts";
 import type { Problem, Task } from "./types.ts";
 
+/** Outcome of a free-length response: the right answer prefix, a wrong one, or no answer (first token not a digit). */
+export type FreeLengthOutcome = "correct" | "wrong" | "unanswered";
+
 /** Options of `FreeLengthAdditionTask`. */
 export interface FreeLengthAdditionConfig {
   /** Digits per operand (fixed width, reversed answers; default 1). */
@@ -50,6 +53,7 @@ export class FreeLengthAdditionTask implements Task<AdditionOptions> {
   /** Vocabulary (the addition vocabulary). */
   readonly vocab: CharVocabulary;
   private readonly fillerId: number;
+  private readonly digitIds: ReadonlySet<number>;
 
   /** Create with `{digits, maxFiller, maxFree, filler}` (see `FREE_LENGTH_DEFAULTS`). */
   constructor(config: Partial<FreeLengthAdditionConfig> = {}) {
@@ -62,6 +66,7 @@ export class FreeLengthAdditionTask implements Task<AdditionOptions> {
     this.base = new AdditionTask({ minDigits: c.digits, maxDigits: c.digits });
     this.vocab = this.base.vocab;
     this.fillerId = this.vocab.encode(c.filler)[0];
+    this.digitIds = new Set(this.vocab.encode("0123456789"));
   }
 
   /** Number of answer tokens (d + 1 reversed sum digits). */
@@ -97,6 +102,16 @@ export class FreeLengthAdditionTask implements Task<AdditionOptions> {
   acceptedResponses(problem: Problem): number[][] {
     const want = (problem.meta?.answer as number[] | undefined) ?? problem.solution;
     return [want.slice(0, this.answerLength)];
+  }
+
+  /**
+   * "correct" when `verify` gives 1; "unanswered" when the response (before eos) is empty or starts with a
+   * non-digit — a failure the policy can see in its own prefix; else "wrong" (digits, not the sum).
+   */
+  outcome(problem: Problem, response: readonly number[]): FreeLengthOutcome {
+    if (this.verify(problem, response) === 1) return "correct";
+    const got = this.vocab.untilEos(response);
+    return got.length > 0 && this.digitIds.has(got[0]) ? "wrong" : "unanswered";
   }
 
   /** 1 iff the response's first d + 1 tokens (before any eos) are the reversed sum; later tokens are free. */

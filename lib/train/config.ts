@@ -36,7 +36,15 @@ export const OPTIMIZERS = ["adam", "sgd"] as const;
 export type OptimizerName = typeof OPTIMIZERS[number];
 
 /** Named algorithms: each sets estimator + aggregation + clip (`ALGORITHM_PRESETS`). */
-export const ALGORITHMS = ["grpo", "dr-grpo", "dapo", "lite-ppo", "rloo", "reinforce++"] as const;
+export const ALGORITHMS = [
+  "grpo",
+  "dr-grpo",
+  "grpo-token-sum",
+  "dapo",
+  "lite-ppo",
+  "rloo",
+  "reinforce++",
+] as const;
 /** A named algorithm preset. */
 export type AlgorithmName = typeof ALGORITHMS[number];
 
@@ -46,6 +54,11 @@ export const ALGORITHM_PRESETS: Readonly<Record<AlgorithmName, Readonly<Partial<
   "grpo": { estimator: "grpo", aggregation: "seq-mean-token-mean", epsLow: 0.2, epsHigh: 0.2 },
   /** Dr.GRPO (arXiv 2503.20783): no std, token sum over a constant normaliser L_max, clip 0.2. */
   "dr-grpo": { estimator: "dr-grpo", aggregation: "seq-mean-token-sum-norm", epsLow: 0.2, epsHigh: 0.2 },
+  /**
+   * GRPO's std-normalised advantages with Dr.GRPO's token sum over L_max (arXiv 2503.20783's two changes
+   * separated): against "grpo" it isolates the 1/|o| term, against "dr-grpo" the std.
+   */
+  "grpo-token-sum": { estimator: "grpo", aggregation: "seq-mean-token-sum-norm", epsLow: 0.2, epsHigh: 0.2 },
   /** DAPO (arXiv 2503.14476): GRPO advantages, token-level mean, clip-higher ε_low 0.2 / ε_high 0.28. */
   "dapo": { estimator: "grpo", aggregation: "token-mean", epsLow: 0.2, epsHigh: 0.28 },
   /** Lite PPO (arXiv 2508.08221): group mean / batch std, token-level mean, clip 0.2. */
