@@ -58,7 +58,8 @@ const OPTIONS = {
 } as const;
 
 const USAGE = `usage: deno task reproduce [name...] [--preset ${PRESET_NAMES.join("|")}] [--seeds N] ` +
-  `[--backend ${BACKENDS.join("|")}] [--out DIR] [--fresh] [--jobs N] [--executor ${EXECUTORS.join("|")}] ` +
+  `[--backend ${BACKENDS.join("|")}] [--kernels ${KERNEL_SETS.join("|")}] [--blas-threads N] ` +
+  `[--allow-fallback-adapter] [--out DIR] [--fresh] [--jobs N] [--executor ${EXECUTORS.join("|")}] ` +
   `[--partition P] [--account A] [--time T] [--cpus-per-task N] [--shared-dir DIR] [--no-wait] ` +
   `[--collect DIR] [--list] [--help]
   names: ${REPRODUCTIONS.map((r) => r.name).join(", ") || "(none registered)"} (default: all)

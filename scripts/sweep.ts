@@ -46,7 +46,7 @@ const OPTIONS = {
 const USAGE = `usage: deno task sweep <reproduction> --grid field=v1,v2,… [--grid field2=…] [--preset ${
   PRESET_NAMES.join("|")
 }] [--seeds N] [--jobs N] [--executor ${EXECUTORS.join("|")}] [--partition P] [--account A] [--time T]
-  [--cpus-per-task N] [--shared-dir DIR] [--backend NAME] [--name NAME] [--out DIR] [--fresh] [--collect DIR] [--help]
+  [--cpus-per-task N] [--shared-dir DIR] [--backend NAME] [--kernels openblas|wasm] [--name NAME] [--out DIR] [--fresh] [--collect DIR] [--help]
   reproductions: ${REPRODUCTIONS.map((r) => r.name).join(", ")}
   --grid    a config field and its values (JSON where they parse; commas inside [] do not split); repeat for more
   --jobs    worker processes (default: one per core)
