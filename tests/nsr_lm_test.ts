@@ -3,13 +3,15 @@ import { useBackend } from "../lib/core/backend.ts";
 import { Rng } from "../lib/core/rng.ts";
 import { tf } from "../lib/core/tf.ts";
 import { ConfigError } from "../lib/core/validate.ts";
-import { matchesRegistration, resolveRunConfig, type Row } from "../mod.ts";
+import { evaluatePreconditions, matchesRegistration, resolveRunConfig, type Row } from "../mod.ts";
+import { RunLog } from "../lib/log/runlog.ts";
 import {
   checkNsrLmClaims,
   lmPassDiffs,
   lmPassDiffsByK,
   nsr,
   NSR_LM_ARMS,
+  NSR_LM_PRECONDITIONS,
   NSR_LM_PREREGISTRATION,
   NSR_LM_SMOKE,
   runNsrLmTier,
@@ -151,4 +153,40 @@ Deno.test("runNsrLmTier (tiny, cpu): exact pass@k rows per policy × rate × spl
   }
   assert.equal(rows.filter((r) => r.kind === "lm-curve").length, NSR_LM_ARMS.length * rates.length * 2);
   assert.deepEqual(await runNsrLmTier(c, ctx()), rows);
+});
+
+Deno.test("NSR LM preconditions: start pass@1 band, pass@256 headroom and edge shares measured from lm-best rows", () => {
+  const log = new RunLog({ reproduction: "nsr", preset: "smoke", config: { seeds: 4 } });
+  for (let seed = 0; seed < 4; seed++) {
+    log.log({
+      seed,
+      tier: "lm",
+      kind: "lm-best",
+      arm: "base",
+      k: 1,
+      passAtK: 0.05 + 0.02 * seed,
+      edgeSelected: 0,
+    });
+    log.log({ seed, tier: "lm", kind: "lm-best", arm: "base", k: 256, passAtK: 0.97, edgeSelected: 0 });
+    for (const arm of NSR_LM_ARMS) {
+      // psr at an edge on 1 of 4 seeds, nsr on 0, w-reinforce on 4
+      const edge = arm === "w-reinforce" || (arm === "psr" && seed === 0) ? 1 : 0;
+      log.log({ seed, tier: "lm", kind: "lm-best", arm, k: 1, passAtK: 0.1, edgeSelected: edge });
+    }
+  }
+  const m = evaluatePreconditions(NSR_LM_PRECONDITIONS, log);
+  const by = new Map(m.map((p) => [p.id, p]));
+  assert.ok(Math.abs(by.get("nsr.lm.pre1")!.measured - 0.08) < 1e-12); // mean of 0.05, 0.07, 0.09, 0.11
+  assert.equal(by.get("nsr.lm.pre1")!.holds, true); // ≥ 0.02
+  assert.equal(by.get("nsr.lm.pre2")!.holds, true); // ≤ 0.5
+  assert.equal(by.get("nsr.lm.pre3")!.holds, false); // 0.97 > 0.95: no headroom at k = 256
+  assert.deepEqual([4, 5, 6].map((i) => by.get(`nsr.lm.pre${i}`)!.measured), [0.25, 0, 1]);
+  assert.deepEqual([4, 5, 6].map((i) => by.get(`nsr.lm.pre${i}`)!.holds), [false, true, false]);
+  // Every registered precondition is declared with the same quantity and rule, and the claims name theirs.
+  for (const reg of NSR_LM_PREREGISTRATION.preconditions!) {
+    const spec = NSR_LM_PRECONDITIONS.find((s) => s.id === reg.id)!;
+    assert.equal(spec.quantity, reg.quantity);
+  }
+  const claims = checkNsrLmClaims(log, NSR_LM_SMOKE, NSR_LM_PREREGISTRATION.claims);
+  assert.deepEqual(claims[1].preconditions, ["nsr.lm.pre1", "nsr.lm.pre3", "nsr.lm.pre4"]);
 });
