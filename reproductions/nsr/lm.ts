@@ -130,7 +130,7 @@ export const NSR_LM_SMOKE: NsrLmConfig = {
   batchSize: 2,
   groupSize: 2,
   learningRates: [3e-4],
-  ks: [1, 8, 1024],
+  ks: [1, 8, 256, 1024],
   claimMaxK: 256,
 };
 

@@ -42,7 +42,7 @@ export const ROVER_LM_SMOKE: RoverLmConfig = {
   batchSize: 2,
   groupSize: 4,
   learningRates: [1e-3],
-  samples: 8,
+  samples: 64,
 };
 
 /** LM-tier settings of the full preset. */
