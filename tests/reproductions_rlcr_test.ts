@@ -3,7 +3,14 @@ import { ConfigError } from "../lib/core/validate.ts";
 import { RunLog } from "../lib/log/runlog.ts";
 import { ConfidenceAdditionTask } from "../lib/tasks/confidence.ts";
 import type { RolloutGroup } from "../lib/curricula/types.ts";
-import { runReproduction, selectRows, VERDICTS } from "../mod.ts";
+import {
+  applyPreconditions,
+  evaluatePreconditions,
+  NOT_TESTABLE,
+  runReproduction,
+  selectRows,
+  VERDICTS,
+} from "../mod.ts";
 import {
   checkRlcrClaims,
   reliabilityRecords,
@@ -136,4 +143,38 @@ Deno.test("rlcr blocks: arm rewards and the stated-confidence statistic on hand-
       statedConfidence(task, [{ responses: [enc("570")] }] as unknown as RolloutGroup[]).meanConfidence,
     ),
   );
+});
+
+Deno.test("rlcr preconditions: 'binary RL degrades calibration' is not testable when the binary arm's accuracy does not move", () => {
+  const pre = rlcr.preconditions!;
+  const log = (binaryAcc: number[], startAcc: number[]) => {
+    const l = new RunLog({ reproduction: "rlcr", preset: "smoke", config: { seeds: 2 } });
+    binaryAcc.forEach((a, seed) => {
+      l.log({ seed, kind: "eval", arm: "binary", accuracy: a });
+      l.log({ seed, kind: "eval", arm: "start", accuracy: startAcc[seed] });
+      l.log({ seed, kind: "lm-best", start: "calibrated", arm: "binary", accuracy: a });
+      l.log({ seed, kind: "lm-best", start: "calibrated", arm: "start", accuracy: startAcc[seed] });
+    });
+    return l;
+  };
+  // Changes +0.01 and −0.02: |mean| = 0.005 < 0.02 → fails; +0.05 and +0.03: 0.04 ≥ 0.02 → holds.
+  const still = evaluatePreconditions(pre, log([0.51, 0.48], [0.5, 0.5]));
+  assert.deepEqual(still.map((p) => p.id), ["rlcr.lm.pre1", "rlcr.lm.pre2"]);
+  for (const p of still) {
+    assert.ok(Math.abs(p.measured - 0.005) < 1e-12);
+    assert.equal(p.holds, false);
+  }
+  const moved = evaluatePreconditions(pre, log([0.55, 0.53], [0.5, 0.5]));
+  assert.ok(moved.every((p) => p.holds === true && Math.abs(p.measured - 0.04) < 1e-12));
+  const row = { claim: "c", paper: "p", estimate: 0.1, ci: [0.05, 0.2] as [number, number], rule: "r", n: 2 };
+  const [fails] = applyPreconditions(
+    [{ ...row, verdict: "reproduced", preconditions: ["rlcr.lm.pre1"] }],
+    still,
+  );
+  assert.equal(fails.verdict, NOT_TESTABLE);
+  const [holds] = applyPreconditions(
+    [{ ...row, verdict: "reproduced", preconditions: ["rlcr.lm.pre1"] }],
+    moved,
+  );
+  assert.equal(holds.verdict, "reproduced");
 });

@@ -4,10 +4,13 @@ import { Rng } from "../lib/core/rng.ts";
 import { tf } from "../lib/core/tf.ts";
 import { ConfigError } from "../lib/core/validate.ts";
 import { RunLog } from "../lib/log/runlog.ts";
-import { satDifficulty } from "../lib/tasks/sat.ts";
+import { satDifficulty, SatTask } from "../lib/tasks/sat.ts";
+import { makeDataset } from "../lib/tasks/dataset.ts";
+import type { SequencePolicy } from "../lib/train/rollouts.ts";
 import {
   checkSaturnLmClaims,
   runSaturnLmTier,
+  saturnExactStart,
   type SaturnLmConfig,
   validateSaturnLm,
 } from "../reproductions/saturn/lm.ts";
@@ -40,10 +43,17 @@ Deno.test("SATURN LM tier: smoke run; rollouts in closed form (ladder validation
   assert.deepEqual(best.map((r) => r.arm).sort(), ["direct", "ladder"]);
   const budget = c.steps * BG; // the direct arm's final count is the smaller one
   for (const r of best) assert.equal(r.rolloutBudget, budget);
+  // The edge rule: the one-rate grid is extended once at both ends (rate / 3, rate · 3) for both arms.
+  const rates = [...new Set(rows.filter((r) => r.kind === "lm-eval").map((r) => Number(r.lr)))];
+  assert.equal(rates.length, 3);
+  const [lr0] = c.learningRates;
+  assert.ok(
+    rates.some((x) => Math.abs(x - lr0 / 3) < 1e-15) && rates.some((x) => Math.abs(x - lr0 * 3) < 1e-12),
+  );
   // ladder history: one validation per due step and rate; it advances iff pass@1 > threshold below the top
   const hist = rows.filter((r) => r.kind === "lm-ladder");
-  assert.equal(hist.length, c.learningRates.length * validationsBefore(c.steps));
-  for (const lr of c.learningRates) {
+  assert.equal(hist.length, rates.length * validationsBefore(c.steps));
+  for (const lr of rates) {
     let level = 0;
     for (const h of hist.filter((h) => h.lr === lr)) {
       assert.equal(h.level, level);
@@ -53,11 +63,55 @@ Deno.test("SATURN LM tier: smoke run; rollouts in closed form (ladder validation
     }
   }
   assert.equal(rows.filter((r) => r.kind === "lm-start").length, c.levels.length);
+  const target = rows.filter((r) => r.kind === "lm-start-target");
+  assert.equal(target.length, 1);
+  assert.ok(Number(target[0].allZeroShare) >= 0 && Number(target[0].allZeroShare) <= 1);
   const log = new RunLog({});
   for (const r of rows) log.log({ seed: 0, ...r }); // every row is a valid log row (finite numbers only)
   assert.equal(log.rows.length, rows.length);
   // same seed → identical rows
   assert.deepEqual(await runSaturnLmTier(c, ctx(7)), rows);
+});
+
+Deno.test("saturnExactStart: exact pass@1, chance and all-zero share of a context-free policy by enumeration", async () => {
+  await useBackend("cpu");
+  const task = new SatTask({ n: 2, k: 4, l: 5 });
+  const problems = makeDataset(task, 6, 3);
+  // Every response token from one distribution whatever the context: 0 → 0.3, 1 → 0.5, eos → 0.2.
+  const [zero, one] = task.vocab.encode("01");
+  const q = new Map([[zero, 0.3], [one, 0.5], [task.vocab.eos, 0.2]]);
+  const policy = {
+    config: { contextLength: 64 },
+    tokenLogProbs: (tokens: ReturnType<typeof tf.tensor2d>) => {
+      const [B, L] = tokens.shape;
+      const t = tokens.dataSync();
+      const lp = new Float32Array(B * (L - 1));
+      for (let b = 0; b < B; b++) {
+        for (let i = 0; i < L - 1; i++) lp[b * (L - 1) + i] = Math.log(q.get(t[b * L + i + 1]) ?? 1e-30);
+      }
+      return { logProbs: tf.tensor2d(lp, [B, L - 1]), entropy: tf.zeros([B, L - 1]) };
+    },
+  } as unknown as SequencePolicy;
+  const G = 8;
+  const got = await saturnExactStart(policy, task, problems, G);
+  // Independent truth: every 4-bit string checked by the verifier.
+  let pass = 0, chance = 0, zeroShare = 0;
+  for (const p of problems) {
+    let pSucc = 0, nSat = 0;
+    for (let m = 0; m < 16; m++) {
+      const bits = [3, 2, 1, 0].map((j) => (m >> j) & 1);
+      if (task.verify(p, [...bits.map((b) => (b ? one : zero)), task.vocab.eos]) !== 1) continue;
+      nSat++;
+      pSucc += bits.reduce((x, b) => x * (b ? 0.5 : 0.3), 0.2);
+    }
+    pass += pSucc / problems.length;
+    chance += nSat / 16 / problems.length;
+    zeroShare += (1 - pSucc) ** G / problems.length;
+  }
+  const close = (x: number, y: number) => assert.ok(Math.abs(x - y) < 1e-6, `${x} vs ${y}`);
+  close(got.exactPass1, pass);
+  close(got.chancePass1, chance);
+  close(got.allZeroShare, zeroShare);
 });
 
 Deno.test("SATURN LM tier: config validation names the field", () => {

@@ -18,9 +18,9 @@
  *
  * Two tiers run per seed: this linear test bed first ("exact" tier: exact pass@k available), then the LM tier of
  * reproductions/nsr/lm.ts (TinyTransformer on 3-digit addition through `RLVRTrainer`, PSR / NSR / W-REINFORCE
- * at a shared learning-rate grid, sampled pass@k up to k = 64 in quick; its claims are pre-registered in
- * reproductions/nsr/preregistration.ts). The `full` preset (GPU) scales the LM tier up (k up to 256); it
- * replaces the earlier transformer-only `full` variant (same model family and arms, now with the rate grid).
+ * at a shared learning-rate grid extended at an edge, exact pass@k up to k = 1024 from the teacher-forced answer
+ * probability; its claims and preconditions are pre-registered in reproductions/nsr/preregistration.ts). The
+ * `full` preset (GPU) scales the LM tier up; it replaces the earlier transformer-only `full` variant (same model family and arms, now with the rate grid).
  *
  * Note (a property of the objective, tested in tests/reproductions_nsr_test.ts): with ±1 rewards and no baseline,
  * E[1(r = +1)·∇log π(y)] = ∇J = E[−1(r = −1)·∇log π(y)], so PSR and NSR follow the same expected gradient; they
@@ -50,7 +50,7 @@ export * from "./config.ts";
 import { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
 import { checkNsrClaims } from "./claims.ts";
 import { nsrCharts } from "./charts.ts";
-import { checkNsrLmClaims, NSR_LM_ARMS, runNsrLmTier, validateNsrLm } from "./lm.ts";
+import { checkNsrLmClaims, NSR_LM_ARMS, NSR_LM_PRECONDITIONS, runNsrLmTier, validateNsrLm } from "./lm.ts";
 import { NSR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 export { NSR_ARMS, type NsrArm, nsrArmObjective } from "./arms.ts";
@@ -62,9 +62,13 @@ export {
   lmPassDiffsByK,
   NSR_LM_ARMS,
   NSR_LM_FULL,
+  NSR_LM_PRECONDITIONS,
   NSR_LM_QUICK,
   NSR_LM_SMOKE,
+  nsrClaimKs,
+  nsrEdgeShare,
   type NsrLmConfig,
+  nsrStartPassAtK,
   runNsrLmTier,
   validateNsrLm,
 } from "./lm.ts";
@@ -234,4 +238,5 @@ export const nsr: Reproduction<NsrConfig> = {
   ],
   charts: nsrCharts,
   preregistrations: [NSR_LM_PREREGISTRATION],
+  preconditions: NSR_LM_PRECONDITIONS,
 };

@@ -6,10 +6,11 @@ import {
   directionalClaim,
   logConfig,
   pairedBySeed,
+  type PreconditionSpec,
   type RunLog,
 } from "../../mod.ts";
 import type { RlcrArm, RlcrConfig } from "./config.ts";
-import { checkRlcrLmClaims } from "./lm.ts";
+import { checkRlcrLmClaims, rlcrLmMetric } from "./lm.ts";
 import { RLCR_LM_PREREGISTRATION } from "./preregistration.ts";
 
 /** A held-out metric of the eval rows. */
@@ -110,7 +111,7 @@ export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
       "RLVR degrades calibration",
       d("binary", "start", "ece"),
       "greater",
-      { statistic: ece, seed: 34, unit: "ECE difference" },
+      { statistic: ece, seed: 34, unit: "ECE difference", preconditions: ["rlcr.lm.pre2"] },
     ),
     directionalClaim(
       "RLCR's Brier score is lower than binary RL's (RLCR − binary < 0)",
@@ -136,3 +137,45 @@ export function checkRlcrFixedStartClaims(log: RunLog): ClaimRow[] {
     nonInferior("rlcr-paper", "RLCR with the paper's unparsable → 0 rule", 38),
   ];
 }
+
+/** |mean over seeds of after − before| over the seeds with both values; NaN without any. */
+function absMeanChange(after: ReadonlyMap<number, number>, before: ReadonlyMap<number, number>): number {
+  const d: number[] = [];
+  for (const [s, v] of after) {
+    const b = before.get(s);
+    if (b !== undefined && Number.isFinite(v) && Number.isFinite(b)) d.push(v - b);
+  }
+  return d.length ? Math.abs(d.reduce((x, y) => x + y, 0) / d.length) : NaN;
+}
+
+/**
+ * Preconditions of "binary RL degrades calibration" (thresholds reasoned in ./preregistration.ts): the binary
+ * reward's expected gradient on the confidence level is zero, so its ECE can only move through accuracy under a
+ * fixed confidence, by at most |Δ accuracy|; the binary arm's held-out accuracy must move by ≥ 0.02 (calibrated
+ * start of the chosen-start tier: pre1; the fixed start: pre2), else the claim's mechanism cannot act.
+ */
+export const RLCR_PRECONDITIONS: readonly PreconditionSpec[] = [
+  {
+    id: "rlcr.lm.pre1",
+    tier: "lm",
+    quantity: "|mean over seeds of the binary arm's held-out accuracy change from the calibrated start| " +
+      "(accuracy points)",
+    comparison: ">=",
+    threshold: 0.02,
+    measure: (log) =>
+      absMeanChange(
+        rlcrLmMetric(log, "calibrated", "binary", "accuracy"),
+        rlcrLmMetric(log, "calibrated", "start", "accuracy"),
+      ),
+  },
+  {
+    id: "rlcr.lm.pre2",
+    tier: "lm",
+    quantity: "|mean over seeds of the binary arm's held-out accuracy change from the fixed SFT start| " +
+      "(accuracy points)",
+    comparison: ">=",
+    threshold: 0.02,
+    measure: (log) =>
+      absMeanChange(rlcrMetric(log, "binary", "accuracy"), rlcrMetric(log, "start", "accuracy")),
+  },
+];

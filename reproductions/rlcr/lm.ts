@@ -468,6 +468,7 @@ export function checkRlcrLmClaims(
       statistic: s.statistic,
       unit: s.statistic.includes("ECE") ? "ECE difference" : "accuracy difference",
       seed: 90 + i,
+      preconditions: reg.preconditions,
     });
     return { ...row, id: reg.id, tier: "lm" };
   });

@@ -49,7 +49,7 @@ import {
 import { RLCR_PRESETS, RLCR_REWARDS, RLCR_SEED_SECONDS, type RlcrArm, type RlcrConfig } from "./config.ts";
 
 export * from "./config.ts";
-import { checkRlcrClaims } from "./claims.ts";
+import { checkRlcrClaims, RLCR_PRECONDITIONS } from "./claims.ts";
 import { RLCR_LM_STARTS, rlcrLmDatasets, runRlcrLmTier, validateRlcrLm } from "./lm.ts";
 import { RLCR_LM_PREREGISTRATION } from "./preregistration.ts";
 import { rlcrCharts } from "./charts.ts";
@@ -249,4 +249,5 @@ export const rlcr: Reproduction<RlcrConfig> = {
   checkClaims: checkRlcrClaims,
   charts: rlcrCharts,
   preregistrations: [RLCR_LM_PREREGISTRATION],
+  preconditions: RLCR_PRECONDITIONS,
 };

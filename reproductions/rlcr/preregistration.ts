@@ -95,6 +95,7 @@ export const RLCR_LM_PREREGISTRATION: Preregistration = {
     },
     {
       id: "rlcr.lm.11",
+      preconditions: ["rlcr.lm.pre1"],
       claim: "From the calibrated start, binary RL degrades calibration (binary − start ECE > 0)",
       rule: RULE("per-seed paired difference of held-out ECE, binary arm − its calibrated start", "> 0"),
     },
@@ -116,6 +117,26 @@ export const RLCR_LM_PREREGISTRATION: Preregistration = {
       id: "rlcr.lm.14",
       claim: "From the over-confident start, RLCR lowers held-out ECE (RLCR − start < 0)",
       rule: RULE("per-seed paired difference of held-out ECE, RLCR arm − its over-confident start", "< 0"),
+    },
+  ],
+  // Thresholds fixed from the mechanism before any value was measured. Given a parsable response the binary
+  // reward's expected gradient on the confidence level is zero, so under a fixed confidence the binary arm's ECE
+  // moves only through accuracy, and by at most |Δ accuracy| (per bin, |conf − acc| changes by at most the change
+  // of acc). If the binary arm's accuracy moves by less than 0.02, "binary RL degrades calibration" can only read
+  // drift of the confidence token, not the paper's mechanism: the claim is then not testable here. pre1 guards
+  // rlcr.lm.11 (calibrated start); pre2 guards the fixed-start claim "binary-reward RL degrades calibration".
+  preconditions: [
+    {
+      id: "rlcr.lm.pre1",
+      quantity: "|mean over seeds of the binary arm's held-out accuracy change from the calibrated start| " +
+        "(accuracy points)",
+      rule: "≥ 0.02",
+    },
+    {
+      id: "rlcr.lm.pre2",
+      quantity: "|mean over seeds of the binary arm's held-out accuracy change from the fixed SFT start| " +
+        "(accuracy points)",
+      rule: "≥ 0.02",
     },
   ],
   presets: {
@@ -153,6 +174,20 @@ export const RLCR_LM_PREREGISTRATION: Preregistration = {
     },
   },
   amendments: [
+    {
+      date: "2026-12-07",
+      change:
+        "preconditions: rlcr.lm.11 (and the fixed-start claim 'binary-reward RL degrades calibration', " +
+        "rlcr.lm.4, not in this plan) depend on the binary arm's held-out accuracy moving by ≥ 0.02 from its " +
+        "start (rlcr.lm.pre1, rlcr.lm.pre2), threshold reasoned in the plan before any value was measured",
+      reason:
+        "the binary reward carries no information about which confidence level is right (its expected " +
+        "gradient on the level is zero), so its calibration can only change through accuracy under a fixed " +
+        "confidence; where accuracy does not move, the claim's mechanism cannot act and a verdict would read " +
+        "drift. 'before' lists the published quick run's verdict; 'after' is filled by the rerun.",
+      before: { "rlcr.lm.11": "inconclusive" },
+      after: {},
+    },
     {
       date: "2026-12-07",
       change:

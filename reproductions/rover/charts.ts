@@ -123,7 +123,7 @@ export function roverCharts(log: RunLog): ChartEntry[] {
   return out;
 }
 
-/** LM-tier chart: sampled test pass@k of the warm start and of each arm at its selected rate (mean ± 95% CI). */
+/** LM-tier chart: exact test pass@k of the warm start and of each arm at its selected rate (mean ± 95% CI). */
 export function roverLmCharts(log: RunLog): ChartEntry[] {
   const rows = [...selectRows(log, { kind: "lm-start" }), ...selectRows(log, { kind: "lm-best" })];
   if (rows.length === 0) return [];
@@ -139,7 +139,7 @@ export function roverLmCharts(log: RunLog): ChartEntry[] {
   return [{
     name: "lm_pass_at_k",
     chart: bandChart(passk, { x: "k", y: "passk", series: "method" }, {
-      title: "LM tier: test pass@k of a TinyTransformer on digit permutations (sampled; 95% CI over seeds)",
+      title: "LM tier: test pass@k of a TinyTransformer on digit permutations (exact; 95% CI over seeds)",
       xTitle: "k",
       yTitle: "pass@k",
       logX: true,

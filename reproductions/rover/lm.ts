@@ -8,11 +8,15 @@
  * them (digits ascending), so it covers one answer per prompt and makes mistakes; RL may sharpen that answer or
  * find the others. Every arm starts from the same warm start and is trained by `RLVRTrainer` at every rate of one
  * learning-rate grid (`trainArms`: equal tuning); each arm's rate is the one with the best final greedy
- * validation accuracy; the claims read the held-out test set, on which the final policy draws `samples`
- * responses per prompt at temperature 1:
+ * validation accuracy (the grid extended by the pre-registered edge rule `gridExtension`; an arm still selected at
+ * an edge is marked `edgeSelected`); the claims read the held-out test set, where every correct answer a of a
+ * prompt is enumerated and its probability π(a | x) teacher-forced through the final policy
+ * (`exactAnswerProbabilities`), with no sampling noise:
  *
- * - pass@1 = mean success of the samples; pass@k by the unbiased estimator (Chen et al. 2021) for k ≤ samples;
- * - distinct correct answers per prompt among the samples (the paper's diversity).
+ * - pass@k = mean_x [1 − (1 − Σ_a π(a | x))^k] (`exactPassAtKValues`) for k = 1, 2, 4, … up to `samples`;
+ * - expected distinct correct answers among N = `samples` samples, Σ_a 1 − (1 − π(a | x))^N
+ *   (`expectedDistinctCorrect`; the paper's diversity);
+ * - the mass on alternative correct answers, Σ_a π(a | x) − max_a π(a | x) (the start's is a precondition).
  *
  * Arms: GRPO (the library GRPO advantages and clipped policy-gradient objective, token-mean) and ROVER
  * (`roverLoss(ρ)` as the official code trains it: Q = ρ·(log π_θ − log π_old) on every generated token, regressed
@@ -38,17 +42,22 @@ import {
   type ClaimRow,
   ConfigError,
   directionalClaim,
+  exactAnswerProbabilities,
+  exactPassAtKValues,
+  expectedDistinctCorrect,
+  type GridExtension,
   makeDataset,
   pairedBySeed,
-  passAtK,
   type PermutationOptions,
   PermutationTask,
+  type PreconditionSpec,
   type Problem,
   type RegisteredClaim,
   roverLoss,
   type Row,
   type RunLog,
   type SeedContext,
+  selectRows,
   type SequencePolicy,
   trainArms,
   type TransformerSetup,
@@ -80,8 +89,10 @@ export interface RoverLmConfig extends TransformerSetup {
   rho: number;
   /** Optimizer steps per rollout batch, both arms (`TrainerConfig.miniBatches`). */
   miniBatches: number;
-  /** Responses sampled per test prompt from each final policy (pass@k for k ≤ samples, distinct answers). */
+  /** N of the exact test metrics: pass@k for k ≤ N and expected distinct correct answers among N samples. */
   samples: number;
+  /** The pre-registered edge-of-grid rule, the same for every arm (`trainArms`' `GridExtension`). */
+  gridExtension: GridExtension;
 }
 
 /** Check every field; errors name `<prefix>.<field>`. */
@@ -104,6 +115,14 @@ export function validateRoverLm(c: RoverLmConfig, prefix: string): void {
     assertInteger(`${prefix}.${k}`, c[k], { min: 1 });
   }
   assertFiniteNumber(`${prefix}.rho`, c.rho, { min: 0, exclusiveMin: true });
+  if (!c.gridExtension || typeof c.gridExtension !== "object") {
+    throw new ConfigError(`${prefix}.gridExtension`, "must be { factor, maxExtensions }", c.gridExtension);
+  }
+  assertFiniteNumber(`${prefix}.gridExtension.factor`, c.gridExtension.factor, {
+    min: 1,
+    exclusiveMin: true,
+  });
+  assertInteger(`${prefix}.gridExtension.maxExtensions`, c.gridExtension.maxExtensions, { min: 0 });
   if (!Array.isArray(c.learningRates) || c.learningRates.length === 0) {
     throw new ConfigError(`${prefix}.learningRates`, "must be a non-empty array of rates", c.learningRates);
   }
@@ -126,37 +145,36 @@ export function roverLmArms(rho: number): Arm<PermutationOptions>[] {
 }
 
 /**
- * Sampled test metrics of a policy: per prompt, `samples` responses at temperature 1; mean over prompts of pass@k
- * (unbiased estimator) for every k of `roverLmKs`, and of the number of distinct correct responses.
+ * Exact test metrics of a policy (module doc), means over prompts: `pass<k>` for every k of `roverLmKs(samples)`,
+ * `distinct` (expected distinct correct answers among `samples` samples), `distinctFraction` (the same over the
+ * prompt's number of correct answers) and `altMass` (probability of correct answers other than the most likely).
  */
-export async function sampledMetrics(
+export async function exactMetrics(
   policy: SequencePolicy,
   task: PermutationTask,
   problems: readonly Problem[],
   samples: number,
-  seed: number,
 ): Promise<Record<string, number>> {
-  const prompts = problems.flatMap((p) => Array.from({ length: samples }, () => p.prompt));
-  const maxTokens = task.config.maxDigits + 1;
-  const { responses } = await policy.sample(prompts, { maxTokens, seed, eos: task.vocab.eos });
-  const ks = roverLmKs(samples);
-  const out: Record<string, number> = { distinct: 0, distinctFraction: 0 };
-  for (const k of ks) out[`pass${k}`] = 0;
-  problems.forEach((p, i) => {
-    const rs = responses.slice(i * samples, (i + 1) * samples);
-    const correct = rs.filter((r) => task.verify(p, r) === 1);
-    const distinct = new Set(correct.map((r) => task.vocab.untilEos(r).join(","))).size;
-    out.distinct += distinct / problems.length;
-    out.distinctFraction += distinct / Number(p.meta!.answers) / problems.length;
-    for (const k of ks) out[`pass${k}`] += passAtK(samples, correct.length, k) / problems.length;
+  const answers = await exactAnswerProbabilities(policy, task, problems, {
+    maxTokens: task.config.maxDigits + 1,
   });
+  const ks = roverLmKs(samples);
+  const pass = exactPassAtKValues(answers.map((e) => e.success), ks);
+  const out: Record<string, number> = { distinct: 0, distinctFraction: 0, altMass: 0 };
+  ks.forEach((k, j) => (out[`pass${k}`] = pass[j]));
+  for (const e of answers) {
+    const d = expectedDistinctCorrect(e.probabilities, samples);
+    out.distinct += d / answers.length;
+    out.distinctFraction += d / e.responses.length / answers.length;
+    out.altMass += (e.success - Math.max(...e.probabilities)) / answers.length;
+  }
   return out;
 }
 
 /**
  * One seed of the LM tier: datasets, warm start, both arms over the rate grid; rows `kind: "lm-eval"` (every
- * greedy evaluation of every run), `kind: "lm-best"` (per arm at its selected rate: sampled test metrics) and
- * `kind: "lm-start"` (the warm start's sampled test metrics).
+ * greedy evaluation of every run), `kind: "lm-best"` (per arm at its selected rate: exact test metrics, `edgeSelected`)
+ * and `kind: "lm-start"` (the warm start's exact test metrics).
  */
 export async function runRoverLmTier(c: RoverLmConfig, ctx: SeedContext): Promise<Row[]> {
   const task = new PermutationTask({ minDigits: c.minDigits, maxDigits: c.maxDigits });
@@ -164,8 +182,7 @@ export async function runRoverLmTier(c: RoverLmConfig, ctx: SeedContext): Promis
   const validation = makeDataset(task, c.validationSize, rng.split(1).seed);
   const test = makeDataset(task, c.testSize, rng.split(2).seed, { exclude: validation });
   const start = await warmStartTransformer(task, c, rng.split(4), [...validation, ...test]);
-  const sampleSeed = rng.split(6).seed; // the same draws for every policy
-  const sampled = new Map<string, Record<string, number>>();
+  const exact = new Map<string, Record<string, number>>();
   try {
     const arms = roverLmArms(c.rho);
     const evals = await trainArms({
@@ -185,9 +202,10 @@ export async function runRoverLmTier(c: RoverLmConfig, ctx: SeedContext): Promis
       validation,
       test,
       onRunEnd: async ({ arm, lr, policy }) => {
-        sampled.set(`${arm}@${lr}`, await sampledMetrics(policy, task, test, c.samples, sampleSeed));
+        exact.set(`${arm}@${lr}`, await exactMetrics(policy, task, test, c.samples));
       },
       onArmEnd: () => ctx.tick(1),
+      gridExtension: c.gridExtension,
     });
     const best = bestLearningRates(evals);
     // trainAccuracy is NaN at step 0 (no batch yet): left out of that row.
@@ -200,7 +218,7 @@ export async function runRoverLmTier(c: RoverLmConfig, ctx: SeedContext): Promis
     rows.push({
       tier: "lm",
       kind: "lm-start",
-      ...(await sampledMetrics(start, task, test, c.samples, sampleSeed)),
+      ...(await exactMetrics(start, task, test, c.samples)),
     });
     for (const a of arms) {
       const lr = best.get(a.name)!;
@@ -216,7 +234,8 @@ export async function runRoverLmTier(c: RoverLmConfig, ctx: SeedContext): Promis
         step: f.step,
         validationAccuracy: f.validationAccuracy,
         testAccuracy: f.testAccuracy,
-        ...sampled.get(`${a.name}@${lr}`),
+        edgeSelected: f.edgeSelected ?? 0,
+        ...exact.get(`${a.name}@${lr}`),
       });
     }
     return rows;
@@ -234,7 +253,7 @@ export function roverLmDifferences(log: RunLog, field: string): number[] {
 }
 
 /**
- * The registered claim "ROVER beats GRPO on `field`" on the LM tier: per-seed paired difference of the sampled
+ * The registered claim "ROVER beats GRPO on `field`" on the LM tier: per-seed paired difference of the exact
  * test metric, arms at their selected rates, aggregated over seeds with a 95% bootstrap CI (`directionalClaim`).
  */
 export function roverLmClaim(
@@ -245,9 +264,56 @@ export function roverLmClaim(
   seed: number,
 ): ClaimRow {
   const row = directionalClaim(registered.claim, paper, [roverLmDifferences(log, field)], "greater", {
-    statistic: `per-seed paired difference ROVER − GRPO of sampled test ${field} (each arm at its ` +
+    statistic: `per-seed paired difference ROVER − GRPO of exact test ${field} (each arm at its ` +
       "validation-selected learning rate)",
     seed,
+    preconditions: registered.preconditions,
   });
   return { ...row, id: registered.id, tier: "lm" };
 }
+
+/** Mean over seeds of the warm start's exact test metric `field` (`lm-start` rows); NaN without them. */
+export function roverStartMetric(log: RunLog, field: string): number {
+  const v = selectRows(log, { kind: "lm-start" }).map((r) => Number(r[field]));
+  return v.length ? v.reduce((x, y) => x + y, 0) / v.length : NaN;
+}
+
+/** Share of seeds on which `arm`'s selected rate is still at an edge of the extended grid; NaN without rows. */
+export function roverEdgeShare(log: RunLog, arm: string): number {
+  const v = selectRows(log, { kind: "lm-best", arm }).map((r) => Number(r.edgeSelected));
+  return v.length ? v.filter((x) => x === 1).length / v.length : NaN;
+}
+
+/**
+ * The LM tier's preconditions (thresholds and reasoning in the plan, ./preregistration.ts): the warm start puts
+ * some mass on alternative correct answers (else neither arm can find them and diversity cannot differ),
+ * leaves pass@N headroom below the ceiling, and each arm's rate is tuned (inside the extended grid).
+ */
+export const ROVER_LM_PRECONDITIONS: readonly PreconditionSpec[] = [
+  {
+    id: "rover.lm.pre1",
+    tier: "lm",
+    quantity: "the warm start's exact probability of correct answers other than its most likely one, mean " +
+      "over test prompts and seeds (probability)",
+    comparison: ">=",
+    threshold: 0.01,
+    measure: (log) => roverStartMetric(log, "altMass"),
+  },
+  {
+    id: "rover.lm.pre2",
+    tier: "lm",
+    quantity: "the warm start's exact test pass@64, mean over seeds (probability)",
+    comparison: "<=",
+    threshold: 0.95,
+    measure: (log) => roverStartMetric(log, "pass64"),
+  },
+  ...["grpo", "rover"].map((arm, i): PreconditionSpec => ({
+    id: `rover.lm.pre${3 + i}`,
+    tier: "lm",
+    quantity: `share of seeds on which the ${arm} arm's selected rate is at an edge of the extended grid ` +
+      "(not tuned)",
+    comparison: "<=",
+    threshold: 0.2,
+    measure: (log) => roverEdgeShare(log, arm),
+  })),
+];

@@ -44,7 +44,7 @@ import { ROVER_METHODS, ROVER_PRESETS, ROVER_SEED_SECONDS, type RoverConfig } fr
 export * from "./config.ts";
 import { roverCharts } from "./charts.ts";
 import { checkRoverClaims, pairedDifferences, ROVER_PRECONDITIONS } from "./claims.ts";
-import { runRoverLmTier, validateRoverLm } from "./lm.ts";
+import { ROVER_LM_PRECONDITIONS, runRoverLmTier, validateRoverLm } from "./lm.ts";
 import { ROVER_LM_PREREGISTRATION } from "./preregistration.ts";
 
 function checkConfig(c: RoverConfig): void {
@@ -249,7 +249,7 @@ export const rover: Reproduction<RoverConfig> = {
   runSeed: (config, ctx) => runSeed(config, ctx),
   checkClaims: checkRoverClaims,
   preregistrations: [ROVER_LM_PREREGISTRATION],
-  preconditions: ROVER_PRECONDITIONS,
+  preconditions: [...ROVER_PRECONDITIONS, ...ROVER_LM_PRECONDITIONS],
   charts(log: RunLog): ChartEntry[] {
     return roverCharts(log);
   },

@@ -108,4 +108,4 @@ export const SATURN_PRESETS: Record<PresetName, SaturnConfig> = {
 };
 
 /** Seconds one seed takes at `quick` on one core of the 2-core development machine (job-schedule cost). */
-export const SATURN_SEED_SECONDS = 4.7;
+export const SATURN_SEED_SECONDS = 6.2;

@@ -22,7 +22,12 @@
  * - `direct`: every step at the target (the last level).
  * Both spend batchSize · groupSize training rollouts per step, so they are compared at equal steps (equal
  * training rollouts) and at equal rollouts counting the ladder's validation decodes (the ladder is then read at
- * an earlier evaluation). Metric: greedy pass@1 on held-out target-level instances.
+ * an earlier evaluation). Metric: greedy pass@1 on held-out target-level instances. The rate grid is extended
+ * by the pre-registered edge rule (`gridExtension`, the same for both arms).
+ *
+ * Preconditions, measured exactly at the start from the enumerated satisfying assignments
+ * (`saturnExactStart`): direct training at the target sees almost no signal (the expected share of all-zero
+ * groups), the ladder's first level is solved above chance, and both arms' rates are tuned.
  *
  * Where the toy differs from the paper: SATURN trains Qwen-2.5 1.5B/7B (pretrained, with reasoning traces) on
  * (3, 5, 5) → (3, 7, 40)-scale instances, with a ladder over n, k and l and thousands of steps; here a
@@ -37,10 +42,13 @@ import {
   type ClaimRow,
   ConfigError,
   evaluate,
+  exactAnswerProbabilities,
+  type GridExtension,
   idSet,
   lmArmClaim,
   lmTierRows,
   makeDataset,
+  type PreconditionSpec,
   type Problem,
   type RegisteredClaim,
   type Row,
@@ -51,6 +59,8 @@ import {
   type SatLevel,
   SatTask,
   type SeedContext,
+  selectRows,
+  type SequencePolicy,
   trainArms,
   type TransformerSetup,
   validateTransformerSetup,
@@ -81,6 +91,8 @@ export interface SaturnLmConfig extends TransformerSetup {
   groupSize: number;
   /** Learning-rate grid both arms are trained at. */
   learningRates: number[];
+  /** The pre-registered edge-of-grid rule, the same for both arms (`trainArms`' `GridExtension`). */
+  gridExtension: GridExtension;
 }
 
 /** The two arms. */
@@ -121,6 +133,36 @@ export function validateSaturnLm(c: SaturnLmConfig, prefix = "lm"): void {
   if (!Array.isArray(c.learningRates) || c.learningRates.length === 0) {
     throw new ConfigError(`${prefix}.learningRates`, "must be a non-empty array of rates", c.learningRates);
   }
+  if (!c.gridExtension || typeof c.gridExtension !== "object") {
+    throw new ConfigError(`${prefix}.gridExtension`, "must be { factor, maxExtensions }", c.gridExtension);
+  }
+  assertFiniteNumber(`${prefix}.gridExtension.factor`, c.gridExtension.factor, {
+    min: 1,
+    exclusiveMin: true,
+  });
+  assertInteger(`${prefix}.gridExtension.maxExtensions`, c.gridExtension.maxExtensions, { min: 0 });
+}
+
+/**
+ * Exact start metrics of a policy on one level's problems (`SatTask.acceptedResponses` enumerates the
+ * satisfying assignments): `exactPass1` = mean_x p(x) at temperature 1 (teacher-forced), `chancePass1` = mean_x
+ * |A(x)| / 2^k (a uniformly random assignment), and `allZeroShare` = mean_x (1 − p(x))^G, the expected share of
+ * groups of G rollouts with no correct answer (no GRPO signal).
+ */
+export async function saturnExactStart(
+  policy: SequencePolicy,
+  task: SatTask,
+  problems: readonly Problem[],
+  groupSize: number,
+): Promise<{ exactPass1: number; chancePass1: number; allZeroShare: number }> {
+  const answers = await exactAnswerProbabilities(policy, task, problems);
+  const mean = (f: (e: (typeof answers)[number], i: number) => number) =>
+    answers.reduce((s, e, i) => s + f(e, i), 0) / answers.length;
+  return {
+    exactPass1: mean((e) => e.success),
+    chancePass1: mean((e, i) => e.responses.length / 2 ** Number(problems[i].meta!.k)),
+    allZeroShare: mean((e) => (1 - e.success) ** groupSize),
+  };
 }
 
 /**
@@ -160,14 +202,20 @@ export async function runSaturnLmTier(c: SaturnLmConfig, ctx: SeedContext): Prom
         kind: "lm-start",
         level: i,
         passAt1: (await evaluate(start, task, pool)).accuracy,
+        ...(await saturnExactStart(start, task, pool, c.groupSize)),
       });
     }
+    // The regime direct training meets at the start: the target-level test set under sampling.
+    rows.push({
+      tier: "lm",
+      kind: "lm-start-target",
+      ...(await saturnExactStart(start, task, test, c.groupSize)),
+    });
     const ladders: { lr: number; ladder: SatLadder }[] = [];
-    let runIndex = 0;
     const arms: Arm<SatConfig>[] = [
       {
         name: "ladder",
-        parts: (policy) => {
+        parts: (policy, run) => {
           const ladder = new SatLadder<SatLevel>({
             levels: c.levels,
             threshold: c.threshold,
@@ -178,7 +226,7 @@ export async function runSaturnLmTier(c: SaturnLmConfig, ctx: SeedContext): Prom
               return { passAt1: (await evaluate(policy, task, pool)).accuracy, rollouts: pool.length };
             },
           });
-          ladders.push({ lr: c.learningRates[runIndex++], ladder });
+          ladders.push({ lr: run.lr, ladder });
           return { curriculum: ladder, exclude: heldOut };
         },
       },
@@ -195,6 +243,7 @@ export async function runSaturnLmTier(c: SaturnLmConfig, ctx: SeedContext): Prom
       validation,
       test,
       onArmEnd: () => ctx.tick(1),
+      gridExtension: c.gridExtension,
     });
     rows.push(...lmTierRows(evals, [...SATURN_LM_ARMS]));
     for (const { lr, ladder } of ladders) {
@@ -238,3 +287,62 @@ export function checkSaturnLmClaims(log: RunLog, registered: readonly Registered
     }),
   ];
 }
+
+/** The warm start's exact measures (`saturnExactStart`) on the target's test set, mean over seeds; NaN without rows. */
+export function saturnStartTarget(log: RunLog, field: "exactPass1" | "allZeroShare"): number {
+  const v = selectRows(log, { kind: "lm-start-target" }).map((r) => Number(r[field]));
+  return v.length ? v.reduce((x, y) => x + y, 0) / v.length : NaN;
+}
+
+/** The warm start's exact pass@1 minus chance on the ladder's first level, mean over seeds; NaN without rows. */
+export function saturnFirstLevelAboveChance(log: RunLog): number {
+  const v = selectRows(log, { kind: "lm-start", level: 0 }).map((r) =>
+    Number(r.exactPass1) - Number(r.chancePass1)
+  );
+  return v.length ? v.reduce((x, y) => x + y, 0) / v.length : NaN;
+}
+
+/** Share of seeds on which `arm`'s selected rate is at an edge of the extended grid (its `lm-eval` rows' flag). */
+export function saturnEdgeShare(log: RunLog, arm: string): number {
+  const bySeedFlag = new Map<number, number>();
+  for (const r of selectRows(log, { kind: "lm-eval", arm })) {
+    if (r.edgeSelected !== undefined) bySeedFlag.set(Number(r.seed), Number(r.edgeSelected));
+  }
+  const v = [...bySeedFlag.values()];
+  return v.length ? v.filter((x) => x === 1).length / v.length : NaN;
+}
+
+/**
+ * The LM tier's preconditions (thresholds and reasoning in the plan, ./preregistration.ts): direct training at
+ * the target sees almost no signal at the start (all-zero groups), the ladder's first level is solved above
+ * chance, and both arms' rates are tuned (inside the extended grid).
+ */
+export const SATURN_LM_PRECONDITIONS: readonly PreconditionSpec[] = [
+  {
+    id: "saturn.lm.pre1",
+    tier: "lm",
+    quantity: "expected share of all-zero groups (no correct answer among G rollouts) of the warm start on " +
+      "target-level test problems, mean_x (1 − p(x))^G with p exact, mean over seeds",
+    comparison: ">=",
+    threshold: 0.9,
+    measure: (log) => saturnStartTarget(log, "allZeroShare"),
+  },
+  {
+    id: "saturn.lm.pre2",
+    tier: "lm",
+    quantity: "the warm start's exact pass@1 minus a random assignment's on the ladder's first level, mean " +
+      "over seeds (probability)",
+    comparison: ">=",
+    threshold: 0.05,
+    measure: saturnFirstLevelAboveChance,
+  },
+  ...SATURN_LM_ARMS.map((arm, i): PreconditionSpec => ({
+    id: `saturn.lm.pre${3 + i}`,
+    tier: "lm",
+    quantity: `share of seeds on which the ${arm} arm's selected rate is at an edge of the extended grid ` +
+      "(not tuned)",
+    comparison: "<=",
+    threshold: 0.2,
+    measure: (log) => saturnEdgeShare(log, arm),
+  })),
+];

@@ -46,7 +46,7 @@ import {
 } from "./config.ts";
 
 export * from "./config.ts";
-import { runSaturnLmTier, SATURN_LM_UNITS, validateSaturnLm } from "./lm.ts";
+import { runSaturnLmTier, SATURN_LM_PRECONDITIONS, SATURN_LM_UNITS, validateSaturnLm } from "./lm.ts";
 import { SATURN_LM_PREREGISTRATION } from "./preregistration.ts";
 
 import { checkSaturnClaims } from "./claims.ts";
@@ -213,6 +213,7 @@ export const saturn: Reproduction<SaturnConfig> = {
   presets: SATURN_PRESETS,
   seedSeconds: SATURN_SEED_SECONDS,
   preregistrations: [SATURN_LM_PREREGISTRATION],
+  preconditions: SATURN_LM_PRECONDITIONS,
   validate: checkConfig,
   unitsPerSeed: () => SATURN_ARMS.length + SATURN_LM_UNITS,
   runSeed,
