@@ -16,7 +16,12 @@ import {
 import type { CurriculumContext, GenerateFn, RolloutGroup, RolloutRequest } from "../lib/curricula/types.ts";
 import { exactAnswerProbabilities } from "../lib/estimators/exact_pass_at_k.ts";
 import { TinyTransformer } from "../lib/policies/transformer.ts";
-import { PermutationTask, ScratchpadAdditionTask, scratchpadSolution } from "../lib/tasks/mod.ts";
+import {
+  additionDigitMixture,
+  PermutationTask,
+  ScratchpadAdditionTask,
+  scratchpadSolution,
+} from "../lib/tasks/mod.ts";
 import type { Problem } from "../lib/tasks/types.ts";
 
 // ---------------------------------------------------------------------------------------------- filters
@@ -285,4 +290,20 @@ Deno.test("exactAnswerProbabilities with a hint: continuation probability matche
     ConfigError,
   );
   model.dispose();
+});
+
+Deno.test("additionDigitMixture: digit counts drawn with probability w_d / Σw (4 SE); zero weights never drawn", () => {
+  const draw = additionDigitMixture([4, 0, 3, 2, 1]);
+  const rng = new Rng(3);
+  const N = 20000;
+  const counts = [0, 0, 0, 0, 0];
+  for (let i = 0; i < N; i++) counts[draw(rng).digits - 1]++;
+  [0.4, 0, 0.3, 0.2, 0.1].forEach((q, d) =>
+    assert.ok(Math.abs(counts[d] / N - q) <= 4 * Math.sqrt(q * (1 - q) / N), `d = ${d + 1}: ${counts[d] / N}`)
+  );
+  assert.equal(counts[1], 0);
+  assert.deepEqual(additionDigitMixture([0, 0, 1])(rng), { digits: 3 });
+  assert.throws(() => additionDigitMixture([]), ConfigError);
+  assert.throws(() => additionDigitMixture([1, -1]), ConfigError);
+  assert.throws(() => additionDigitMixture([0, 0]), ConfigError);
 });
