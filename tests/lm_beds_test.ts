@@ -10,6 +10,7 @@ import { ConfigError } from "../lib/core/validate.ts";
 import {
   BalancedDifficultyFilter,
   DynamicSampling,
+  EpochSchedule,
   seeleHintLength,
   SeeleScaffold,
 } from "../lib/curricula/mod.ts";
@@ -306,4 +307,49 @@ Deno.test("additionDigitMixture: digit counts drawn with probability w_d / Σw (
   assert.throws(() => additionDigitMixture([]), ConfigError);
   assert.throws(() => additionDigitMixture([1, -1]), ConfigError);
   assert.throws(() => additionDigitMixture([0, 0]), ConfigError);
+});
+
+Deno.test("EpochSchedule: every pool problem once per epoch (SEELE visits = epochs), fresh order, state round-trips", async () => {
+  const task = new ScratchpadAdditionTask({ minDigits: 1, maxDigits: 2 });
+  const pool = Array.from({ length: 12 }, (_, i) => task.problem(i, 2 * i));
+  const generate: GenerateFn = (requests, G) =>
+    Promise.resolve(requests.map(({ problem, hintLength }): RolloutGroup => {
+      const rewards = Array.from({ length: G }, (_, k) => (k % 2)); // accuracy 0.5 at every hint
+      return {
+        problem,
+        hintLength: hintLength ?? 0,
+        responses: rewards.map(() => [2]),
+        logProbs: rewards.map(() => [0]),
+        rewards,
+      };
+    }));
+  const seele = new SeeleScaffold({ rounds: 4, fit: { starts: 2, maxIterations: 20 } });
+  const sched = new EpochSchedule(pool, seele);
+  assert.equal(sched.name, "seele+epochs");
+  const orders: string[] = [];
+  const rng = new Rng(8);
+  // P = 12, B = 4: 3 steps per epoch; 15 steps = 5 epochs → every problem visited exactly 5 times
+  for (let step = 0; step < 15; step++) {
+    const b = await sched.nextBatch({
+      step,
+      rng: rng.split(step),
+      batchSize: 4,
+      groupSize: 2,
+      sampleProblem: () => {
+        throw new Error("the epoch stream replaces the trainer's draws");
+      },
+      generate,
+    });
+    assert.equal(b.groups.length, 4);
+    assert.equal(b.stats.epoch, Math.floor(step / 3));
+    if (step % 3 === 2) orders.push(sched.state.order.join(","));
+  }
+  for (const p of pool) assert.equal(seele.state.problems[p.id].visits, 5, p.id);
+  assert.ok(new Set(orders).size > 1, "a fresh order each epoch");
+  const saved = JSON.parse(JSON.stringify(sched.state));
+  const copy = new EpochSchedule(pool, new SeeleScaffold());
+  copy.state = saved;
+  assert.deepEqual(copy.state, saved);
+  assert.throws(() => new EpochSchedule([], seele), ConfigError);
+  assert.throws(() => new EpochSchedule([pool[0], pool[0]], seele), ConfigError);
 });
