@@ -143,6 +143,14 @@ Deno.test("ScratchpadAdditionTask: written solutions, verifier and accepted set 
   // 905 + 96 at width 4: 5+6 = 11 c1; 0+9+1 = 10 c1; 9+0+1 = 10 c1; 0+0+1 = 1 c0; sum 1001 → "10010"
   assert.equal(scratchpadSolution(905, 96, 4), "561091901000:10010");
   assert.equal(scratchpadSolution(0, 0, 1), "000:00");
+  // most-significant position first: the same triples in reverse position order, the answer unchanged
+  assert.equal(scratchpadSolution(57, 68, 2, "msb-first"), "561781:521");
+  assert.equal(scratchpadSolution(905, 96, 4, "msb-first"), "000901091561:10010");
+  assert.equal(
+    new ScratchpadAdditionTask({ maxDigits: 2, order: "msb-first" }).problem(57, 68).text.solution,
+    "561781:521",
+  );
+  assert.throws(() => new ScratchpadAdditionTask({ order: "middle" as never }), ConfigError);
   assert.throws(() => scratchpadSolution(100, 1, 2), ConfigError);
   const task = new ScratchpadAdditionTask({ minDigits: 1, maxDigits: 2 });
   const q = task.problem(57, 68);
