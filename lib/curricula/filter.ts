@@ -2,7 +2,8 @@
  * Filtering curricula: Online Difficulty Filtering (Bae et al., arXiv 2504.03380) and DAPO dynamic sampling
  * (arXiv 2503.14476); plain GRPO sampling is `UniformSampling` in lib/train. Filters roll out prompts, keep the
  * groups whose pass rate passes a test, and keep sampling until the batch is full — counting rollouts
- * generated separately from rollouts trained on, and stopping after `maxRounds` rounds with a partial batch.
+ * generated separately from rollouts trained on. `maxRounds` is only a safety cap: a step that reaches it trains
+ * on a partial batch, and every step logs its `fillFraction` (kept groups / B) and `rounds`.
  */
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
 import type { Curriculum, CurriculumBatch, CurriculumContext, RolloutGroup } from "./types.ts";
@@ -121,15 +122,22 @@ export abstract class PassRateFilter implements Curriculum {
 
 /** Options of `BalancedDifficultyFilter`. */
 export interface BalancedFilterOptions extends FilterOptions {
-  /** T_low: smallest kept pass rate (default 0.2). */
+  /** T_low: lower edge of the kept band (default 0.2). */
   low: number;
-  /** T_high: largest kept pass rate (default 0.8). */
+  /** T_high: upper edge of the kept band (default 0.8). */
   high: number;
+  /**
+   * Whether the edges are kept: true (default) keeps T_low ≤ p̂ ≤ T_high, false keeps T_low < p̂ < T_high. With
+   * p̂ = j/G the band keeps the counts j of `keptCounts(G)`: inclusive [0.2, 0.8] keeps j = 2…6 at G = 8 (1/8 and
+   * 7/8 fall outside) and j = 4…12 at G = 16 (3/16 = 0.1875 < 0.2).
+   */
+  inclusive: boolean;
 }
 
 const BALANCED_DEFAULTS: BalancedFilterOptions = {
   low: 0.2,
   high: 0.8,
+  inclusive: true,
   groupSize: null,
   maxRounds: 16,
   oversample: 1,
@@ -142,18 +150,34 @@ export class BalancedDifficultyFilter extends PassRateFilter {
   /** Resolved options. */
   readonly options: Readonly<BalancedFilterOptions>;
 
-  /** Defaults: [low, high] = [0.2, 0.8], G = ctx.groupSize, maxRounds 16, oversample 1. */
+  /** Defaults: inclusive band [low, high] = [0.2, 0.8], G = ctx.groupSize, maxRounds 16, oversample 1. */
   constructor(options: Partial<BalancedFilterOptions> = {}) {
     const c = resolveConfig("BalancedDifficultyFilter", BALANCED_DEFAULTS, options);
     assertFiniteNumber("low", c.low, { min: 0, max: 1 });
     assertFiniteNumber("high", c.high, { min: c.low, max: 1 });
+    if (typeof c.inclusive !== "boolean") {
+      throw new ConfigError(
+        "inclusive",
+        "must be true (T_low ≤ p̂ ≤ T_high) or false (T_low < p̂ < T_high)",
+        c.inclusive,
+      );
+    }
     super({ groupSize: c.groupSize, maxRounds: c.maxRounds, oversample: c.oversample });
     this.options = Object.freeze(c);
   }
 
-  /** T_low ≤ p̂ ≤ T_high (with a 1e-12 tolerance for p̂ = j/G). */
+  /** T_low ≤ p̂ ≤ T_high when inclusive, else T_low < p̂ < T_high (a 1e-12 tolerance for p̂ = j/G). */
   keep(passRate: number): boolean {
-    return passRate >= this.options.low - 1e-12 && passRate <= this.options.high + 1e-12;
+    const { low, high, inclusive } = this.options;
+    return inclusive
+      ? passRate >= low - 1e-12 && passRate <= high + 1e-12
+      : passRate > low + 1e-12 && passRate < high - 1e-12;
+  }
+
+  /** The correct counts j ∈ {0…G} whose group (p̂ = j/G) the band keeps. */
+  keptCounts(groupSize: number): number[] {
+    assertInteger("groupSize", groupSize, { min: 1 });
+    return Array.from({ length: groupSize + 1 }, (_, j) => j).filter((j) => this.keep(j / groupSize));
   }
 }
 

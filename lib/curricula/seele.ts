@@ -26,6 +26,11 @@ export interface SeeleOptions {
   targetAccuracy: number;
   /** Hint rate of round 1 on a problem's first visit (default 0.5; later visits use the carried rate). */
   initialHintRate: number;
+  /**
+   * Largest hint rate: hints are capped at ⌊maxHintRate·|y|⌋ tokens (default 1, no cap). Set it below the
+   * reasoning share of the solution so the answer tokens are always generated (`seeleHintLength`).
+   */
+  maxHintRate: number;
   /** Merge the m rounds into one group of m·n rollouts (default true, as in the paper); false = m groups. */
   mergeRounds: boolean;
   /** Options passed to `fit3PL` (default: anchors on, soft-L1 loss, weak slope prior k ≈ 8 with weight 0.01). */
@@ -57,14 +62,17 @@ const SEELE_DEFAULTS: SeeleOptions = {
   rolloutsPerRound: null,
   targetAccuracy: 0.5,
   initialHintRate: 0.5,
+  maxHintRate: 1,
   mergeRounds: true,
   fit: { kPrior: { center: 8, weight: 0.01 } },
 };
 
-/** Hint length l = round(p·|y|) for hint rate p and reference solution y (SEELE). */
-export function seeleHintLength(problem: Problem, hintRate: number): number {
+/** Hint length l = min(round(p·|y|), ⌊p_max·|y|⌋) for hint rate p, cap p_max and reference solution y (SEELE). */
+export function seeleHintLength(problem: Problem, hintRate: number, maxHintRate = 1): number {
   assertFiniteNumber("hintRate", hintRate, { min: 0, max: 1 });
-  return Math.round(hintRate * problem.solution.length);
+  assertFiniteNumber("maxHintRate", maxHintRate, { min: 0, max: 1 });
+  const n = problem.solution.length;
+  return Math.min(Math.round(hintRate * n), Math.floor(maxHintRate * n + 1e-9));
 }
 
 /**
@@ -104,6 +112,7 @@ export class SeeleScaffold implements Curriculum {
       exclusiveMax: true,
     });
     assertFiniteNumber("initialHintRate", c.initialHintRate, { min: 0, max: 1 });
+    assertFiniteNumber("maxHintRate", c.maxHintRate, { min: 0, max: 1 });
     this.options = Object.freeze(c);
   }
 
@@ -114,7 +123,7 @@ export class SeeleScaffold implements Curriculum {
 
   /** Sample `batchSize` problems, run m rounds of n = groupSize rollouts with refitted hint rates, return the groups. */
   async nextBatch(ctx: CurriculumContext): Promise<CurriculumBatch> {
-    const { rounds: m, targetAccuracy, rolloutsPerRound } = this.options;
+    const { rounds: m, targetAccuracy, rolloutsPerRound, maxHintRate } = this.options;
     const n = ctx.groupSize;
     if (rolloutsPerRound !== null && rolloutsPerRound !== n) {
       throw new ConfigError(
@@ -131,7 +140,7 @@ export class SeeleScaffold implements Curriculum {
     const roundRate = new Array<number>(m).fill(0);
     let generated = 0;
     for (let r = 0; r < m; r++) {
-      const hints = problems.map((p, i) => seeleHintLength(p, rates[i]));
+      const hints = problems.map((p, i) => seeleHintLength(p, rates[i], maxHintRate));
       const groups = await ctx.generate(problems.map((problem, i) => ({ problem, hintLength: hints[i] })), n);
       groups.forEach((g, i) => {
         generated += g.responses.length;
@@ -146,7 +155,7 @@ export class SeeleScaffold implements Curriculum {
         // Degenerate round (all fail / all pass) whose refit rounds to the same hint length: move one token,
         // so short solutions cannot get stuck between two hint lengths.
         const len = problems[i].solution.length;
-        if (seeleHintLength(problems[i], rates[i]) === hints[i]) {
+        if (seeleHintLength(problems[i], rates[i], maxHintRate) === hints[i]) {
           if (acc === 0 && hints[i] < len) rates[i] = (hints[i] + 1) / len;
           else if (acc === 1 && hints[i] > 0) rates[i] = (hints[i] - 1) / len;
         }

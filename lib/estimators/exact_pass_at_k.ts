@@ -9,6 +9,9 @@
  *   E[distinct correct answers in N samples] = Σ_{a ∈ A(x)} [1 − (1 − π(a | x))^N].
  * Sampling caps a response at `maxTokens`: an entry longer than the cap cannot be generated (probability 0),
  * except that an entry ending in eos one token past the cap is accepted when cut right before its eos.
+ * With a hint (SEELE, arXiv 2509.06923: the first h reference-solution tokens forced, `hintLengths`), the success
+ * probability is that of the generated continuation: p(x | h) = Σ_{a ∈ A(x), a_<h = y_<h} π(a_≥h | x, y_<h), an
+ * entry that disagrees with the forced prefix counting 0; the forced tokens count towards the cap, as in sampling.
  * The sampled estimator (`sampledPassAtK`) is for tasks whose accepted set cannot be enumerated.
  */
 import type { Tensor2D } from "../core/tf.ts";
@@ -23,6 +26,11 @@ export interface ExactAnswerOptions {
   maxTokens?: number;
   /** Rows (prompt + entry) per teacher-forcing pass (default 1024). */
   batchSize?: number;
+  /**
+   * Per problem, the number h of reference-solution tokens forced before sampling (a SEELE hint; default all 0):
+   * the result is the probability of the generated continuation given that prefix (module doc).
+   */
+  hintLengths?: readonly number[];
 }
 
 /** The exact answer distribution of one problem: π(a | x) of every accepted response a and their sum p(x). */
@@ -62,11 +70,23 @@ export async function exactAnswerProbabilities<Opts>(
   problems: readonly Problem[],
   options: ExactAnswerOptions = {},
 ): Promise<ExactAnswers[]> {
-  const { maxTokens, batchSize = 1024 } = options;
+  const { maxTokens, batchSize = 1024, hintLengths } = options;
   if (maxTokens !== undefined) assertInteger("maxTokens", maxTokens, { min: 0 });
   assertInteger("batchSize", batchSize, { min: 1 });
   if (!Array.isArray(problems) || problems.length === 0) {
     throw new ConfigError("problems", "must be a non-empty array", problems);
+  }
+  if (hintLengths !== undefined) {
+    if (!Array.isArray(hintLengths) || hintLengths.length !== problems.length) {
+      throw new ConfigError(
+        "hintLengths",
+        `must hold one hint length per problem (${problems.length})`,
+        hintLengths,
+      );
+    }
+    hintLengths.forEach((h, i) =>
+      assertInteger(`hintLengths[${i}]`, h, { min: 0, max: problems[i].solution.length })
+    );
   }
   const accepted = task.acceptedResponses?.bind(task);
   if (!accepted) {
@@ -84,14 +104,20 @@ export async function exactAnswerProbabilities<Opts>(
     const entries = accepted(q);
     assertPrefixFree(entries, q.id);
     const room = Math.min(maxTokens ?? Infinity, C - q.prompt.length);
+    const h = hintLengths?.[i] ?? 0;
+    const hint = q.solution.slice(0, h);
     out.push({ responses: entries, probabilities: new Array(entries.length).fill(0), success: 0 });
     entries.forEach((a, j) => {
       let response: number[] | null = null;
       if (a.length <= room) response = a;
       else if (a.length === room + 1 && a[a.length - 1] === eos) response = a.slice(0, -1);
       if (response === null) return; // cannot be generated under the cap
-      if (response.length === 0) out[i].probabilities[j] = 1; // the empty response (cap 0) is certain
-      else rows.push({ i, j, prompt: q.prompt, response });
+      // Under a hint the forced prefix must agree with the entry; only the tokens after it are generated.
+      const full: number[] = response;
+      if (h > 0 && (full.length < h || hint.some((t: number, k: number) => full[k] !== t))) return;
+      const generated = full.slice(h);
+      if (generated.length === 0) out[i].probabilities[j] = 1; // nothing left to generate: certain
+      else rows.push({ i, j, prompt: [...q.prompt, ...hint], response: generated });
     });
   });
   const pad = task.vocab.pad;

@@ -161,3 +161,35 @@ export function carryCount(a: number, b: number): number {
   }
   return carries;
 }
+
+/**
+ * A difficulty mixture over operand digit counts: draws `{digits: d}` with probability w_d / Σw for d = 1…|w|
+ * (e.g. a warm start weighted toward short sums, so that afterwards the short ones are solved and the long ones
+ * are not — the two tails online difficulty filtering acts on, arXiv 2504.03380). Pass it as `sampleOptions`.
+ */
+export function additionDigitMixture(weights: readonly number[]): (rng: Rng) => AdditionOptions {
+  if (!Array.isArray(weights) || weights.length === 0) {
+    throw new ConfigError(
+      "weights",
+      "must be a non-empty array of non-negative numbers, one per digit count",
+      weights,
+    );
+  }
+  let total = 0;
+  weights.forEach((w, i) => {
+    if (typeof w !== "number" || !Number.isFinite(w) || w < 0) {
+      throw new ConfigError(`weights[${i}]`, "must be a finite number ≥ 0", w);
+    }
+    total += w;
+  });
+  if (total <= 0) throw new ConfigError("weights", "must have a positive sum", weights);
+  const last = weights.findLastIndex((w) => w > 0);
+  return (rng: Rng) => {
+    let u = rng.uniform() * total;
+    for (let d = 0; d < last; d++) {
+      u -= weights[d];
+      if (u < 0) return { digits: d + 1 };
+    }
+    return { digits: last + 1 };
+  };
+}
