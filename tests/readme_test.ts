@@ -37,3 +37,9 @@ Deno.test("readme summary: the block between the markers becomes the report's he
   assert.throws(() => readmeWithSummary("no markers", REPORT), /README\.md/);
   assert.throws(() => reportSummary("# no summary"), /Summary/);
 });
+
+Deno.test("readme summary: README.md's block is the one rendered from the published docs/results/REPORT.md", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const report = await Deno.readTextFile(new URL("../docs/results/REPORT.md", import.meta.url));
+  assert.equal(readme, readmeWithSummary(readme, report), "run `deno task publish-results` after a new run");
+});
