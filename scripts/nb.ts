@@ -1,8 +1,18 @@
 /**
  * `deno task nb`: execute every notebook in notebooks/ headlessly with the real Deno Jupyter kernel
  * (`jupyter nbconvert --execute`), with SWEETSPOT_PRESET=smoke, writing executed copies to results/notebooks/.
- * Fails (exit 1) on any cell error, showing the failing cell's error, and checks that each executed notebook
- * holds at least one `image/svg+xml` output. Usage: `deno task nb [name-filter | path.ipynb ...]`.
+ * First checks every markdown cell for typed result numbers (scripts/notebook_prose.ts) and fails naming the
+ * notebook, cell and line; then fails (exit 1) on any cell error, showing the failing cell's error, and checks that
+ * each executed notebook, and the stored copy `--write` would keep, holds at least one chart (`image/svg+xml` or
+ * `image/png`). Usage: `deno task nb [--write] [name-filter | path.ipynb ...]`.
+ *
+ * `--write` (alias `--in-place`): after a notebook passes, store its executed copy back into notebooks/, outputs
+ * included, so GitHub and nbviewer show the charts inline. The stored copy keeps each chart's `image/svg+xml`,
+ * its vega-lite spec and `text/plain`, and drops the `text/html` view (the same SVG again plus the inlined vega
+ * bundles and a boot script, which static viewers do not run anyway) and nbclient's per-cell timing metadata.
+ * It prints the stored size of each notebook. Regenerate the committed notebooks from the published run with
+ * `SWEETSPOT_PRESET=quick deno task nb --write`; the result cells read docs/results/<name>/claims.json whatever
+ * the preset.
  *
  * Environment: SWEETSPOT_JUPYTER (jupyter executable; default /usr/bin/jupyter, then `jupyter` on PATH — a
  * pyenv python on PATH often lacks nbclient), SWEETSPOT_NB_TIMEOUT (seconds per cell, default 600),
@@ -10,6 +20,7 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { proseFindings } from "./notebook_prose.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NB_DIR = join(ROOT, "notebooks");
@@ -128,6 +139,7 @@ export function pathWith(jupyter: string): string {
 interface Output {
   output_type: string;
   data?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
   ename?: string;
   evalue?: string;
   traceback?: string[];
@@ -136,6 +148,40 @@ interface Cell {
   cell_type: string;
   source: string | string[];
   outputs?: Output[];
+  metadata?: Record<string, unknown>;
+}
+interface Notebook {
+  cells: Cell[];
+  [key: string]: unknown;
+}
+
+/** MIME types a static viewer (GitHub, nbviewer) renders as a chart. */
+const CHART_MIMES = ["image/svg+xml", "image/png"];
+
+/** Number of outputs that carry a chart image. */
+export function chartOutputs(nb: Notebook): number {
+  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => CHART_MIMES.some((m) => o.data?.[m])).length;
+}
+
+/**
+ * The copy of an executed notebook kept in notebooks/ (`--write`): a chart output keeps its image, vega-lite spec
+ * and text but drops `text/html` (the same SVG again plus the vega bundles and a script static viewers do not
+ * run); nbclient's per-cell `execution` timing metadata is dropped. Everything else is kept as executed.
+ */
+export function storedCopy(nb: Notebook): Notebook {
+  const cells = nb.cells.map((c) => {
+    const { execution: _, ...metadata } = c.metadata ?? {};
+    const out: Cell = { ...c, metadata };
+    if (c.outputs) {
+      out.outputs = c.outputs.map((o) => {
+        if (!o.data || !CHART_MIMES.some((m) => o.data?.[m]) || !("text/html" in o.data)) return o;
+        const { "text/html": _html, ...data } = o.data;
+        return { ...o, data };
+      });
+    }
+    return out;
+  });
+  return { ...nb, cells };
 }
 
 function stripAnsi(s: string): string {
@@ -161,7 +207,13 @@ interface Result {
   message: string;
 }
 
-async function execute(jupyter: string, path: string, preset: string, timeout: string): Promise<Result> {
+async function execute(
+  jupyter: string,
+  path: string,
+  preset: string,
+  timeout: string,
+  write: boolean,
+): Promise<Result> {
   const name = basename(path);
   const t0 = performance.now();
   const r = await run(jupyter, [
@@ -186,7 +238,7 @@ async function execute(jupyter: string, path: string, preset: string, timeout: s
   const seconds = (performance.now() - t0) / 1000;
   if (r.code !== 0) return { name, ok: false, seconds, message: cellError(r.stderr) };
   const outPath = join(OUT_DIR, name);
-  const nb = JSON.parse(await Deno.readTextFile(outPath)) as { cells: Cell[] };
+  const nb = JSON.parse(await Deno.readTextFile(outPath)) as Notebook;
   let svg = 0, vl = 0, errors = 0;
   const errorTexts: string[] = [];
   for (const cell of nb.cells) {
@@ -209,16 +261,46 @@ async function execute(jupyter: string, path: string, preset: string, timeout: s
       message: "no image/svg+xml output (every notebook must show a chart)",
     };
   }
+  const stored = storedCopy(nb);
+  if (chartOutputs(stored) === 0) {
+    return {
+      name,
+      ok: false,
+      seconds,
+      message: "the stored copy keeps no chart image (image/svg+xml or image/png)",
+    };
+  }
+  let written = "";
+  if (write) {
+    const text = JSON.stringify(stored, null, 1) + "\n";
+    await Deno.writeTextFile(path, text);
+    const executedBytes = (await Deno.stat(outPath)).size;
+    written = `; stored ${relative(ROOT, path)} (${kib(text.length)}, executed copy ${kib(executedBytes)})`;
+  }
   return {
     name,
     ok: true,
     seconds,
-    message: `${codeCells} code cells, ${svg} SVG + ${vl} vega-lite outputs → ${relative(ROOT, outPath)}`,
+    message: `${codeCells} code cells, ${svg} SVG + ${vl} vega-lite outputs → ${
+      relative(ROOT, outPath)
+    }${written}`,
   };
 }
 
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
 async function main() {
-  const filters = Deno.args;
+  const write = Deno.args.some((a) => a === "--write" || a === "--in-place");
+  const unknown = Deno.args.filter((a) => a.startsWith("--") && a !== "--write" && a !== "--in-place");
+  if (unknown.length) {
+    fail(
+      `unknown flag ${unknown.join(", ")}; usage: deno task nb [--write] [name-filter | path.ipynb ...]`,
+      2,
+    );
+  }
+  const filters = Deno.args.filter((a) => !a.startsWith("--"));
   const preset = Deno.env.get("SWEETSPOT_PRESET") ?? "smoke";
   const timeout = Deno.env.get("SWEETSPOT_NB_TIMEOUT") ?? "600";
   const notebooks: string[] = [];
@@ -237,6 +319,21 @@ async function main() {
   if (notebooks.length === 0) {
     fail(`no notebooks${filters.length ? ` matching ${filters.join(", ")}` : ""} in ${NB_DIR}`);
   }
+  // Typed result numbers in markdown fail before anything runs (results are rendered from published files).
+  const prose: string[] = [];
+  for (const nb of notebooks) {
+    const parsed = JSON.parse(await Deno.readTextFile(nb)) as Notebook;
+    for (const f of proseFindings(parsed)) {
+      prose.push(`${relative(ROOT, nb)} cell ${f.cell} line ${f.line} [${f.rule}]: ${f.text}`);
+    }
+  }
+  if (prose.length) {
+    fail(
+      `markdown states results (render them from docs/results/<name>/claims.json instead):\n  ${
+        prose.join("\n  ")
+      }`,
+    );
+  }
   const jupyter = await findJupyter();
   const kernel = await ensureKernel(jupyter);
   await Deno.mkdir(OUT_DIR, { recursive: true });
@@ -246,7 +343,7 @@ async function main() {
   );
   const results: Result[] = [];
   for (const nb of notebooks) {
-    const r = await execute(jupyter, nb, preset, timeout);
+    const r = await execute(jupyter, nb, preset, timeout, write);
     results.push(r);
     console.log(`${r.ok ? "ok  " : "FAIL"} ${r.name} (${r.seconds.toFixed(1)}s) ${r.ok ? r.message : ""}`);
     if (!r.ok) console.error(r.message.replace(/^/gm, "     ") + "\n");

@@ -18,7 +18,16 @@ Deno.test("quickstart notebook: Deno kernel metadata, imports ../mod.ts, clean, 
   const code = (nb.cells as Cell[]).filter((c) => c.cell_type === "code");
   const md = (nb.cells as Cell[]).filter((c) => c.cell_type === "markdown");
   assert.ok(md.length >= 4, "markdown explains each step");
-  assert.ok(code.every((c) => (c.outputs ?? []).length === 0), "committed without outputs");
+  // Committed either clean or as `deno task nb --write` stores it: no errors, charts as images, no script bundles.
+  const outputs = code.flatMap((c) => c.outputs ?? []);
+  assert.ok(outputs.every((o) => o.output_type !== "error"), "no error outputs");
+  assert.ok(
+    outputs.every((o) => !(o.data?.["image/svg+xml"] && o.data?.["text/html"])),
+    "stored chart outputs keep the SVG and drop the HTML view with its inlined vega bundles",
+  );
+  if (outputs.length) {
+    assert.ok(outputs.some((o) => o.data?.["image/svg+xml"]), "an executed copy shows a chart");
+  }
   const all = code.map(src).join("\n");
   assert.match(all, /from "\.\.\/mod\.ts"/);
   assert.match(all, /Deno\.env\.get\("SWEETSPOT_PRESET"\)/);
@@ -170,4 +179,49 @@ Deno.test("publish-results: REPORT.md with commit + machine header and results/<
     await Deno.remove(src, { recursive: true });
     await Deno.remove(out, { recursive: true });
   }
+});
+
+Deno.test("nb --write: the stored copy keeps each chart's SVG, spec and text, drops its HTML view and cell timings", async () => {
+  const { chartOutputs, storedCopy } = await import("../scripts/nb.ts");
+  const chart = {
+    output_type: "display_data",
+    metadata: {},
+    data: {
+      "text/html": "<div><svg></svg></div><script>/* vega bundle */</script>",
+      "application/vnd.vegalite.v5+json": { mark: "line" },
+      "image/svg+xml": "<svg></svg>",
+      "text/plain": "Chart",
+    },
+  };
+  const table = {
+    output_type: "display_data",
+    metadata: {},
+    data: { "text/html": "<table></table>", "text/plain": "t" },
+  };
+  const nb = {
+    nbformat: 4,
+    cells: [
+      { cell_type: "markdown", metadata: {}, source: ["# t"] },
+      {
+        cell_type: "code",
+        metadata: { execution: { "iopub.execute_input": "2026-01-01" }, tags: ["keep"] },
+        source: ["x"],
+        outputs: [chart, table, { output_type: "stream", name: "stdout", text: ["hi\n"] }],
+      },
+    ],
+  };
+  const stored = storedCopy(nb);
+  const outs = stored.cells[1].outputs!;
+  assert.deepEqual(Object.keys(outs[0].data!).sort(), [
+    "application/vnd.vegalite.v5+json",
+    "image/svg+xml",
+    "text/plain",
+  ]);
+  assert.deepEqual(outs[1], table, "a non-chart HTML output is kept as it is");
+  assert.deepEqual(outs[2], { output_type: "stream", name: "stdout", text: ["hi\n"] });
+  assert.deepEqual(stored.cells[1].metadata, { tags: ["keep"] });
+  assert.ok("text/html" in chart.data, "the executed notebook itself is not modified");
+  assert.equal(chartOutputs(nb), 1);
+  assert.equal(chartOutputs(stored), 1);
+  assert.equal(chartOutputs({ cells: [{ cell_type: "code", source: "", outputs: [table] }] }), 0);
 });
