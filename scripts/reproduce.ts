@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { type BackendName, BACKENDS, useBackend } from "../lib/core/backend.ts";
 import { assertOneOf, ConfigError } from "../lib/core/validate.ts";
+import { assertWritable, runCli } from "./cli.ts";
 import type { SlurmOptions } from "../lib/jobs/slurm.ts";
 import {
   executeJobs,
@@ -53,12 +54,14 @@ const OPTIONS = {
 } as const;
 
 const USAGE = `usage: deno task reproduce [name...] [--preset ${PRESET_NAMES.join("|")}] [--seeds N] ` +
-  `[--backend ${BACKENDS.join("|")}] [--out DIR] [--fresh] [--list] [--help]
+  `[--backend ${BACKENDS.join("|")}] [--out DIR] [--fresh] [--jobs N] [--executor ${EXECUTORS.join("|")}] ` +
+  `[--partition P] [--account A] [--time T] [--cpus-per-task N] [--shared-dir DIR] [--no-wait] ` +
+  `[--collect DIR] [--list] [--help]
   names: ${REPRODUCTIONS.map((r) => r.name).join(", ") || "(none registered)"} (default: all)
   --preset  smoke (CI, seconds) | quick (2 CPU cores, minutes; default) | full (GPU / long)
   --seeds   number of seeds (default: the preset's)
   --backend tfjs backend for reproductions that use tensors (default auto)
-  --out     results directory (default results)
+  --out     results directory inside results/ (default results)
   --fresh   ignore per-seed checkpoints in <out>/<name>/seeds/
   --jobs    run the seeds of all selected reproductions as jobs on N worker processes (default: one per
             core; 1 runs them in this process; the results are identical)
@@ -167,6 +170,10 @@ async function main(argv: string[]): Promise<void> {
     ? positionals.map(getReproduction)
     : [...REPRODUCTIONS];
   let out = values.out ?? "results";
+  assertWritable("--out", out, "reproduce", "results");
+  if (values["shared-dir"] !== undefined) {
+    assertWritable("--shared-dir", values["shared-dir"], "reproduce", "results");
+  }
   await Deno.mkdir(out, { recursive: true });
   if (reps.length === 0 && !values.collect) {
     console.log("No reproductions registered; writing an empty report.");
@@ -270,14 +277,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    await main(Deno.args);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`error: ${e.message}\n${USAGE}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runCli("reproduce", () => main(Deno.args));

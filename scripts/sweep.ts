@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { assertOneOf, ConfigError } from "../lib/core/validate.ts";
+import { assertWritable, runCli } from "./cli.ts";
 import type { BackendName } from "../lib/core/backend.ts";
 import { parseGrid } from "../lib/jobs/grid.ts";
 import { type ExecutorName, EXECUTORS, readJobList } from "../reproductions/jobs.ts";
@@ -34,12 +35,15 @@ const OPTIONS = {
 
 const USAGE = `usage: deno task sweep <reproduction> --grid field=v1,v2,… [--grid field2=…] [--preset ${
   PRESET_NAMES.join("|")
-}] [--seeds N] [--jobs N] [--executor local|slurm] [--partition P] [--account A] [--time T] [--cpus-per-task N]
-  [--shared-dir DIR] [--name NAME] [--out DIR] [--fresh] [--collect DIR]
+}] [--seeds N] [--jobs N] [--executor ${EXECUTORS.join("|")}] [--partition P] [--account A] [--time T]
+  [--cpus-per-task N] [--shared-dir DIR] [--backend NAME] [--name NAME] [--out DIR] [--fresh] [--collect DIR] [--help]
   reproductions: ${REPRODUCTIONS.map((r) => r.name).join(", ")}
   --grid    a config field and its values (JSON where they parse; commas inside [] do not split); repeat for more
   --jobs    worker processes (default: one per core)
-  --out     results root (default results): writes <out>/sweeps/<name>/
+  --out     results root inside results/ (default results): writes <out>/sweeps/<name>/
+  --executor local (default) | slurm: one SLURM job array (--partition, --account, --time, --cpus-per-task)
+  --shared-dir  folder for jobs.json and task logs, visible to every node
+  --backend tfjs backend (default auto); --name the sweep's folder name; --fresh ignores seed checkpoints
   --collect DIR  gather a finished sweep job list (DIR holds jobs.json)`;
 
 async function main(argv: string[]): Promise<void> {
@@ -49,7 +53,7 @@ async function main(argv: string[]): Promise<void> {
   } catch (e) {
     throw new ConfigError(
       "arguments",
-      `${(e as Error).message}; valid flags: ${Object.keys(OPTIONS).join(", ")}`,
+      `${(e as Error).message}; valid flags: ${Object.keys(OPTIONS).map((k) => `--${k}`).join(", ")}`,
     );
   }
   const { values, positionals } = parsed;
@@ -62,7 +66,16 @@ async function main(argv: string[]): Promise<void> {
     }
     result = await collectSweep(list, values.collect);
   } else {
-    if (positionals.length !== 1) throw new ConfigError("reproduction", "give exactly one reproduction name");
+    if (positionals.length !== 1) {
+      throw new ConfigError(
+        "reproduction",
+        "must be exactly one name: deno task sweep <reproduction> --grid field=v1,v2",
+      );
+    }
+    assertWritable("--out", values.out ?? "results", "sweep", "results");
+    if (values["shared-dir"] !== undefined) {
+      assertWritable("--shared-dir", values["shared-dir"], "sweep", "results");
+    }
     const preset = (values.preset ?? "quick") as PresetName;
     assertOneOf("--preset", preset, PRESET_NAMES);
     const executor = (values.executor ?? "local") as ExecutorName;
@@ -95,14 +108,4 @@ async function main(argv: string[]): Promise<void> {
   console.log(`wrote ${result.dir}/ (claims.csv, seeds.csv, ${result.charts.length} charts)`);
 }
 
-if (import.meta.main) {
-  try {
-    await main(Deno.args);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`error: ${e.message}\n${USAGE}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runCli("sweep", () => main(Deno.args));
