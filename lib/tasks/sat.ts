@@ -168,3 +168,58 @@ export class SatTask implements Task<SatConfig> {
     return satisfies(meta.clauses, bits.map((t) => t === one)) ? 1 : 0;
   }
 }
+
+function binomial(n: number, k: number): number {
+  if (k < 0 || k > n) return 0;
+  let out = 1;
+  for (let i = 1; i <= k; i++) out = (out * (n - k + i)) / i;
+  return out;
+}
+
+/**
+ * Chance level of planted (n, k, l)-SAT (`SatTask.sample`): the expected share of the 2^k assignments that
+ * satisfy a drawn instance, i.e. the pass@1 of a uniformly random answer,
+ *   E[#sat]/2^k = 2^−k Σ_d C(k, d) (1 − q_d)^l,   q_d = Σ_j C(d, j) C(k − d, n − j)/C(k, n) · f(j),
+ * where an assignment differs from the planted one on d variables, j of them in a clause, and f(j) is the
+ * probability that the clause's literals are true under the planted assignment exactly outside those j: f(0) = 0,
+ * f(1) = 2^−n (1 + 1/n) (a falsified draw is flipped to one true literal), f(j ≥ 2) = 2^−n.
+ */
+export function plantedSatChance(n: number, k: number, l: number): number {
+  assertInteger("k", k, { min: 1, max: SAT_VARIABLES.length });
+  assertInteger("n", n, { min: 1, max: k });
+  assertInteger("l", l, { min: 1 });
+  const f = (j: number) => (j === 0 ? 0 : j === 1 ? 2 ** -n * (1 + 1 / n) : 2 ** -n);
+  let total = 0;
+  for (let d = 0; d <= k; d++) {
+    let q = 0;
+    for (let j = 0; j <= Math.min(d, n); j++) q += binomial(d, j) * binomial(k - d, n - j) * f(j);
+    q /= binomial(k, n);
+    total += binomial(k, d) * (1 - q) ** l;
+  }
+  return total / 2 ** k;
+}
+
+/**
+ * Success probability of the majority-polarity heuristic on one instance: each variable takes the polarity of
+ * the majority of its literals (true on more positive than negated occurrences), ties (absent variables
+ * included) broken by a fair coin; the result is the share of the tie completions that satisfy every clause.
+ */
+export function majorityPolaritySuccess(clauses: readonly Clause[], k: number): number {
+  assertInteger("k", k, { min: 1, max: 20 });
+  const balance = new Array<number>(k).fill(0);
+  for (const clause of clauses) {
+    for (const lit of clause) {
+      const v = Math.abs(lit) - 1;
+      if (v >= k) throw new ConfigError("clauses", `literals must name variables 1…${k}`, clause);
+      balance[v] += lit > 0 ? 1 : -1;
+    }
+  }
+  const ties = balance.flatMap((b, v) => (b === 0 ? [v] : []));
+  const assignment = balance.map((b) => b > 0);
+  let ok = 0;
+  for (let m = 0; m < 2 ** ties.length; m++) {
+    ties.forEach((v, i) => (assignment[v] = ((m >> i) & 1) === 1));
+    if (satisfies(clauses, assignment)) ok++;
+  }
+  return ok / 2 ** ties.length;
+}
