@@ -146,3 +146,28 @@ Deno.test("SatLadder: a threshold as a margin over each level's chance", async (
     /threshold\(level\)/,
   );
 });
+
+Deno.test("SatTask reference 'uniform': same instance as 'planted', reference bits at chance", () => {
+  const planted = new SatTask({ n: 3, k: 8, l: 40 });
+  const uniform = new SatTask({ n: 3, k: 8, l: 40, reference: "uniform" });
+  const a = new Rng(5);
+  const b = new Rng(5);
+  const N = 3000;
+  let satisfied = 0;
+  let ones = 0;
+  for (let i = 0; i < N; i++) {
+    const p = planted.sample(a);
+    const q = uniform.sample(b);
+    a.bernoulli(0.5); // keep the streams aligned: the uniform draw uses k more coins
+    for (let j = 1; j < 8; j++) a.bernoulli(0.5);
+    assert.deepEqual(q.prompt, p.prompt);
+    assert.equal(uniform.verify(p, p.solution), 1);
+    satisfied += uniform.verify(q, q.solution);
+    ones += q.text.solution.split("").filter((c) => c === "1").length;
+  }
+  // a uniform reference satisfies a drawn instance with probability E[#sat/2^k] = plantedSatChance
+  const c = plantedSatChance(3, 8, 40);
+  assert.ok(Math.abs(satisfied / N - c) < 5 * Math.sqrt(c * (1 - c) / N), `${satisfied / N} vs ${c}`);
+  assert.ok(Math.abs(ones / (8 * N) - 0.5) < 5 * Math.sqrt(0.25 / (8 * N)));
+  assert.throws(() => new SatTask({ reference: "random" as "uniform" }), /sat\.reference/);
+});

@@ -8,7 +8,7 @@
  * the planted assignment; the verifier accepts any satisfying one.
  */
 import type { Rng } from "../core/rng.ts";
-import { assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
+import { assertInteger, assertOneOf, ConfigError, resolveConfig } from "../core/validate.ts";
 import type { Problem, Task } from "./types.ts";
 import { CharVocabulary } from "./vocab.ts";
 
@@ -26,10 +26,16 @@ export interface SatConfig {
   k: number;
   /** Number of clauses (≥ 1). */
   l: number;
+  /**
+   * The reference answer (SFT target, hint source): "planted" = the planted satisfying assignment (default);
+   * "uniform" = k fair coin bits drawn after the instance, which need not satisfy it — a format-only warm start
+   * that leaves the model at chance on every (n, k, l). The verifier is the same either way.
+   */
+  reference: "planted" | "uniform";
 }
 
-/** Default (n, k, l) = (3, 5, 5). */
-export const SAT_DEFAULTS: SatConfig = { n: 3, k: 5, l: 5 };
+/** Default (n, k, l) = (3, 5, 5), planted reference. */
+export const SAT_DEFAULTS: SatConfig = { n: 3, k: 5, l: 5, reference: "planted" };
 
 /** A clause is a list of literals: +(v+1) for variable v, −(v+1) for its negation (DIMACS convention). */
 export type Clause = number[];
@@ -78,6 +84,7 @@ export class SatTask implements Task<SatConfig> {
     assertInteger("sat.k", c.k, { min: 1, max: SAT_VARIABLES.length });
     assertInteger("sat.n", c.n, { min: 1, max: c.k });
     assertInteger("sat.l", c.l, { min: 1 });
+    assertOneOf("sat.reference", c.reference, ["planted", "uniform"] as const);
     return c;
   }
 
@@ -93,9 +100,10 @@ export class SatTask implements Task<SatConfig> {
   /**
    * Planted instance: draw the assignment, then per clause n distinct variables (sorted) with random signs;
    * a clause the assignment falsifies gets one uniformly chosen literal flipped, so the assignment satisfies all.
+   * With `reference: "uniform"` the reference answer is then k fair coin bits.
    */
   sample(rng: Rng, options: Partial<SatConfig> = {}): Problem {
-    const { n, k, l } = SatTask.check(resolveConfig("sat.sample", this.config, options));
+    const { n, k, l, reference } = SatTask.check(resolveConfig("sat.sample", this.config, options));
     const planted = Array.from({ length: k }, () => rng.bernoulli(0.5));
     const clauses: Clause[] = [];
     for (let c = 0; c < l; c++) {
@@ -107,11 +115,18 @@ export class SatTask implements Task<SatConfig> {
       }
       clauses.push(clause);
     }
-    return this.problem(clauses, planted, { n, k, l });
+    const problem = this.problem(clauses, planted, { n, k, l });
+    if (reference === "uniform") {
+      const bits = Array.from({ length: k }, () => (rng.bernoulli(0.5) ? "1" : "0")).join("");
+      problem.solution = [...this.vocab.encode(bits), this.vocab.eos];
+      problem.text.solution = bits;
+      problem.meta!.reference = "uniform";
+    }
+    return problem;
   }
 
   /** The problem for given clauses and a satisfying `planted` assignment (throws if it does not satisfy). */
-  problem(clauses: Clause[], planted: boolean[], shape?: SatConfig): Problem {
+  problem(clauses: Clause[], planted: boolean[], shape?: Pick<SatConfig, "n" | "k" | "l">): Problem {
     const k = planted.length;
     for (const [ci, clause] of clauses.entries()) {
       for (const lit of clause) {
