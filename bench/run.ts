@@ -282,14 +282,22 @@ await Deno.mkdir(values.out!.replace(/\/[^/]*$/, "") || ".", { recursive: true }
 await Deno.writeTextFile(values.out!, JSON.stringify(out, null, 2) + "\n");
 
 const f = (x: number, d = 1) => x.toFixed(d);
-console.log(`${out.machine.cpu}, ${out.machine.cores} cores; kernels: ${out.kernelSetText}`);
-console.log(
-  "| size | params | step ms ours / PyTorch | ratio | rollout tok/s ours / PyTorch | ratio | PyTorch CPU |",
-);
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
+const lines = [
+  `# Benchmark: TinyTransformer vs PyTorch held to one core`,
+  "",
+  `Rendered by \`deno task bench\` from ${values.out!.split("/").pop()} (${out.date}); ` +
+  `${out.machine.cpu}, ${out.machine.cores} cores; backend ${out.backend}; kernels: ${out.kernelSetText}. ` +
+  "Ratios are ours / PyTorch measured in the same run, interleaved by round: train step time (≤ 1: ours as fast " +
+  "or faster) and rollout tokens/s (≥ 1: ours as fast or faster), from wall time and, in parentheses, from " +
+  "process CPU time. PyTorch's CPU share is its process CPU time over wall time (above 100% it was not held to " +
+  "one core; well below 100% other work shared the core, and the wall-time ratios are unreliable).",
+  "",
+  "| size | params | step ms ours / PyTorch | step ratio (CPU) | rollout tok/s ours / PyTorch | rollout ratio (CPU) | PyTorch CPU share |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+];
 for (const r of results) {
   const o = r.ours, t = r.torch;
-  console.log(
+  lines.push(
     `| ${r.size.name} | ${r.params} | ${f(o.trainStep.medianMs)} / ${t ? f(t.trainStep.medianMs) : "–"} | ${
       r.ratios ? `${f(r.ratios.trainStep, 2)} (${f(r.ratios.trainStepCpu, 2)})` : "–"
     } | ${f(o.rollout.tokensPerSec, 0)} / ${t ? f(t.rollout.tokensPerSec, 0) : "–"} | ${
@@ -298,12 +306,19 @@ for (const r of results) {
   );
 }
 if (threads) {
-  console.log(
-    `${threads.size} at ${threads.threads} BLAS threads: train step ${f(threads.trainStep.speedUp, 2)}× ` +
-      `(${f(threads.trainStep.oneThread.medianMs)} → ${
-        f(threads.trainStep.allCores.medianMs)
-      } ms), rollout ` +
-      `${f(threads.rollout.speedUp, 2)}×`,
+  lines.push(
+    "",
+    `One run on every core: ${threads.size} at ${threads.threads} BLAS threads, train step ` +
+      `${f(threads.trainStep.speedUp, 2)}× the one-thread speed (${
+        f(threads.trainStep.oneThread.medianMs)
+      } → ` +
+      `${f(threads.trainStep.allCores.medianMs)} ms), rollout ${f(threads.rollout.speedUp, 2)}×.`,
   );
 }
-console.log(`wrote ${values.out}`);
+const skips = Object.entries(skipped).map(([k, v]) => `${k}: ${v}`);
+if (skips.length) lines.push("", `Skipped: ${skips.join("; ")}.`);
+const markdown = lines.join("\n") + "\n";
+const mdPath = values.out!.replace(/\.json$/, "") + ".md";
+await Deno.writeTextFile(mdPath, markdown);
+console.log(markdown);
+console.log(`wrote ${values.out} and ${mdPath}`);

@@ -25,9 +25,20 @@ const CFG: TinyTransformerConfig = {
   nHeads: 4,
   seed: 11,
 };
-// row 0 is left-padded (two pads), row 2 has a pad inside the prompt region's left edge only
-const TOKENS = [[0, 0, 3, 4, 5, 6, 7, 1], [1, 2, 3, 4, 5, 6, 8, 2], [0, 5, 5, 2, 7, 3, 1, 4]];
-const VALID = [[0, 0, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1], [0, 1, 1, 1, 1, 1, 1, 1]];
+// row 0 is left-padded (two pads), row 2 has a pad inside the prompt region's left edge only, row 3 has a
+// masked key between valid ones (a hole: the per-key mask test of the attention softmax)
+const TOKENS = [
+  [0, 0, 3, 4, 5, 6, 7, 1],
+  [1, 2, 3, 4, 5, 6, 8, 2],
+  [0, 5, 5, 2, 7, 3, 1, 4],
+  [0, 6, 2, 0, 3, 8, 5, 1],
+];
+const VALID = [
+  [0, 0, 1, 1, 1, 1, 1, 1],
+  [1, 1, 1, 1, 1, 1, 1, 1],
+  [0, 1, 1, 1, 1, 1, 1, 1],
+  [0, 1, 1, 0, 1, 1, 1, 1],
+];
 
 /** A model whose weights are scaled up (std ≈ 0.3) so attention and the MLP are far from their linear regime. */
 async function sharpModel(): Promise<TinyTransformer> {
@@ -187,8 +198,8 @@ Deno.test({
     const run = async () => {
       const m = new TinyTransformer({ ...CFG, seed: 21 });
       const adam = new Adam(m.variables, { lr: 3e-3 });
-      const toks = tf.tensor2d(TOKENS, [3, 8], "int32");
-      const valid = tf.tensor2d(VALID, [3, 8]);
+      const toks = tf.tensor2d(TOKENS, [TOKENS.length, 8], "int32");
+      const valid = tf.tensor2d(VALID, [VALID.length, 8]);
       const losses: number[] = [];
       for (let s = 0; s < 6; s++) {
         const { value, grads } = tf.variableGrads(

@@ -21,6 +21,7 @@ import { registerWasmHostKernels } from "./fastops.ts";
 import {
   disableNativeKernels,
   enableNativeKernels,
+  ensureRuntimeDir,
   type KernelSet,
   kernelSet,
   type KernelSetName,
@@ -117,6 +118,7 @@ export async function probeWebGPU(): Promise<Probe & { info?: BackendReport["web
   const gpu: AnyGpu = (globalThis.navigator as AnyGpu)?.gpu;
   if (!gpu) return { available: false, reason: "navigator.gpu is absent (run Deno with WebGPU enabled)" };
   let adapter: AnyGpu;
+  ensureRuntimeDir();
   try {
     adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
   } catch (e) {

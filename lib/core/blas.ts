@@ -145,6 +145,14 @@ function getEnv(name: string): string | undefined {
   return p ? new Deno.UnsafePointerView(p).getCString() : undefined;
 }
 
+/**
+ * Give the Vulkan loader an XDG_RUNTIME_DIR (/tmp) when the environment has none: Mesa's drivers otherwise print
+ * "XDG_RUNTIME_DIR is invalid or not set" on every adapter probe, a line nobody can act on. Set through libc.
+ */
+export function ensureRuntimeDir(): void {
+  if (getEnv("XDG_RUNTIME_DIR") === undefined) setEnv("XDG_RUNTIME_DIR", "/tmp");
+}
+
 /** setenv(name, value, overwrite = 1) through libc; false when libc is not reachable. */
 function setEnv(name: string, value: string): boolean {
   const c = libcEnv();

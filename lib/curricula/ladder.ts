@@ -2,6 +2,9 @@
  * SATURN difficulty ladder (arXiv 2505.16368): train on (n, k, l)-SAT problems of the current level and move
  * to the next level when validation pass@1 exceeds a threshold. The caller supplies the levels, a sampler
  * per level and the validation hook, so the ladder is independent of the SAT generator (any level type works).
+ * The threshold is one number for every level (SATURN: 0.5) or a function of the level, e.g. a margin over the
+ * level's chance pass@1 (`marginOverBaseline` with `plantedSatChance`), so that clearing a level means doing
+ * better than guessing where chance itself is high.
  */
 import type { Rng } from "../core/rng.ts";
 import { assertFiniteNumber, assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
@@ -30,8 +33,8 @@ export interface SatLadderOptions<L> {
    * charge the validation's generations to the ladder's rollout count (equal-rollout comparisons).
    */
   evaluate: (level: L, step: number) => SatLadderValidation | Promise<SatLadderValidation>;
-  /** Advance when pass@1 > threshold (SATURN: 0.5 for 1.5B). */
-  threshold: number;
+  /** Advance when pass@1 > threshold (SATURN: 0.5 for 1.5B), one number or a per-level value in [0, 1]. */
+  threshold: number | ((level: L) => number);
   /** Validate every `evalEvery` steps (at steps evalEvery, 2·evalEvery, …; default 1). */
   evalEvery: number;
 }
@@ -52,7 +55,25 @@ export interface SatLadderState {
   /** The latest validation pass@1 (null before the first validation). */
   lastPassAt1: number | null;
   /** Validation results: step, level index and pass@1, plus whether the ladder advanced. */
-  history: { step: number; level: number; passAt1: number; advanced: boolean }[];
+  history: { step: number; level: number; passAt1: number; threshold?: number; advanced: boolean }[];
+}
+
+/**
+ * A per-level ladder threshold: advance when pass@1 > baseline(level) + margin, e.g. `baseline` = the level's
+ * chance pass@1 (`plantedSatChance`) or a heuristic's success rate; throws unless the result lies in [0, 1).
+ */
+export function marginOverBaseline<L>(baseline: (level: L) => number, margin: number): (level: L) => number {
+  if (typeof baseline !== "function") {
+    throw new ConfigError("baseline", "must be a function (level) → pass@1");
+  }
+  assertFiniteNumber("margin", margin, { min: -1, max: 1 });
+  return (level: L) => {
+    const b = baseline(level);
+    assertFiniteNumber("baseline(level)", b, { min: 0, max: 1 });
+    const t = b + margin;
+    assertFiniteNumber("baseline(level) + margin", t, { min: 0, max: 1, exclusiveMax: true });
+    return t;
+  };
 }
 
 /** SATURN curriculum (arXiv 2505.16368): advance the (n, k, l) level when validation pass@1 > threshold. */
@@ -72,7 +93,7 @@ export class SatLadder<L = SatLevel> implements Curriculum {
       levels: [] as readonly L[],
       sample: undefined as unknown as SatLadderOptions<L>["sample"],
       evaluate: undefined as unknown as SatLadderOptions<L>["evaluate"],
-      threshold: 0.5,
+      threshold: 0.5 as SatLadderOptions<L>["threshold"],
       evalEvery: 1,
     }, options);
     if (!Array.isArray(c.levels) || c.levels.length === 0) {
@@ -84,9 +105,18 @@ export class SatLadder<L = SatLevel> implements Curriculum {
     if (typeof c.evaluate !== "function") {
       throw new ConfigError("evaluate", "must be a function (level, step) → pass@1");
     }
-    assertFiniteNumber("threshold", c.threshold, { min: 0, max: 1 });
+    if (typeof c.threshold !== "function") assertFiniteNumber("threshold", c.threshold, { min: 0, max: 1 });
+    else c.levels.forEach((lv) => this.thresholdAt(lv, c.threshold));
     assertInteger("evalEvery", c.evalEvery, { min: 1 });
     this.options = Object.freeze(c);
+  }
+
+  /** The advance threshold at `level` (`options.threshold`, or its value at the level when it is a function). */
+  thresholdAt(level: L, threshold: SatLadderOptions<L>["threshold"] = this.options.threshold): number {
+    if (typeof threshold !== "function") return threshold;
+    const t = threshold(level);
+    assertFiniteNumber("threshold(level)", t, { min: 0, max: 1 });
+    return t;
   }
 
   /** The current level. */
@@ -106,8 +136,9 @@ export class SatLadder<L = SatLevel> implements Curriculum {
         assertInteger("evaluate() rollouts", result.rollouts, { min: 0 });
         validationRollouts = result.rollouts;
       }
-      const advance = pass > this.options.threshold && s.level < this.options.levels.length - 1;
-      s.history.push({ step: ctx.step, level: s.level, passAt1: pass, advanced: advance });
+      const threshold = this.thresholdAt(this.level);
+      const advance = pass > threshold && s.level < this.options.levels.length - 1;
+      s.history.push({ step: ctx.step, level: s.level, passAt1: pass, threshold, advanced: advance });
       s.lastPassAt1 = pass;
       if (advance) s.level++;
     }

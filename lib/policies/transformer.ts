@@ -287,7 +287,7 @@ export class TinyTransformer {
     const tok = tokens.dataSync(), val = validF.dataSync();
     const recording = tf.engine().state.gradientDepth > 0;
     const f = (...args: unknown[]) => {
-      const save = args.pop() as (ts: Tensor[]) => void;
+      args.pop(); // customGrad's save: unused, the weights are read again from the variables themselves
       const ws = args as Tensor[];
       const tape = this.takeTape(B, T);
       nativeForward(dims, ws.map(hostValues), tok, val, tape);
@@ -296,15 +296,16 @@ export class TinyTransformer {
         this.giveTape(tape);
         return { value, gradFunc: () => ws.map((w) => tf.zerosLike(w)) };
       }
-      save(ws);
-      const gradFunc = (dy: Tensor, saved: Tensor[]) => {
+      // The backward reads the weights from the same tensors (no saved clones): within one gradient
+      // computation they are not reassigned. Views are taken afresh, as the wasm heap may have grown since.
+      const gradFunc = (dy: Tensor) => {
         const g = dy.dataSync() as Float32Array;
-        const ws = saved.map(hostValues);
+        const wv = ws.map(hostValues);
         // the wasm backend copies tensor values in, so its gradient buffers are reused; cpu adopts them
-        const grads = tf.getBackend() === "wasm" ? (this.gradBuffers ??= newGradients(ws)) : newGradients(ws);
-        nativeBackward(dims, ws, tape, g, grads);
+        const grads = tf.getBackend() === "wasm" ? (this.gradBuffers ??= newGradients(wv)) : newGradients(wv);
+        nativeBackward(dims, wv, tape, g, grads);
         this.giveTape(tape);
-        return grads.map((a, i) => tf.tensor(a, saved[i].shape, "float32"));
+        return grads.map((a, i) => tf.tensor(a, ws[i].shape, "float32"));
       };
       return { value, gradFunc };
     };

@@ -186,6 +186,12 @@ function fillRows(out: Float32Array, bias: Float32Array, R: number): void {
   for (let r = 0; r < R; r++) out.set(bias, r * N);
 }
 
+/** out[r, :] += bias for every row. */
+function addRows(out: Float32Array, bias: Float32Array, R: number): void {
+  const N = bias.length;
+  for (let r = 0, o = 0; r < R; r++) for (let j = 0; j < N; j++, o++) out[o] += bias[j];
+}
+
 /** Allocate the activations of one forward pass over B rows of T tokens. */
 export function newTape(dims: NativeDims, B: number, T: number): NativeTape {
   const { d, L, H, F, V } = dims;
@@ -261,6 +267,9 @@ export function nativeForward(
     const { qkv, p, att } = bt;
     for (let b = 0; b < B; b++) {
       const vb = b * T, fv = tape.first[b];
+      // whether every key from the first valid one on is valid (left padding only): no per-key mask test
+      let contiguous = true;
+      for (let j = fv; j < T; j++) if (!ok[vb + j]) contiguous = false;
       for (let hh = 0; hh < H; hh++) {
         const qo = vb * d3 + hh * dh, po = (b * H + hh) * T * T;
         // S = scale·Q·Kᵀ (T × T) straight from the fused qkv rows
@@ -273,13 +282,15 @@ export function nativeForward(
             p.fill(1 / T, ro, ro + T);
             continue;
           }
+          // keys before the first valid one are masked: probability 0, and nothing added to z
+          if (fv > 0) p.fill(0, ro, ro + fv);
           let mx = -Infinity;
-          for (let j = fv; j <= i; j++) if (ok[vb + j] && p[ro + j] > mx) mx = p[ro + j];
+          for (let j = fv; j <= i; j++) if ((contiguous || ok[vb + j]) && p[ro + j] > mx) mx = p[ro + j];
           let z = 0;
-          for (let j = 0; j <= i; j++) {
+          for (let j = fv; j <= i; j++) {
             let e = 0;
             const x = p[ro + j] - mx;
-            if (ok[vb + j] && x >= -104) { // eˣ as in expFast, inlined (a call would box its result)
+            if ((contiguous || ok[vb + j]) && x >= -104) { // eˣ as in expFast, inlined (a call would box it)
               const n = Math.round(x * LOG2E), r = x - n * LN2;
               e = POW2[n + 160] *
                 (1 +
@@ -292,21 +303,21 @@ export function nativeForward(
             z += e;
           }
           const iz = 1 / z;
-          for (let j = 0; j <= i; j++) p[ro + j] *= iz;
+          for (let j = fv; j <= i; j++) p[ro + j] *= iz;
           p.fill(0, ro + i + 1, ro + T);
         }
         // O = P·V into the head's columns of att [B·T, d]
         sgemmStrided(false, false, T, dh, T, 1, p, po, T, qkv, qo + 2 * d, d3, 0, att, vb * d + hh * dh, d);
       }
     }
-    for (let r = 0; r < R; r++) for (let j = 0; j < d; j++) h[r * d + j] += w.bo[j];
+    addRows(h, w.bo, R);
     sgemmStrided(false, false, R, d, d, 1, att, 0, d, w.wo, 0, d, 1, h, 0, d);
     layerNormRows(h, w.ln2g, w.ln2b, bt.xh2, bt.rs2, bt.m, R, d);
     const ga = bt.gelu;
     fillRows(ga.u, w.b1, R);
     sgemmStrided(false, false, R, F, d, 1, bt.m, 0, d, w.w1, 0, F, 1, ga.u, 0, F);
     ga.forward();
-    for (let r = 0; r < R; r++) for (let j = 0; j < d; j++) h[r * d + j] += w.b2[j];
+    addRows(h, w.b2, R);
     sgemmStrided(false, false, R, d, F, 1, ga.f, 0, F, w.w2, 0, d, 1, h, 0, d);
   }
   layerNormRows(h, W.lnfg, W.lnfb, tape.xhf, tape.rsf, tape.outf, R, d);

@@ -1,4 +1,4 @@
-/** Verifiable task families (addition, free-length addition, scratchpad addition, confidence addition, SAT, SimChain, digit permutation), their vocabularies and held-out datasets. */
+/** Verifiable task families (addition, free-length addition, scratchpad addition, confidence addition, SAT, SimChain, digit permutation, divisor naming), their vocabularies and held-out datasets. */
 export * from "./vocab.ts";
 export * from "./addition.ts";
 export * from "./sat.ts";
@@ -11,3 +11,4 @@ export * from "./confidence.ts";
 export * from "./free_length_addition.ts";
 export * from "./permutation.ts";
 export * from "./scratchpad_addition.ts";
+export * from "./divisor.ts";

@@ -8,7 +8,7 @@
  * the planted assignment; the verifier accepts any satisfying one.
  */
 import type { Rng } from "../core/rng.ts";
-import { assertInteger, ConfigError, resolveConfig } from "../core/validate.ts";
+import { assertInteger, assertOneOf, ConfigError, resolveConfig } from "../core/validate.ts";
 import type { Problem, Task } from "./types.ts";
 import { CharVocabulary } from "./vocab.ts";
 
@@ -26,10 +26,16 @@ export interface SatConfig {
   k: number;
   /** Number of clauses (≥ 1). */
   l: number;
+  /**
+   * The reference answer (SFT target, hint source): "planted" = the planted satisfying assignment (default);
+   * "uniform" = k fair coin bits drawn after the instance, which need not satisfy it — a format-only warm start
+   * that leaves the model at chance on every (n, k, l). The verifier is the same either way.
+   */
+  reference: "planted" | "uniform";
 }
 
-/** Default (n, k, l) = (3, 5, 5). */
-export const SAT_DEFAULTS: SatConfig = { n: 3, k: 5, l: 5 };
+/** Default (n, k, l) = (3, 5, 5), planted reference. */
+export const SAT_DEFAULTS: SatConfig = { n: 3, k: 5, l: 5, reference: "planted" };
 
 /** A clause is a list of literals: +(v+1) for variable v, −(v+1) for its negation (DIMACS convention). */
 export type Clause = number[];
@@ -78,6 +84,7 @@ export class SatTask implements Task<SatConfig> {
     assertInteger("sat.k", c.k, { min: 1, max: SAT_VARIABLES.length });
     assertInteger("sat.n", c.n, { min: 1, max: c.k });
     assertInteger("sat.l", c.l, { min: 1 });
+    assertOneOf("sat.reference", c.reference, ["planted", "uniform"] as const);
     return c;
   }
 
@@ -93,9 +100,10 @@ export class SatTask implements Task<SatConfig> {
   /**
    * Planted instance: draw the assignment, then per clause n distinct variables (sorted) with random signs;
    * a clause the assignment falsifies gets one uniformly chosen literal flipped, so the assignment satisfies all.
+   * With `reference: "uniform"` the reference answer is then k fair coin bits.
    */
   sample(rng: Rng, options: Partial<SatConfig> = {}): Problem {
-    const { n, k, l } = SatTask.check(resolveConfig("sat.sample", this.config, options));
+    const { n, k, l, reference } = SatTask.check(resolveConfig("sat.sample", this.config, options));
     const planted = Array.from({ length: k }, () => rng.bernoulli(0.5));
     const clauses: Clause[] = [];
     for (let c = 0; c < l; c++) {
@@ -107,11 +115,18 @@ export class SatTask implements Task<SatConfig> {
       }
       clauses.push(clause);
     }
-    return this.problem(clauses, planted, { n, k, l });
+    const problem = this.problem(clauses, planted, { n, k, l });
+    if (reference === "uniform") {
+      const bits = Array.from({ length: k }, () => (rng.bernoulli(0.5) ? "1" : "0")).join("");
+      problem.solution = [...this.vocab.encode(bits), this.vocab.eos];
+      problem.text.solution = bits;
+      problem.meta!.reference = "uniform";
+    }
+    return problem;
   }
 
   /** The problem for given clauses and a satisfying `planted` assignment (throws if it does not satisfy). */
-  problem(clauses: Clause[], planted: boolean[], shape?: SatConfig): Problem {
+  problem(clauses: Clause[], planted: boolean[], shape?: Pick<SatConfig, "n" | "k" | "l">): Problem {
     const k = planted.length;
     for (const [ci, clause] of clauses.entries()) {
       for (const lit of clause) {
@@ -167,4 +182,59 @@ export class SatTask implements Task<SatConfig> {
     if (!bits.every((t) => t === zero || t === one)) return 0;
     return satisfies(meta.clauses, bits.map((t) => t === one)) ? 1 : 0;
   }
+}
+
+function binomial(n: number, k: number): number {
+  if (k < 0 || k > n) return 0;
+  let out = 1;
+  for (let i = 1; i <= k; i++) out = (out * (n - k + i)) / i;
+  return out;
+}
+
+/**
+ * Chance level of planted (n, k, l)-SAT (`SatTask.sample`): the expected share of the 2^k assignments that
+ * satisfy a drawn instance, i.e. the pass@1 of a uniformly random answer,
+ *   E[#sat]/2^k = 2^−k Σ_d C(k, d) (1 − q_d)^l,   q_d = Σ_j C(d, j) C(k − d, n − j)/C(k, n) · f(j),
+ * where an assignment differs from the planted one on d variables, j of them in a clause, and f(j) is the
+ * probability that the clause's literals are true under the planted assignment exactly outside those j: f(0) = 0,
+ * f(1) = 2^−n (1 + 1/n) (a falsified draw is flipped to one true literal), f(j ≥ 2) = 2^−n.
+ */
+export function plantedSatChance(n: number, k: number, l: number): number {
+  assertInteger("k", k, { min: 1, max: SAT_VARIABLES.length });
+  assertInteger("n", n, { min: 1, max: k });
+  assertInteger("l", l, { min: 1 });
+  const f = (j: number) => (j === 0 ? 0 : j === 1 ? 2 ** -n * (1 + 1 / n) : 2 ** -n);
+  let total = 0;
+  for (let d = 0; d <= k; d++) {
+    let q = 0;
+    for (let j = 0; j <= Math.min(d, n); j++) q += binomial(d, j) * binomial(k - d, n - j) * f(j);
+    q /= binomial(k, n);
+    total += binomial(k, d) * (1 - q) ** l;
+  }
+  return total / 2 ** k;
+}
+
+/**
+ * Success probability of the majority-polarity heuristic on one instance: each variable takes the polarity of
+ * the majority of its literals (true on more positive than negated occurrences), ties (absent variables
+ * included) broken by a fair coin; the result is the share of the tie completions that satisfy every clause.
+ */
+export function majorityPolaritySuccess(clauses: readonly Clause[], k: number): number {
+  assertInteger("k", k, { min: 1, max: 20 });
+  const balance = new Array<number>(k).fill(0);
+  for (const clause of clauses) {
+    for (const lit of clause) {
+      const v = Math.abs(lit) - 1;
+      if (v >= k) throw new ConfigError("clauses", `literals must name variables 1…${k}`, clause);
+      balance[v] += lit > 0 ? 1 : -1;
+    }
+  }
+  const ties = balance.flatMap((b, v) => (b === 0 ? [v] : []));
+  const assignment = balance.map((b) => b > 0);
+  let ok = 0;
+  for (let m = 0; m < 2 ** ties.length; m++) {
+    ties.forEach((v, i) => (assignment[v] = ((m >> i) & 1) === 1));
+    if (satisfies(clauses, assignment)) ok++;
+  }
+  return ok / 2 ** ties.length;
 }
