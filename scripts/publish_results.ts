@@ -65,7 +65,7 @@ export interface PublishOptions {
   provenance?: Provenance;
 }
 
-/** Copy REPORT.md (with the provenance header), every results/<name>/*.svg and claims.json into `out`; returns the copied paths. */
+/** Copy REPORT.md (with the provenance header), every results/<name>/*.svg and claims.json, and each run's measured preconditions (preconditions.json), into `out`; returns the written paths. */
 export async function publishResults(options: PublishOptions = {}): Promise<string[]> {
   const results = options.results ?? join(ROOT, "results");
   const out = options.out ?? join(ROOT, "docs", "results");
@@ -97,6 +97,19 @@ export async function publishResults(options: PublishOptions = {}): Promise<stri
     await Deno.mkdir(join(out, dirname(rel)), { recursive: true });
     await Deno.copyFile(join(results, rel), join(out, rel));
     written.push(join(out, rel));
+  }
+  // The measured preconditions of each run (its summary.json), for the results page.
+  for (const name of new Set(svgs.map((rel) => dirname(rel)))) {
+    let summary: { preconditions?: unknown[] };
+    try {
+      summary = JSON.parse(await Deno.readTextFile(join(results, name, "summary.json")));
+    } catch {
+      continue;
+    }
+    if (!summary.preconditions?.length) continue;
+    const path = join(out, name, "preconditions.json");
+    await Deno.writeTextFile(path, JSON.stringify(summary.preconditions, null, 1) + "\n");
+    written.push(path);
   }
   return written;
 }

@@ -60,6 +60,22 @@ export interface SitePaper {
   figure?: string;
   /** Notebook, relative to the repository root (e.g. "notebooks/06_kae.ipynb"). */
   notebook?: string;
+  /** The run's measured preconditions (docs/results/<name>/preconditions.json), when published. */
+  preconditions?: PreconditionJson[];
+}
+
+/** One measured precondition as `deno task publish-results` writes it (lib/experiment `Precondition`). */
+export interface PreconditionJson {
+  /** Stable id (`<reproduction>.<tier>.pre<n>` or `.tuned`). */
+  id: string;
+  /** The quantity measured at the start of training (or over the run's selections), in words. */
+  quantity: string;
+  /** The registered threshold, e.g. "≥ 0.25". */
+  rule: string;
+  /** The measured value (null when it could not be measured). */
+  measured: number | null;
+  /** Whether the threshold holds. */
+  holds: boolean | null;
 }
 
 function readJson(path: string): unknown {
@@ -122,6 +138,9 @@ export function loadPapers(resultsDir: string, root = ROOT): SitePaper[] {
         ? { figure: join(relative(dirname(resultsDir), resultsDir), name, fig).replace(/\\/g, "/") }
         : {}),
       ...(nb ? { notebook: `notebooks/${nb}` } : {}),
+      ...(exists(join(resultsDir, name, "preconditions.json"))
+        ? { preconditions: readJson(join(resultsDir, name, "preconditions.json")) as PreconditionJson[] }
+        : {}),
     };
   });
 }
@@ -174,15 +193,23 @@ function preconditionHtml(value: unknown): string {
   return [status, ...rest].filter(Boolean).join("; ");
 }
 
-function preconditionsSection(claims: readonly ClaimJson[]): string {
+function preconditionsSection(
+  claims: readonly ClaimJson[],
+  measured: readonly PreconditionJson[] = [],
+): string {
   const items: string[] = [];
   for (const c of claims) {
-    // Every field named precondition… (precondition, preconditions, preconditionStatus, …), as given.
-    const fields = Object.entries(c).filter(([k, v]) => /^precondition/i.test(k) && v !== undefined);
+    // Every field named precondition… (precondition, preconditions, preconditionStatus, …), as given; a claim
+    // without one ("none") is left out, and a list of precondition ids is shown inline (the table has them).
+    const fields = Object.entries(c).filter(([k, v]) =>
+      /^precondition/i.test(k) && v !== undefined && v !== "none" && !(Array.isArray(v) && v.length === 0)
+    );
     const untestable = /not testable/i.test(c.verdict);
     if (fields.length === 0 && !untestable) continue;
     const shown = fields.map(([k, v]) =>
-      k === "precondition" || k === "preconditions"
+      k === "preconditions" && Array.isArray(v) && v.every((x) => typeof x === "string")
+        ? `depends on ${v.map((x) => `<code>${esc(x)}</code>`).join(", ")}`
+        : k === "precondition"
         ? preconditionHtml(v)
         : `${esc(k)}: ${preconditionHtml(v)}`
     );
@@ -192,8 +219,20 @@ function preconditionsSection(claims: readonly ClaimJson[]): string {
       }</li>`,
     );
   }
-  if (items.length === 0) return "";
-  return `<section class="pre"><h3>Preconditions</h3><ul>${items.join("")}</ul></section>`;
+  const table = measured.length
+    ? `<table class="claims"><thead><tr><th>id</th><th>quantity (measured at the start of training)</th>` +
+      `<th>rule</th><th>measured</th><th>holds</th></tr></thead><tbody>${
+        measured.map((p) =>
+          `<tr><td><code>${esc(p.id)}</code></td><td>${esc(p.quantity)}</td><td>${esc(p.rule)}</td><td>${
+            formatNumber(p.measured)
+          }</td><td>${p.holds === true ? "yes" : p.holds === false ? "<b>no</b>" : "—"}</td></tr>`
+        ).join("")
+      }</tbody></table>`
+    : "";
+  if (items.length === 0 && !table) return "";
+  return `<section class="pre"><h3>Preconditions</h3>${table}${
+    items.length ? `<ul>${items.join("")}</ul>` : ""
+  }</section>`;
 }
 
 function claimsTable(claims: readonly ClaimJson[]): string {
@@ -246,7 +285,7 @@ async function card(p: SitePaper): Promise<string> {
 <p class="legend-note">Each row is one claim on its own axis: dot = the estimate its rule names (rules in the
 claims table below), bar = 95% CI, dashed line = the value the rule compares the CI with (a shaded band: the
 interval it must meet).</p>
-${preconditionsSection(p.claims)}
+${preconditionsSection(p.claims, p.preconditions)}
 ${figure}
 ${claimsTable(p.claims)}
 </section>`;

@@ -252,6 +252,26 @@ Deno.test("site: REPORT.md headings, number format, and every published claims.j
       section,
       /x\.lm\.1<\/span> preconditionStatus: fails <span class="verdict"[^>]*>not testable here/,
     );
+    // Measured preconditions (preconditions.json) become a table: id, quantity, rule, measured value, holds.
+    const measured = [
+      {
+        id: "x.lm.pre1",
+        quantity: "share of all-zero groups",
+        rule: "≥ 0.9",
+        measured: 0.5384,
+        holds: false,
+      },
+      { id: "x.lm.pre2", quantity: "baseline gain", rule: "≥ 0.02", measured: 0.097, holds: true },
+    ];
+    const tab = await renderSite([{ ...papers[0], claims: CLAIMS.slice(0, 1), preconditions: measured }], {
+      api: false,
+    });
+    const tsec = tab.match(/<h3>Preconditions<\/h3>([\s\S]*?)<\/section>/)?.[1] ?? "";
+    assert.match(
+      tsec,
+      /<code>x\.lm\.pre1<\/code><\/td><td>share of all-zero groups<\/td><td>≥ 0\.9<\/td><td>0\.538<\/td><td><b>no<\/b>/,
+    );
+    assert.match(tsec, /<code>x\.lm\.pre2<\/code>.*<td>0\.097<\/td><td>yes<\/td>/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
