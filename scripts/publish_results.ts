@@ -133,9 +133,7 @@ export function readmeWithSummary(readme: string, report: string): string {
   const b = readme.indexOf(end);
   if (a < 0 || b < a) throw new ConfigError("README.md", `must hold the markers ${begin} … ${end}`, "");
   const header = report.match(/^> Published results:[^\n]*/m)?.[0] ?? "";
-  const block = [begin, header, "", reportSummary(report), end].filter((l, i) => i !== 1 || l !== "").join(
-    "\n",
-  );
+  const block = [begin, ...(header ? [header, ""] : []), reportSummary(report), end].join("\n");
   return readme.slice(0, a) + block + readme.slice(b + end.length);
 }
 

@@ -124,6 +124,7 @@ async function collectReproduce(
   list: JobList,
   dir: string,
   backendLabel: string | undefined,
+  kernels: string | undefined,
   execution: string,
   times: Record<number, { s: number; cpu: number }> = jobTimesFromLogs(dir),
   poolFailures?: string[],
@@ -143,7 +144,7 @@ async function collectReproduce(
       seeds: spec.seeds,
       backend: spec.backend,
       backendLabel: backendLabel ?? spec.backend,
-      kernels: backendLabel ? describeKernelSet() : undefined,
+      kernels,
       progress: false,
       jobs: {
         wallSeconds: mine.reduce((t, j) => t + (times[list.jobs.indexOf(j)]?.s ?? 0), 0),
@@ -207,6 +208,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   let backendLabel: string | undefined;
+  let kernels: string | undefined;
   const collected = values.collect ? readJobList(values.collect) : null;
   if (collected && collected.kind !== "reproduce") {
     throw new ConfigError(
@@ -222,15 +224,21 @@ async function main(argv: string[]): Promise<void> {
       blasThreads,
       allowFallbackAdapter: values["allow-fallback-adapter"],
     });
-    backendLabel = `${report.backend} (${report.reason})` +
-      (report.wasm ? `; kernels: ${describeKernelSet(report.wasm.kernelSet)}` : "");
-    console.log(`backend: ${backendLabel}`);
+    backendLabel = `${report.backend} (${report.reason})`;
+    kernels = report.wasm ? describeKernelSet(report.wasm.kernelSet) : undefined;
+    console.log(`backend: ${backendLabel}${kernels ? `; kernels: ${kernels}` : ""}`);
   }
   const t0 = performance.now();
   let failures: string[] = [];
   if (collected) {
     out = String(collected.command.out ?? out);
-    failures = await collectReproduce(collected, values.collect!, backendLabel, "collected from a job list");
+    failures = await collectReproduce(
+      collected,
+      values.collect!,
+      backendLabel,
+      kernels,
+      "collected from a job list",
+    );
   } else if (jobs > 1 || executor === "slurm") {
     const list = planJobs(
       reps.map((rep) => ({
@@ -269,6 +277,7 @@ async function main(argv: string[]): Promise<void> {
       list,
       dir,
       backendLabel,
+      kernels,
       execution,
       executor === "slurm" ? undefined : times,
       executor === "slurm" ? undefined : res.failures,
@@ -283,7 +292,7 @@ async function main(argv: string[]): Promise<void> {
         seeds,
         backend: values.backend as BackendName | undefined,
         backendLabel,
-        kernels: backendLabel ? describeKernelSet() : undefined,
+        kernels,
         fresh: values.fresh ?? false,
       });
       console.log(
